@@ -1,0 +1,150 @@
+/**
+ * Environment → typed, validated configuration.
+ *
+ * Every problem is reported as a ConfigError that names the variable, so a misconfigured deployment fails at
+ * start-up with one readable line instead of at the first user request.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** Asymmetric algorithms only: `none` and the HMAC family make no sense for tokens verified with published keys. */
+const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/** How access tokens are checked before the resource server sees them. */
+export type TokenVerificationConfig =
+  | {
+      mode: 'jwt';
+      issuer: string;
+      audience: string;
+      jwksUrl: URL;
+      algorithms: string[];
+      /** Required `typ` header (e.g. `at+jwt`, RFC 9068), or undefined to accept any. */
+      tokenType: string | undefined;
+      clockToleranceSeconds: number;
+    }
+  /** Opaque tokens (e.g. Login with Amazon): nothing to verify locally, the resource server decides. */
+  | { mode: 'opaque' };
+
+export interface SkillConfig {
+  skillId: string;
+  rideApi: {
+    baseUrl: URL;
+    /** Everything one API call may take, retries included; Alexa itself gives the skill 8 s. */
+    totalBudgetMs: number;
+  };
+  tokens: TokenVerificationConfig;
+  logLevel: LogLevel;
+}
+
+export interface ServerConfig extends SkillConfig {
+  host: string;
+  port: number;
+  verification: {
+    /** Signature + timestamp verification of Alexa requests. Only an explicit `off` disables it. */
+    enabled: boolean;
+    /** PEM file with extra trusted CA certificates (the local stack's test CA); Node's roots are always trusted. */
+    extraCaFile: string | undefined;
+    bodyLimitBytes: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+export function loadSkillConfig(env: Env = process.env): SkillConfig {
+  return {
+    skillId: required(env, 'ALEXA_SKILL_ID'),
+    rideApi: {
+      baseUrl: httpUrl(env, 'RIDE_API_URL', required(env, 'RIDE_API_URL')),
+      totalBudgetMs: integer(env, 'RIDE_API_BUDGET_MS', 3000, { min: 100, max: 7000 }),
+    },
+    tokens: tokenVerification(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
+
+export function loadServerConfig(env: Env = process.env): ServerConfig {
+  const verify = oneOf(env, 'ALEXA_VERIFY_REQUESTS', ['on', 'off'] as const, 'on');
+  return {
+    ...loadSkillConfig(env),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000, { min: 0, max: 65535 }),
+    verification: {
+      enabled: verify === 'on',
+      extraCaFile: optional(env, 'ALEXA_EXTRA_CA_FILE'),
+      bodyLimitBytes: integer(env, 'ALEXA_BODY_LIMIT_BYTES', 256 * 1024, { min: 1024, max: 10 * 1024 * 1024 }),
+    },
+  };
+}
+
+function tokenVerification(env: Env): TokenVerificationConfig {
+  const jwks = optional(env, 'OAUTH_JWKS_URL');
+  if (jwks === undefined) return { mode: 'opaque' };
+  const algorithms = (optional(env, 'OAUTH_ALGORITHMS') ?? 'RS256,ES256').split(',').map((a) => a.trim());
+  for (const alg of algorithms) {
+    if (!ALLOWED_ALGORITHMS.includes(alg)) {
+      throw new ConfigError('OAUTH_ALGORITHMS', `"${alg}" is not an allowed asymmetric algorithm (${ALLOWED_ALGORITHMS.join(', ')})`);
+    }
+  }
+  return {
+    mode: 'jwt',
+    jwksUrl: httpUrl(env, 'OAUTH_JWKS_URL', jwks),
+    issuer: required(env, 'OAUTH_ISSUER', 'it is needed when OAUTH_JWKS_URL is set'),
+    audience: required(env, 'OAUTH_AUDIENCE', 'it is needed when OAUTH_JWKS_URL is set'),
+    algorithms,
+    tokenType: optional(env, 'OAUTH_TOKEN_TYPE'),
+    clockToleranceSeconds: integer(env, 'OAUTH_CLOCK_TOLERANCE_S', 10, { min: 0, max: 300 }),
+  };
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string, why = 'it is required'): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(name, `not set (${why})`);
+  return value;
+}
+
+function httpUrl(env: Env, name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, `"${value}" must be an http(s) URL`);
+  }
+  return url;
+}
+
+function integer(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(name, `"${raw}" must be a whole number from ${range.min} to ${range.max}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase() as T;
+  if (!allowed.includes(value)) throw new ConfigError(name, `"${raw}" must be one of ${allowed.join(', ')}`);
+  return value;
+}

@@ -1,0 +1,26 @@
+/**
+ * DEMO-ONLY identifiers and credentials for the local stack (`npm start`, tests, benchmarks).
+ * They are public on purpose: never reuse them for anything reachable from another machine.
+ */
+export const DEMO = {
+  /** The OAuth client Alexa is registered as (skill-package/accountLinking.json → clientId). */
+  clientId: 'alexa-ride-hailer',
+  /** DEMO-ONLY client secret of the local authorization server. Real secrets are never committed. */
+  clientSecret: 'demo-only-client-secret',
+  /** Alexa's vendor ID for the redirect URLs (…/api/skill/link/<vendorId>) of the local stack. */
+  vendorId: 'M1LOCALDEMO',
+  /** Skill ID the local skill endpoint expects and the simulator sends. */
+  skillId: 'amzn1.ask.skill.00000000-0000-4000-8000-00000000d3m0',
+  /** Resource indicator of the Ride Hailer API: the `aud` of every access token. */
+  apiAudience: 'https://api.ride-hailer.example',
+  /** DEMO-ONLY login, seeded into the local authorization server. */
+  user: { email: 'ann@example.com', password: 'ride-hailer-demo', name: 'Ann Example' },
+} as const;
+
+/** Default loopback ports of the local stack; each can be overridden by the environment variable named. */
+export const DEFAULT_PORTS = {
+  skill: 3000, // PORT
+  auth: 3001, // AUTH_PORT
+  api: 3002, // API_PORT
+  simulator: 3003, // SIMULATOR_PORT: the simulator's linking callback
+} as const;
