@@ -1,0 +1,10 @@
+#!/usr/bin/env sh
+# ASK CLI custom build flow: `ask deploy` runs hooks/build.sh "<zip file to create>" <debug> instead of zipping
+# code.default.src as it finds it. Rebuilding here means `ask deploy` can never ship a stale or missing bundle,
+# even when someone forgets `npm run build`.
+set -eu
+zip_file="$1"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+(cd "$root" && npm run --silent build)
+rm -f "$zip_file"
+(cd "$root/dist/lambda" && zip -qrX "$zip_file" .)

@@ -1,0 +1,119 @@
+/**
+ * Local verification of the access token Alexa hands us, before the resource server ever sees it.
+ *
+ * JWT mode (the issuer publishes keys): jose checks signature, algorithm allow-list, iss, aud, exp/nbf and typ.
+ * The JWKS is fetched once and cached by jose, which refetches (at most once per cooldown) when a token names an
+ * unknown `kid`. Opaque mode (e.g. Login with Amazon): nothing can be checked here, the resource server decides.
+ *
+ * Alexa sends the same access token with every request for its whole lifetime, so a verified token is remembered
+ * (bounded, and never past its `exp`): repeat requests skip the signature check, which is most of the CPU cost.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { TokenVerificationConfig } from '../config.js';
+import { AccountLinkRequired, RideApiUnavailable } from '../errors.js';
+
+export interface VerifiedToken {
+  token: string;
+  /** The user at the authorization server (`sub`); unknown for opaque tokens. */
+  subject: string | undefined;
+  /** Granted scopes; undefined when the token cannot be read locally (opaque), so only the API can judge. */
+  scopes: ReadonlySet<string> | undefined;
+}
+
+export interface TokenVerifier {
+  /** Resolves with what the token says, or rejects with AccountLinkRequired (bad token) or RideApiUnavailable (keys unreachable). */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export interface TokenVerifierOptions {
+  /** Clock in milliseconds; tests move it. */
+  now?: () => number;
+  /** How many verified tokens to remember. */
+  cacheSize?: number;
+  /** Injected key set (tests, or a pre-fetched JWKS); defaults to jose's remote set for the configured URL. */
+  keys?: Parameters<typeof jwtVerify>[1];
+}
+
+export function createTokenVerifier(config: TokenVerificationConfig, options: TokenVerifierOptions = {}): TokenVerifier {
+  if (config.mode === 'opaque') {
+    return { verify: async (token) => ({ token, subject: undefined, scopes: undefined }) };
+  }
+  const now = options.now ?? Date.now;
+  const keys = options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 1500, cooldownDuration: 30_000 });
+  const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? 1000);
+  const toleranceMs = config.clockToleranceSeconds * 1000;
+
+  return {
+    async verify(token) {
+      const known = remembered.get(token);
+      if (known) {
+        if (now() < known.expiresAtMs + toleranceMs) return known;
+        remembered.delete(token);
+        throw new AccountLinkRequired('token_expired');
+      }
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer: config.issuer,
+          audience: config.audience,
+          algorithms: config.algorithms,
+          clockTolerance: config.clockToleranceSeconds,
+          currentDate: new Date(now()),
+          requiredClaims: ['exp', 'sub'],
+          ...(config.tokenType ? { typ: config.tokenType } : {}),
+        }));
+      } catch (error) {
+        throw classify(error);
+      }
+      const verified = {
+        token,
+        subject: payload.sub,
+        scopes: readScopes(payload),
+        expiresAtMs: (payload.exp as number) * 1000,
+      };
+      remembered.set(token, verified);
+      return verified;
+    },
+  };
+}
+
+/** A token problem means re-linking; trouble reaching the keys is our side's outage, not the user's fault. */
+function classify(error: unknown): Error {
+  if (error instanceof errors.JWTExpired) return new AccountLinkRequired('token_expired');
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return new RideApiUnavailable('jwks_unreachable');
+  if (error instanceof errors.JOSEError) return new AccountLinkRequired('token_invalid');
+  // fetch() failing to reach the JWKS URL rejects with a plain TypeError.
+  return new RideApiUnavailable('jwks_unreachable');
+}
+
+/** RFC 9068 `scope` (space-separated string); some issuers use `scp` (array). */
+function readScopes(payload: JWTPayload): ReadonlySet<string> {
+  if (typeof payload.scope === 'string') return new Set(payload.scope.split(' ').filter(Boolean));
+  if (Array.isArray(payload.scp)) return new Set(payload.scp.filter((s): s is string => typeof s === 'string'));
+  return new Set();
+}
+
+/** Insertion-ordered Map used as a small LRU: a hit moves the entry to the end, the oldest entry is dropped first. */
+class BoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { getSlot, type HandlerInput, type RequestHandler } from 'ask-sdk-core';
+import type { Slot } from 'ask-sdk-model';
+import { requireAccount } from '../account/account.js';
+import { Scope } from '../account/scopes.js';
+import { RideAlreadyActive } from '../errors.js';
+import { recordOutcome } from '../interceptors/request-log.js';
+import type { RideClient } from '../rides/client.js';
+import { messages } from '../speech/index.js';
+import { isIntent } from './intent.js';
+
+export function orderRideHandler(rides: RideClient): RequestHandler {
+  return {
+    canHandle: (input) => isIntent(input, 'OrderRideIntent'),
+    async handle(input) {
+      const say = messages(input);
+      // Linking first: a user who must link anyway should not be asked for a destination.
+      const account = await requireAccount(input, Scope.orderCar);
+      const destination = destinationOf(getSlot(input.requestEnvelope, 'destination'));
+      if (destination === undefined) {
+        recordOutcome(input, 'destination_elicited');
+        return input.responseBuilder.speak(say.askDestination).reprompt(say.askDestination).addElicitSlotDirective('destination').getResponse();
+      }
+      try {
+        const ride = await rides.orderRide(account.token, destination, idempotencyKey(input));
+        recordOutcome(input, 'ride_ordered');
+        return input.responseBuilder.speak(say.rideOrdered(ride)).withShouldEndSession(true).getResponse();
+      } catch (error) {
+        if (!(error instanceof RideAlreadyActive)) throw error;
+        recordOutcome(input, 'ride_already_active');
+        return input.responseBuilder.speak(say.rideAlreadyActive(error.ride)).withShouldEndSession(true).getResponse();
+      }
+    },
+  };
+}
+
+/**
+ * Alexa re-sends a request it got no answer to with the same request ID; deriving the key from it makes the API
+ * answer that retry with the ride it already ordered instead of ordering a second one.
+ */
+export function idempotencyKey(input: HandlerInput): string {
+  return createHash('sha256').update(input.requestEnvelope.request.requestId).digest('base64url');
+}
+
+/** The canonical value when entity resolution matched one of our destinations, otherwise what the user said. */
+function destinationOf(slot: Slot | null): string | undefined {
+  const resolved = slot?.resolutions?.resolutionsPerAuthority?.find((a) => a.status.code === 'ER_SUCCESS_MATCH')?.values[0]?.value.name;
+  const value = (resolved ?? slot?.value)?.trim().slice(0, 100);
+  return value ? value : undefined;
+}

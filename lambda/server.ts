@@ -1,0 +1,54 @@
+/**
+ * Self-hosted entry: the same skill served over HTTPS-terminating infrastructure (or the local stack) by express and
+ * ask-sdk-express-adapter, with Alexa request verification on unless ALEXA_VERIFY_REQUESTS=off.
+ *
+ *   tsx lambda/server.ts        (reads the environment; see the README's configuration table)
+ */
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
+import { createAlexaApp } from './http/app.js';
+import { createLogger, type Logger } from './logging.js';
+import { buildSkill, productionDeps, type SkillDeps } from './skill.js';
+
+export interface SkillServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSkillServer(config: ServerConfig, options: { logger?: Logger; deps?: Partial<SkillDeps> } = {}): Promise<SkillServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const skill = buildSkill({ ...productionDeps(config, logger), ...options.deps });
+  const app = createAlexaApp({ skill, config, logger });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Alexa and load balancers keep connections open; outlive their idle timeouts so sockets are reused, not reset.
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}/`;
+  logger.info('skill_server_listening', { url, verification: config.verification.enabled ? 'on' : 'off' });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const server = await startSkillServer(loadServerConfig());
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+}

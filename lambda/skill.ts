@@ -1,0 +1,62 @@
+/**
+ * buildSkill(deps): the one place where handlers, interceptors and the error handler are wired.
+ * Both entries (Lambda in index.ts, express in server.ts) and the tests build the skill through it.
+ */
+import { SkillBuilders, type Skill } from 'ask-sdk-core';
+import { createAccountInterceptor } from './account/account.js';
+import { createTokenVerifier, type TokenVerifier } from './account/token-verifier.js';
+import type { SkillConfig } from './config.js';
+import { cancelRideHandler } from './handlers/cancel-ride.js';
+import { errorHandler } from './handlers/error-handler.js';
+import { launchHandler } from './handlers/launch.js';
+import { orderRideHandler } from './handlers/order-ride.js';
+import { fallbackHandler, goodbyeHandler, helpHandler, sessionEndedHandler } from './handlers/public.js';
+import { rideStatusHandler } from './handlers/ride-status.js';
+import { accountLinkedHandler, skillEnablementHandler } from './handlers/skill-events.js';
+import { whoAmIHandler } from './handlers/who-am-i.js';
+import { createRequestLogInterceptors } from './interceptors/request-log.js';
+import type { Logger } from './logging.js';
+import { createRideClient, type RideClient } from './rides/client.js';
+
+export interface SkillDeps {
+  /** The skill ID requests must carry; undefined only in tests that build envelopes without one. */
+  skillId: string | undefined;
+  rides: RideClient;
+  tokens: TokenVerifier;
+  logger: Logger;
+  /** Monotonic clock in ms for latency figures. */
+  now?: () => number;
+}
+
+export function buildSkill(deps: SkillDeps): Skill {
+  const log = createRequestLogInterceptors(deps.logger, deps.now);
+  const builder = SkillBuilders.custom()
+    .addRequestInterceptors(log.request, createAccountInterceptor(deps.tokens))
+    .addResponseInterceptors(log.response)
+    .addRequestHandlers(
+      launchHandler(deps.rides),
+      orderRideHandler(deps.rides),
+      rideStatusHandler(deps.rides),
+      cancelRideHandler(deps.rides),
+      whoAmIHandler(deps.rides),
+      helpHandler,
+      goodbyeHandler,
+      fallbackHandler,
+      sessionEndedHandler,
+      accountLinkedHandler(deps.tokens, deps.logger),
+      skillEnablementHandler,
+    )
+    .addErrorHandlers(errorHandler(deps.logger))
+    .withCustomUserAgent('ride-hailer-skill');
+  return (deps.skillId ? builder.withSkillId(deps.skillId) : builder).create();
+}
+
+/** The real collaborators for a configuration: the got-based API client and the jose (or opaque) token verifier. */
+export function productionDeps(config: SkillConfig, logger: Logger): SkillDeps {
+  return {
+    skillId: config.skillId,
+    rides: createRideClient(config.rideApi),
+    tokens: createTokenVerifier(config.tokens),
+    logger,
+  };
+}

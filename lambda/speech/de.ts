@@ -1,0 +1,40 @@
+import { Scope, type ScopeName } from '../account/scopes.js';
+import type { Ride } from '../rides/types.js';
+import type { Messages } from './messages.js';
+import { ssml } from './ssml.js';
+
+const permission: Record<ScopeName, string> = {
+  [Scope.orderCar]: 'das Bestellen von Fahrten',
+  [Scope.basicProfile]: 'das Lesen deines Namens und deiner E-Mail-Adresse',
+};
+
+const minuten = (n: number) => (n === 1 ? 'einer Minute' : `${n} Minuten`);
+const arrival = (ride: Ride) => (ride.status === 'arrived' || ride.etaMinutes === 0 ? 'Dein Auto wartet auf dich' : `Dein Auto ist in ${minuten(ride.etaMinutes)} da`);
+
+export const de: Messages = {
+  welcomeLinked: (name) => `Willkommen zurück bei Ride Hailer, ${ssml(name)}. Du kannst eine Fahrt bestellen, fragen, wo deine Fahrt ist, oder sie stornieren. Was möchtest du tun?`,
+  welcomeWithoutName: 'Willkommen zurück bei Ride Hailer. Du kannst eine Fahrt bestellen, fragen, wo deine Fahrt ist, oder sie stornieren. Was möchtest du tun?',
+  welcomeReprompt: 'Sage zum Beispiel: bestelle eine Fahrt zum Flughafen. Was möchtest du tun?',
+  linkNeeded:
+    'Um Fahrten für dich zu bestellen, muss Ride Hailer dein Ride-Hailer-Konto kennen. Ich habe dir eine Karte in die Alexa-App geschickt: Öffne sie, verknüpfe dein Konto und frag mich dann noch einmal.',
+  linkExpired: 'Deine Verknüpfung mit Ride Hailer ist abgelaufen. Bitte verknüpfe dein Konto erneut: Ich habe dir eine Karte in die Alexa-App geschickt.',
+  permissionNeeded: (scope) =>
+    `Ride Hailer braucht deine Erlaubnis für ${permission[scope]}. Bitte verknüpfe dein Konto in der Alexa-App erneut und erlaube es: Ich habe dir eine Karte geschickt.`,
+  apiUnavailable: 'Ride Hailer antwortet gerade nicht. Bitte versuche es gleich noch einmal.',
+  tryAgainReprompt: 'Du kannst es noch einmal versuchen oder stopp sagen.',
+  askDestination: 'Wohin möchtest du fahren?',
+  rideOrdered: (ride) => `Erledigt. Ein Auto ist unterwegs und bringt dich zum Ziel ${ssml(ride.destination)}. ${arrival(ride)}.`,
+  rideAlreadyActive: (ride) => `Du hast schon eine Fahrt zum Ziel ${ssml(ride.destination)}. ${arrival(ride)}. Für eine neue Fahrt storniere zuerst diese.`,
+  rideStatus: (ride) => `Deine Fahrt zum Ziel ${ssml(ride.destination)} ist unterwegs. ${arrival(ride)}.`,
+  noActiveRide: 'Du hast gerade keine Fahrt. Sage zum Beispiel: bestelle eine Fahrt zum Flughafen.',
+  confirmCancel: (ride) => `Möchtest du deine Fahrt zum Ziel ${ssml(ride.destination)} wirklich stornieren?`,
+  rideCancelled: (ride) => `In Ordnung, deine Fahrt zum Ziel ${ssml(ride.destination)} ist storniert.`,
+  cancelKept: 'In Ordnung, deine Fahrt bleibt bestehen.',
+  whoAmI: (name, email) => `Ride Hailer ist mit dem Konto von ${ssml(name)} verknüpft, ${ssml(email)}.`,
+  help: 'Mit Ride Hailer kannst du eine Fahrt bestellen, zum Beispiel: bestelle eine Fahrt zum Flughafen. Du kannst auch fragen, wo deine Fahrt ist, sie stornieren, oder fragen, welches Konto verknüpft ist. Was möchtest du tun?',
+  helpReprompt: 'Was möchtest du tun?',
+  goodbye: 'Tschüss.',
+  fallback: 'Das kann Ride Hailer leider nicht. Du kannst eine Fahrt bestellen, fragen, wo sie ist, oder sie stornieren. Was möchtest du tun?',
+  sorry: 'Entschuldigung, bei uns ist etwas schiefgegangen. Bitte versuche es noch einmal.',
+  cardTitle: 'Ride Hailer',
+};

@@ -1,0 +1,40 @@
+import { Scope, type ScopeName } from '../account/scopes.js';
+import type { Ride } from '../rides/types.js';
+import type { Messages } from './messages.js';
+import { ssml } from './ssml.js';
+
+const permission: Record<ScopeName, string> = {
+  [Scope.orderCar]: 'ordering rides',
+  [Scope.basicProfile]: 'seeing your name and email address',
+};
+
+const minutes = (n: number) => (n === 1 ? '1 minute' : `${n} minutes`);
+const arrival = (ride: Ride) => (ride.status === 'arrived' || ride.etaMinutes === 0 ? 'Your car is waiting for you' : `Your car arrives in ${minutes(ride.etaMinutes)}`);
+
+export const en: Messages = {
+  welcomeLinked: (name) => `Welcome back to Ride Hailer, ${ssml(name)}. You can order a ride, ask where your ride is, or cancel it. What would you like to do?`,
+  welcomeWithoutName: 'Welcome back to Ride Hailer. You can order a ride, ask where your ride is, or cancel it. What would you like to do?',
+  welcomeReprompt: 'You can say: order a ride to the airport. What would you like to do?',
+  linkNeeded:
+    'To order rides for you, Ride Hailer needs to know your Ride Hailer account. I have sent a card to your Alexa app: open it and link your account, then ask me again.',
+  linkExpired: 'Your Ride Hailer link has expired. Please link your account again: I have sent a card to your Alexa app.',
+  permissionNeeded: (scope) =>
+    `Ride Hailer needs your permission for ${permission[scope]}. Please link your account again in the Alexa app and allow it: I have sent you a card.`,
+  apiUnavailable: "Ride Hailer isn't answering right now. Please try again in a minute.",
+  tryAgainReprompt: 'You can try again, or say stop.',
+  askDestination: 'Where would you like to go?',
+  rideOrdered: (ride) => `Done. A car is on its way to take you to ${ssml(ride.destination)}. ${arrival(ride)}.`,
+  rideAlreadyActive: (ride) => `You already have a ride to ${ssml(ride.destination)}. ${arrival(ride)}. To order another one, cancel this ride first.`,
+  rideStatus: (ride) => `Your ride to ${ssml(ride.destination)} is on its way. ${arrival(ride)}.`,
+  noActiveRide: "You don't have a ride right now. You can say: order a ride to the airport.",
+  confirmCancel: (ride) => `Do you really want to cancel your ride to ${ssml(ride.destination)}?`,
+  rideCancelled: (ride) => `Okay, your ride to ${ssml(ride.destination)} is cancelled.`,
+  cancelKept: 'Okay, I kept your ride.',
+  whoAmI: (name, email) => `Ride Hailer is linked to the account of ${ssml(name)}, ${ssml(email)}.`,
+  help: 'With Ride Hailer you can order a ride, for example: order a ride to the airport. You can also ask where your ride is, cancel it, or ask which account is linked. What would you like to do?',
+  helpReprompt: 'What would you like to do?',
+  goodbye: 'Goodbye.',
+  fallback: "Sorry, Ride Hailer can't help with that. You can order a ride, ask where it is, or cancel it. What would you like to do?",
+  sorry: 'Sorry, something went wrong on our side. Please try again.',
+  cardTitle: 'Ride Hailer',
+};

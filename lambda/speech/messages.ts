@@ -1,0 +1,30 @@
+/** Everything the skill says, as one typed table per language; handlers only ever pick from it. */
+import type { ScopeName } from '../account/scopes.js';
+import type { Ride } from '../rides/types.js';
+
+export interface Messages {
+  welcomeLinked(name: string): string;
+  /** Linked, but the profile is not readable (no basic_profile permission). */
+  welcomeWithoutName: string;
+  welcomeReprompt: string;
+  linkNeeded: string;
+  linkExpired: string;
+  permissionNeeded(scope: ScopeName): string;
+  apiUnavailable: string;
+  tryAgainReprompt: string;
+  askDestination: string;
+  rideOrdered(ride: Ride): string;
+  rideAlreadyActive(ride: Ride): string;
+  rideStatus(ride: Ride): string;
+  noActiveRide: string;
+  confirmCancel(ride: Ride): string;
+  rideCancelled(ride: Ride): string;
+  cancelKept: string;
+  whoAmI(name: string, email: string): string;
+  help: string;
+  helpReprompt: string;
+  goodbye: string;
+  fallback: string;
+  sorry: string;
+  cardTitle: string;
+}

@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import type { Directive, RequestEnvelope } from 'ask-sdk-model';
+import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
+import { createMemoryLogger } from '../../lambda/logging.js';
+import { createRideClient } from '../../lambda/rides/client.js';
+import { buildSkill } from '../../lambda/skill.js';
+import { intent, launch, sessionEnded, skillEvent, TEST_SKILL_ID } from '../support/envelopes.js';
+import { createHarness, speechOf, type Harness } from '../support/skill-harness.js';
+import { startStubApi, type StubApi } from '../support/stub-api.js';
+
+const RIDE = { id: 'ride-1', status: 'on_the_way', etaMinutes: 4, destination: 'airport' };
+
+describe('skill behaviour', () => {
+  let harness: Harness;
+  let stub: StubApi;
+  let token: string;
+
+  before(async () => {
+    stub = await startStubApi();
+    harness = await createHarness({ apiUrl: stub.url, totalBudgetMs: 600 });
+    token = await harness.issuer.token();
+  });
+  after(() => stub.close());
+  beforeEach(() => {
+    stub.reset();
+    harness.logger.lines.length = 0;
+  });
+  afterEach(() => {
+    for (const line of harness.logger.lines) expect(line).not.to.contain(token);
+  });
+
+  describe('public intents never ask for linking', () => {
+    const PUBLIC: [string, () => RequestEnvelope, RegExp][] = [
+      ['AMAZON.HelpIntent', () => intent('AMAZON.HelpIntent'), /you can order a ride/],
+      ['AMAZON.StopIntent', () => intent('AMAZON.StopIntent'), /^Goodbye\.$/],
+      ['AMAZON.CancelIntent', () => intent('AMAZON.CancelIntent'), /^Goodbye\.$/],
+      ['AMAZON.NavigateHomeIntent', () => intent('AMAZON.NavigateHomeIntent'), /^Goodbye\.$/],
+      ['AMAZON.FallbackIntent', () => intent('AMAZON.FallbackIntent'), /can't help with that/],
+    ];
+    for (const [name, request, speech] of PUBLIC) {
+      for (const who of ['unlinked', 'expired token', 'linked'] as const) {
+        it(`answers ${name} for a user who is ${who}, without a card or an API call`, async () => {
+          const env = request();
+          if (who !== 'unlinked') {
+            const t = who === 'linked' ? token : await harness.issuer.token({}, { expiresIn: Math.floor(Date.now() / 1000) - 300 });
+            env.context.System.user.accessToken = t;
+          }
+          const response = await harness.invoke(env);
+          expect(speechOf(response)).to.match(speech);
+          expect(response.response.card).to.equal(undefined);
+          expect(stub.requests).to.have.length(0);
+        });
+      }
+    }
+
+    it('ends the session on stop, keeps it open on help', async () => {
+      expect((await harness.invoke(intent('AMAZON.StopIntent'))).response.shouldEndSession).to.equal(true);
+      expect((await harness.invoke(intent('AMAZON.HelpIntent'))).response.shouldEndSession).to.equal(false);
+    });
+
+    it('answers SessionEndedRequest with an empty response, linked or not', async () => {
+      for (const options of [{}, { token }]) {
+        const response = await harness.invoke(sessionEnded(options));
+        expect(response.response.outputSpeech).to.equal(undefined);
+        expect(response.response.card).to.equal(undefined);
+      }
+      expect(stub.requests).to.have.length(0);
+    });
+  });
+
+  describe('ordering a ride', () => {
+    it('asks for the destination with an ElicitSlot directive when it is missing', async () => {
+      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: undefined } }));
+      expect(speechOf(response)).to.equal('Where would you like to go?');
+      expect(response.response.directives).to.deep.include({ type: 'Dialog.ElicitSlot', slotToElicit: 'destination' });
+      expect(response.response.shouldEndSession).to.equal(false);
+      expect(stub.requests).to.have.length(0);
+    });
+
+    it('asks an unlinked user to link before asking for a destination', async () => {
+      const response = await harness.invoke(intent('OrderRideIntent', { slots: { destination: undefined } }));
+      expect(response.response.card).to.deep.equal({ type: 'LinkAccount' });
+      expect(response.response.directives).to.equal(undefined);
+    });
+
+    it('sends an Idempotency-Key derived from the request ID, the same on a repeated request', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: RIDE });
+      const requestId = 'amzn1.echo-api.request.repeat-me';
+      await harness.invoke(intent('OrderRideIntent', { token, requestId, slots: { destination: 'airport' } }));
+      await harness.invoke(intent('OrderRideIntent', { token, requestId, slots: { destination: 'airport' } }));
+      const keys = stub.requests.map((r) => r.headers['idempotency-key']);
+      expect(keys).to.have.length(2);
+      expect(keys[0]).to.equal(createHash('sha256').update(requestId).digest('base64url'));
+      expect(keys[1]).to.equal(keys[0]);
+      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'airport' });
+    });
+
+    it('retries a failed order with the same Idempotency-Key', async () => {
+      stub.script('POST', '/v1/rides', { status: 502 }, { status: 201, body: RIDE });
+      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
+      expect(speechOf(response)).to.match(/on its way/);
+      const [first, second] = stub.requests.map((r) => r.headers['idempotency-key']);
+      expect(first).to.be.a('string').and.to.equal(second);
+    });
+
+    it('orders the canonical destination when entity resolution matched a synonym', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination: 'city centre' } });
+      const env = intent('OrderRideIntent', { token, slots: { destination: 'downtown' } });
+      (env.request as { intent: { slots: Record<string, unknown> } }).intent.slots.destination = {
+        name: 'destination',
+        value: 'downtown',
+        confirmationStatus: 'NONE',
+        resolutions: { resolutionsPerAuthority: [{ authority: 'x', status: { code: 'ER_SUCCESS_MATCH' }, values: [{ value: { name: 'city centre', id: 'CITY' } }] }] },
+      };
+      await harness.invoke(env);
+      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'city centre' });
+    });
+
+    it('tells the user about the ride they already have (409)', async () => {
+      stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { ...RIDE, destination: 'office', etaMinutes: 1 } } });
+      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
+      expect(speechOf(response)).to.match(/You already have a ride to office\. Your car arrives in 1 minute\./);
+    });
+
+    it('escapes a destination that would break the SSML', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination: 'Smith & Sons <b>' } });
+      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'Smith & Sons <b>' } }));
+      const speech = response.response.outputSpeech;
+      expect(speech?.type === 'SSML' && speech.ssml).to.contain('Smith &amp; Sons &lt;b&gt;');
+    });
+
+    it("says Ride Hailer isn't answering when the API answers malformed JSON", async () => {
+      stub.script('POST', '/v1/rides', { status: 201, raw: '{"id": ' });
+      expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+    });
+
+    it('does not retry a 429 whose Retry-After is beyond the budget', async () => {
+      stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '30' } }, { status: 201, body: RIDE });
+      expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+      expect(stub.requests).to.have.length(1);
+    });
+
+    it('honours a short Retry-After on 429 and then succeeds', async () => {
+      stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '0' } }, { status: 201, body: RIDE });
+      expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/on its way/);
+      expect(stub.requests).to.have.length(2);
+    });
+
+    it("says Ride Hailer isn't answering when the connection is reset", async () => {
+      stub.script('POST', '/v1/rides', { status: 0, reset: true });
+      expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+    });
+  });
+
+  describe('cancelling a ride', () => {
+    it('asks for confirmation first, naming the ride', async () => {
+      stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
+      const response = await harness.invoke(intent('CancelRideIntent', { token }));
+      expect(speechOf(response)).to.equal('Do you really want to cancel your ride to airport?');
+      expect(response.response.directives?.map((d: Directive) => d.type)).to.deep.equal(['Dialog.ConfirmIntent']);
+      expect(stub.requests.map((r) => r.method)).to.deep.equal(['GET']);
+    });
+
+    it('keeps the ride when the user says no', async () => {
+      const response = await harness.invoke(intent('CancelRideIntent', { token, confirmationStatus: 'DENIED' }));
+      expect(speechOf(response)).to.equal('Okay, I kept your ride.');
+      expect(stub.requests).to.have.length(0);
+    });
+
+    it('does not ask for confirmation when there is no ride to cancel', async () => {
+      stub.script('GET', '/v1/rides/current', { status: 404, body: { error: 'no_active_ride' } });
+      const response = await harness.invoke(intent('CancelRideIntent', { token }));
+      expect(speechOf(response)).to.match(/You don't have a ride right now/);
+      expect(response.response.directives).to.equal(undefined);
+    });
+  });
+
+  describe('skill events', () => {
+    it('logs SkillAccountLinked by subject after verifying the token, never the token', async () => {
+      const linked = await harness.issuer.token({ sub: 'user-42' });
+      const response = await harness.invoke(skillEvent('SkillAccountLinked', { linkedToken: linked }));
+      expect(response.response.outputSpeech).to.equal(undefined);
+      const line = harness.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'account_linked');
+      expect(line).to.include({ subject: 'user-42' });
+      for (const l of harness.logger.lines) expect(l).not.to.contain(linked);
+    });
+
+    it('warns when SkillAccountLinked carries a token that does not verify', async () => {
+      await harness.invoke(skillEvent('SkillAccountLinked', { linkedToken: 'not.a.jwt' }));
+      const events = harness.logger.lines.map((l) => JSON.parse(l).event);
+      expect(events).to.include('account_linked_token_unusable');
+      expect(events).not.to.include('account_linked');
+    });
+
+    for (const type of ['SkillEnabled', 'SkillDisabled'] as const) {
+      it(`acknowledges ${type} silently`, async () => {
+        const response = await harness.invoke(skillEvent(type));
+        expect(response.response.outputSpeech).to.equal(undefined);
+        const line = harness.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'request');
+        expect(line.outcome).to.equal(type === 'SkillEnabled' ? 'skill_enabled' : 'skill_disabled');
+      });
+    }
+  });
+
+  describe('logging', () => {
+    it('logs request ID, type, intent, outcome and latency — and nothing from the user', async () => {
+      stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
+      await harness.invoke(intent('RideStatusIntent', { token, requestId: 'amzn1.echo-api.request.log-me' }));
+      const [line] = harness.logger.lines.map((l) => JSON.parse(l));
+      expect(line).to.include({ event: 'request', requestId: 'amzn1.echo-api.request.log-me', type: 'IntentRequest', intent: 'RideStatusIntent', outcome: 'ride_status' });
+      expect(line.latencyMs).to.be.a('number');
+      expect(Object.keys(line).sort()).to.deep.equal(['event', 'intent', 'latencyMs', 'level', 'outcome', 'requestId', 'time', 'type']);
+    });
+
+    it('logs the outcome of a request that ended in the error handler', async () => {
+      await harness.invoke(intent('RideStatusIntent'));
+      const line = JSON.parse(harness.logger.lines.at(-1)!);
+      expect(line.outcome).to.equal('link_required:not_linked');
+    });
+
+    it('redacts credential-named fields even if a caller passes one', () => {
+      const logger = createMemoryLogger();
+      logger.info('oops', { accessToken: 'secret-value', clientSecret: 'x', ok: 'kept' });
+      expect(logger.lines[0]).not.to.contain('secret-value');
+      expect(JSON.parse(logger.lines[0]!)).to.include({ accessToken: '[redacted]', ok: 'kept' });
+    });
+  });
+
+  describe('locales', () => {
+    it('speaks German for de-DE', async () => {
+      const response = await harness.invoke(launch({ locale: 'de-DE' }));
+      expect(speechOf(response)).to.match(/Ride-Hailer-Konto/);
+      expect(speechOf(await harness.invoke(intent('AMAZON.HelpIntent', { locale: 'de-DE' })))).to.match(/Fahrt bestellen/);
+    });
+
+    it('speaks English for en-GB', async () => {
+      expect(speechOf(await harness.invoke(launch({ locale: 'en-GB' })))).to.match(/needs to know your Ride Hailer account/);
+    });
+  });
+
+  describe('robustness', () => {
+    it('refuses a request for another skill', async () => {
+      const env = launch();
+      env.context.System.application.applicationId = 'amzn1.ask.skill.someone-else';
+      let failure: unknown;
+      await harness.invoke(env).catch((error: unknown) => (failure = error));
+      expect(String(failure)).to.match(/skill ID/i);
+    });
+
+    it('apologises briefly for an intent no handler knows, without internal details', async () => {
+      const response = await harness.invoke(intent('SomethingElseIntent', { token }));
+      expect(speechOf(response)).to.equal('Sorry, something went wrong on our side. Please try again.');
+    });
+
+    it("says Ride Hailer isn't answering when the issuer's keys cannot be fetched", async () => {
+      const issuer = (await createHarness({ apiUrl: stub.url })).issuer;
+      const skill = buildSkill({
+        skillId: TEST_SKILL_ID,
+        rides: createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 }),
+        tokens: createTokenVerifier({ ...issuer.config, jwksUrl: new URL('http://127.0.0.1:9/jwks') }),
+        logger: createMemoryLogger(),
+      });
+      const response = await skill.invoke(intent('RideStatusIntent', { token: await issuer.token() }));
+      expect(speechOf(response)).to.match(/isn't answering/);
+      expect(response.response.card).to.equal(undefined);
+      expect(stub.requests).to.have.length(0);
+    });
+
+    it('lets the API decide for opaque tokens (no local verification)', async () => {
+      const opaque = await createHarness({ apiUrl: stub.url, opaqueTokens: true });
+      stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
+      const response = await opaque.invoke(intent('RideStatusIntent', { token: 'Atza|opaque-token-from-login-with-amazon' }));
+      expect(speechOf(response)).to.match(/Your ride to airport is on its way/);
+      expect(stub.requests[0]!.headers.authorization).to.equal('Bearer Atza|opaque-token-from-login-with-amazon');
+    });
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * A scriptable HTTP server on an ephemeral loopback port standing in for the Ride Hailer API: each route answers
+ * from a queue of scripted replies, and every request is recorded. Used where the client's real network behaviour
+ * matters (retries, timeouts, resets), which in-process interception does not reproduce faithfully.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before sending anything. */
+  delayMs?: number;
+  /** Send this raw text instead of JSON. */
+  raw?: string;
+  /** Destroy the connection instead of answering. */
+  reset?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface StubApi {
+  url: string;
+  requests: RecordedRequest[];
+  /** Queue replies for `METHOD /path`; the last one repeats once the queue is down to it. */
+  script(method: string, path: string, ...replies: Reply[]): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startStubApi(): Promise<StubApi> {
+  const scripts = new Map<string, Reply[]>();
+  const requests: RecordedRequest[] = [];
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+    const queue = scripts.get(`${req.method} ${req.url}`);
+    const reply = queue && queue.length > 1 ? queue.shift()! : queue?.[0];
+    if (!reply) {
+      res.writeHead(599).end();
+      return;
+    }
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.reset) {
+      req.socket.destroy();
+      return;
+    }
+    if (res.destroyed) return;
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    res.end(reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    script: (method, path, ...replies) => void scripts.set(`${method.toUpperCase()} ${path}`, replies),
+    reset() {
+      scripts.clear();
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
