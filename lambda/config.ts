@@ -46,6 +46,13 @@ export interface ServerConfig extends SkillConfig {
     /** PEM file with extra trusted CA certificates (the local stack's test CA); Node's roots are always trusted. */
     extraCaFile: string | undefined;
     bodyLimitBytes: number;
+    /**
+     * LOCAL STACK ONLY: fetch signing certificates from this origin (same path) instead of s3.amazonaws.com.
+     * The header's URL is still checked in full and the chain must still end at a trusted root.
+     */
+    certificateMirrorUrl?: URL | undefined;
+    /** Budget for downloading one signing certificate chain. */
+    certificateDownloadTimeoutMs?: number;
   };
 }
 
@@ -83,6 +90,8 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
       enabled: verify === 'on',
       extraCaFile: optional(env, 'ALEXA_EXTRA_CA_FILE'),
       bodyLimitBytes: integer(env, 'ALEXA_BODY_LIMIT_BYTES', 256 * 1024, { min: 1024, max: 10 * 1024 * 1024 }),
+      certificateMirrorUrl: optionalHttpUrl(env, 'ALEXA_CERT_MIRROR_URL'),
+      certificateDownloadTimeoutMs: integer(env, 'ALEXA_CERT_DOWNLOAD_TIMEOUT_MS', 2000, { min: 100, max: 6000 }),
     },
   };
 }
@@ -129,6 +138,11 @@ function httpUrl(env: Env, name: string, value: string): URL {
     throw new ConfigError(name, `"${value}" must be an http(s) URL`);
   }
   return url;
+}
+
+function optionalHttpUrl(env: Env, name: string): URL | undefined {
+  const value = optional(env, name);
+  return value === undefined ? undefined : httpUrl(env, name, value);
 }
 
 function integer(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {

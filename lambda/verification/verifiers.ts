@@ -1,0 +1,137 @@
+/**
+ * Verifiers in the shape ask-sdk-express-adapter expects (`Verifier.verify(body, headers)`), so they plug into
+ * `new ExpressAdapter(skill, false, false, verifiers)`. Each throws `AlexaRequestRefused` with a stable code.
+ */
+import { verify as verifySignatureBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Verifier } from 'ask-sdk-express-adapter';
+import { CertificateChainCache } from './certificate-cache.js';
+import { parseCertificateChainUrl } from './certificate-url.js';
+import { AlexaRequestRefused } from './errors.js';
+import type { FetchCertificate } from './certificate-download.js';
+import type { TrustStore } from './trust-store.js';
+
+export const NORMAL_REQUEST_TOLERANCE_MS = 150_000;
+export const SKILL_EVENT_MAX_AGE_MS = 3_600_000;
+
+/**
+ * `SignatureCertChainUrl` + `Signature-256`: the URL is checked before anything is fetched, the chain comes from
+ * the per-URL cache, and the signature is RSA-SHA256 over the body's exact bytes. The SHA-1 `Signature` header is
+ * never consulted.
+ */
+export class SignatureVerifier implements Verifier {
+  private readonly chains: CertificateChainCache;
+
+  constructor(options: { fetchCertificate: FetchCertificate; trustStore: TrustStore; now?: () => number }) {
+    this.chains = new CertificateChainCache(options.fetchCertificate, options.trustStore, options.now ?? Date.now);
+  }
+
+  async verify(body: string, headers: IncomingHttpHeaders = {}): Promise<void> {
+    const chainUrl = singleHeader(headers, 'signaturecertchainurl');
+    const signature = singleHeader(headers, 'signature-256');
+    if (chainUrl === undefined || signature === undefined) {
+      const onlySha1 = headers['signature'] !== undefined && signature === undefined;
+      throw new AlexaRequestRefused('signature_missing', onlySha1 ? 'only the SHA-1 Signature header was sent' : 'signature headers are missing');
+    }
+    const url = parseCertificateChainUrl(chainUrl);
+    const signatureBytes = decodeBase64(signature);
+    const chain = await this.chains.get(url);
+    // The body reached us as a string; for the strictly UTF-8-decoded body our HTTP layer hands over, encoding it
+    // again gives back exactly the bytes that were signed.
+    if (!verifySignatureBytes('sha256', Buffer.from(body, 'utf8'), chain.leafPublicKey, signatureBytes)) {
+      throw new AlexaRequestRefused('signature_invalid', 'Signature-256 does not match the body');
+    }
+  }
+}
+
+/** `request.timestamp` within ±150 s; skill events (`AlexaSkillEvent.*`) may be up to one hour old. */
+export class TimestampVerifier implements Verifier {
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async verify(body: string): Promise<void> {
+    const request = parseEnvelope(body)['request'];
+    const timestamp = isRecord(request) ? parseTimestamp(request['timestamp']) : undefined;
+    if (!isRecord(request) || timestamp === undefined) throw new AlexaRequestRefused('timestamp_invalid', 'request.timestamp is missing or not an ISO 8601 time');
+    const ageMs = this.now() - timestamp;
+    const maxAgeMs = isSkillEvent(request) ? SKILL_EVENT_MAX_AGE_MS : NORMAL_REQUEST_TOLERANCE_MS;
+    if (ageMs > maxAgeMs || ageMs < -NORMAL_REQUEST_TOLERANCE_MS) {
+      throw new AlexaRequestRefused('timestamp_out_of_range', `request.timestamp is ${Math.round(ageMs / 1000)} s away from now`);
+    }
+  }
+}
+
+/**
+ * The request is for this skill: `context.System.application.applicationId`, or for envelopes without a context
+ * `session.application.applicationId`. A verifier (not a handler) so that a mismatch answers 400.
+ */
+export class SkillIdVerifier implements Verifier {
+  constructor(private readonly skillId: string) {}
+
+  async verify(body: string): Promise<void> {
+    const envelope = parseEnvelope(body);
+    const applicationId = path(envelope, 'context', 'System', 'application', 'applicationId') ?? path(envelope, 'session', 'application', 'applicationId');
+    if (applicationId !== this.skillId) {
+      throw new AlexaRequestRefused('skill_id_mismatch', applicationId === undefined ? 'no application ID in the request' : 'application ID is not this skill');
+    }
+  }
+}
+
+/** Runs verifiers one after another (cheapest first is the caller's choice) so the first failure is deterministic. */
+export class VerifierSequence implements Verifier {
+  constructor(private readonly verifiers: readonly Verifier[]) {}
+
+  async verify(body: string, headers?: IncomingHttpHeaders): Promise<void> {
+    for (const verifier of this.verifiers) await verifier.verify(body, headers);
+  }
+}
+
+function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  const text = Array.isArray(value) ? undefined : value?.trim();
+  return text === '' ? undefined : text;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function decodeBase64(text: string): Buffer {
+  if (!BASE64.test(text)) throw new AlexaRequestRefused('signature_invalid', 'Signature-256 is not base64');
+  return Buffer.from(text, 'base64');
+}
+
+function parseEnvelope(body: string): Record<string, unknown> {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(body);
+  } catch {
+    throw new AlexaRequestRefused('malformed_request', 'body is not JSON');
+  }
+  if (!isRecord(envelope)) throw new AlexaRequestRefused('malformed_request', 'body is not a JSON object');
+  return envelope;
+}
+
+/** ISO 8601 with a zone, as Alexa sends it; `Date.parse` alone accepts far looser text. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function isSkillEvent(request: Record<string, unknown>): boolean {
+  return typeof request['type'] === 'string' && request['type'].startsWith('AlexaSkillEvent.');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function path(value: unknown, ...keys: string[]): string | undefined {
+  let current = value;
+  for (const key of keys) current = isRecord(current) ? current[key] : undefined;
+  return typeof current === 'string' ? current : undefined;
+}

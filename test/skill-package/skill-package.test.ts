@@ -1,0 +1,118 @@
+/**
+ * The skill-package is what `ask deploy` uploads: it must parse, agree with itself, and agree with the code —
+ * every intent a handler answers exists in every locale's model, and every modelled intent has a handler.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { expect } from 'chai';
+import { ALL_SCOPES } from '../../lambda/account/scopes.js';
+import { intent } from '../support/envelopes.js';
+import { createHarness, speechOf } from '../support/skill-harness.js';
+import { startStubApi } from '../support/stub-api.js';
+
+const LOCALES = ['en-US', 'en-GB', 'de-DE'];
+const json = (path: string) => JSON.parse(readFileSync(new URL(`../../skill-package/${path}`, import.meta.url), 'utf8'));
+
+interface Model {
+  interactionModel: {
+    languageModel: { invocationName: string; intents: { name: string; samples?: string[]; slots?: { name: string; type: string; samples?: string[] }[] }[]; types?: { name: string; values: unknown[] }[] };
+    dialog?: { intents: { name: string; prompts: Record<string, string>; slots: { name: string; prompts: Record<string, string> }[] }[] };
+    prompts?: { id: string }[];
+  };
+}
+
+/** Intent names the handlers answer, read from their `isIntent(input, '…')` predicates. */
+function intentsInCode(): Set<string> {
+  const dir = new URL('../../lambda/handlers/', import.meta.url);
+  const names = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    for (const call of readFileSync(new URL(file, dir), 'utf8').matchAll(/isIntent\(input,([^)]*)\)/g)) {
+      for (const name of call[1]!.matchAll(/'([^']+)'/g)) names.add(name[1]!);
+    }
+  }
+  return names;
+}
+
+describe('skill-package', () => {
+  const models = Object.fromEntries(LOCALES.map((locale) => [locale, json(`interactionModels/custom/${locale}.json`) as Model]));
+
+  it('has a manifest for exactly the three locales, subscribing to the skill events', () => {
+    const manifest = json('skill.json').manifest;
+    expect(Object.keys(manifest.publishingInformation.locales).sort()).to.deep.equal([...LOCALES].sort());
+    expect(manifest.events.subscriptions.map((s: { eventName: string }) => s.eventName).sort()).to.deep.equal(['SKILL_ACCOUNT_LINKED', 'SKILL_DISABLED', 'SKILL_ENABLED']);
+  });
+
+  it('declares account linking for the authorization-code grant without a committed secret', () => {
+    const linking = json('accountLinking.json').accountLinkingRequest;
+    expect(linking).to.include({ type: 'AUTH_CODE', accessTokenScheme: 'HTTP_BASIC', skipOnEnablement: false });
+    expect(linking.scopes).to.deep.equal([...ALL_SCOPES]);
+    expect(linking).not.to.have.property('clientSecret');
+    for (const url of [linking.authorizationUrl, linking.accessTokenUrl]) expect(new URL(url).protocol).to.equal('https:');
+    expect(linking.domains).to.be.an('array');
+  });
+
+  it('models the same intents in every locale', () => {
+    const names = (locale: string) => models[locale]!.interactionModel.languageModel.intents.map((i) => i.name).sort();
+    for (const locale of LOCALES) expect(names(locale), locale).to.deep.equal(names('en-US'));
+  });
+
+  it('has a handler for every intent of every model, and every handled intent is in every model', () => {
+    const inCode = intentsInCode();
+    for (const locale of LOCALES) {
+      const modelled = new Set(models[locale]!.interactionModel.languageModel.intents.map((i) => i.name));
+      expect([...inCode].filter((n) => !modelled.has(n)), `handled but not in ${locale}`).to.deep.equal([]);
+      expect([...modelled].filter((n) => !inCode.has(n)), `in ${locale} but not handled`).to.deep.equal([]);
+    }
+  });
+
+  it('answers every modelled intent with its own handler, not the apology', async () => {
+    const stub = await startStubApi();
+    try {
+      const harness = await createHarness({ apiUrl: stub.url });
+      for (const locale of LOCALES) {
+        for (const { name } of models[locale]!.interactionModel.languageModel.intents) {
+          const response = await harness.invoke(intent(name, { locale }));
+          expect(speechOf(response), `${locale} ${name}`).not.to.match(/something went wrong|schiefgegangen/);
+        }
+      }
+    } finally {
+      await stub.close();
+    }
+  });
+
+  for (const locale of LOCALES) {
+    describe(locale, () => {
+      const { languageModel, dialog, prompts } = models[locale]!.interactionModel;
+
+      it('uses only slots the intent declares, and only types the model defines or Amazon provides', () => {
+        const types = new Set((languageModel.types ?? []).map((t) => t.name));
+        for (const i of languageModel.intents) {
+          const slots = new Set((i.slots ?? []).map((s) => s.name));
+          for (const sample of [...(i.samples ?? []), ...(i.slots ?? []).flatMap((s) => s.samples ?? [])]) {
+            for (const used of sample.matchAll(/\{(\w+)\}/g)) expect(slots.has(used[1]!), `${i.name}: "${sample}"`).to.equal(true);
+          }
+          for (const slot of i.slots ?? []) expect(types.has(slot.type) || slot.type.startsWith('AMAZON.'), slot.type).to.equal(true);
+        }
+      });
+
+      it('has real, distinct sample utterances for each custom intent', () => {
+        for (const i of languageModel.intents.filter((x) => !x.name.startsWith('AMAZON.'))) {
+          expect(i.samples?.length ?? 0, i.name).to.be.at.least(4);
+          expect(new Set(i.samples).size, `${i.name} duplicates`).to.equal(i.samples!.length);
+        }
+        const all = languageModel.intents.flatMap((i) => (i.samples ?? []).map((s) => s.toLowerCase()));
+        expect(new Set(all).size, 'a sample belongs to one intent only').to.equal(all.length);
+      });
+
+      it('defines every prompt the dialog model refers to', () => {
+        const ids = new Set((prompts ?? []).map((p) => p.id));
+        for (const i of dialog?.intents ?? []) {
+          for (const id of [...Object.values(i.prompts), ...i.slots.flatMap((s) => Object.values(s.prompts))]) expect(ids.has(id), id).to.equal(true);
+        }
+      });
+
+      it('uses a two-word lowercase invocation name', () => {
+        expect(languageModel.invocationName).to.match(/^[a-zäöüß]+ [a-zäöüß]+$/);
+      });
+    });
+  }
+});

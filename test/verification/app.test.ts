@@ -1,0 +1,174 @@
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { createSigningMaterial, loadOrCreateSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
+import { createRequestSigner } from '../../local/alexa/signing.js';
+import { loadTrustStore } from '../../lambda/verification/index.js';
+import { SKILL_SPEECH, envelope, failingSkill, post, startApp, testConfig, writeCaFile, type RunningApp } from './support.js';
+
+describe('Alexa skill endpoint (createAlexaApp)', () => {
+  let material: SigningMaterial;
+  let caFile: Awaited<ReturnType<typeof writeCaFile>>;
+  const running: RunningApp[] = [];
+
+  before(async () => {
+    material = await createSigningMaterial();
+    caFile = await writeCaFile(material.caCertPem);
+  });
+  after(async () => {
+    await Promise.all(running.map((app) => app.close()));
+    await caFile?.remove();
+  });
+
+  async function start(options: Partial<Parameters<typeof startApp>[0]> & { verification?: Parameters<typeof testConfig>[0] } = {}) {
+    const { verification, ...rest } = options;
+    const app = await startApp({
+      config: testConfig({ extraCaFile: caFile.file, ...verification }),
+      fetchCertificate: async () => material.chainPem,
+      ...rest,
+    });
+    running.push(app);
+    return app;
+  }
+
+  const sign = (body: string) => createRequestSigner(material)(body);
+
+  it('answers GET /healthz with ok', async () => {
+    const app = await start();
+    const response = await fetch(new URL('/healthz', app.url));
+    expect(response.status).to.equal(200);
+    expect(await response.json()).to.deep.equal({ status: 'ok' });
+  });
+
+  it('answers any other route with a JSON 404', async () => {
+    const app = await start();
+    for (const [method, path] of [['GET', '/'], ['POST', '/other'], ['PUT', '/healthz']] as const) {
+      const response = await fetch(new URL(path, app.url), { method });
+      expect(response.status).to.equal(404);
+      expect(await response.json()).to.deep.equal({ error: 'not_found' });
+    }
+  });
+
+  it('answers refusals with a small JSON body and logs the reason once, without body or headers', async () => {
+    const app = await start();
+    const body = envelope({ timestampMs: Date.now() - 10 * 60_000 });
+    const headers = sign(body);
+    const response = await post(app.url, body, headers);
+    expect(response.status).to.equal(400);
+    expect(response.contentType).to.match(/^application\/json/);
+    expect(response.text).to.equal('{"error":"timestamp_out_of_range"}');
+
+    const refusals = app.logLines.map((line) => JSON.parse(line)).filter((record) => record.event === 'alexa_request_refused');
+    expect(refusals).to.have.length(1);
+    expect(refusals[0]).to.include({ code: 'timestamp_out_of_range', status: 400 });
+    expect(refusals[0].reason).to.be.a('string').and.not.equal('');
+    const log = app.logLines.join('\n');
+    for (const secret of ['secret-access-token-marker', 'amzn1.ask.account.TEST', headers['Signature-256']!, 'local-stack-cert.pem']) {
+      expect(log).to.not.contain(secret);
+    }
+  });
+
+  it('never answers with the adapter text or HTML', async () => {
+    const app = await start();
+    const body = envelope({ timestampMs: Date.now() });
+    const response = await post(app.url, body, {});
+    expect(response.json).to.deep.equal({ error: 'signature_missing' });
+    expect(response.text).to.not.match(/AskSdk|verification failed|<html|<pre/i);
+  });
+
+  it('answers 500 internal_error without internal text when the skill throws', async () => {
+    const app = await start({ skill: failingSkill() });
+    const body = envelope({ timestampMs: Date.now() });
+    const response = await post(app.url, body, sign(body));
+    expect(response.status).to.equal(500);
+    expect(response.text).to.equal('{"error":"internal_error"}');
+    expect(app.logLines.join('\n')).to.not.contain('hunter2');
+  });
+
+  it('accepts a signed body above the adapter’s own 100 kB limit when the configured limit allows it', async () => {
+    const app = await start();
+    const body = envelope({ timestampMs: Date.now(), padding: 150 * 1024 });
+    const response = await post(app.url, body, sign(body));
+    expect(response.status, response.text).to.equal(200);
+  });
+
+  it('applies a lower configured body limit with 413', async () => {
+    const app = await start({ verification: { bodyLimitBytes: 2048 } });
+    const body = envelope({ timestampMs: Date.now(), padding: 4096 });
+    const response = await post(app.url, body, sign(body));
+    expect(response.status).to.equal(413);
+    expect(response.json).to.deep.equal({ error: 'body_too_large' });
+  });
+
+  it('refuses a body that is not UTF-8, an empty body and a JSON array with 400', async () => {
+    const app = await start();
+    for (const body of [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), Buffer.alloc(0), Buffer.from('[1,2]')]) {
+      const response = await fetch(app.url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(response.status).to.equal(400);
+      expect(await response.json()).to.deep.equal({ error: 'malformed_request' });
+    }
+  });
+
+  it('refuses a gzip-encoded body instead of inflating it', async () => {
+    const app = await start();
+    const response = await fetch(app.url, { method: 'POST', body: 'x', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(response.status).to.equal(400);
+    expect(await response.json()).to.deep.equal({ error: 'malformed_request' });
+  });
+
+  describe('with verification off', () => {
+    it('accepts an unsigned request and logs a loud warning once', async () => {
+      const app = await start({ verification: { enabled: false } });
+      const warnings = app.logLines.map((line) => JSON.parse(line)).filter((record) => record.level === 'warn');
+      expect(warnings).to.have.length(1);
+      expect(warnings[0].message).to.match(/request verification is OFF/);
+      const body = envelope({ timestampMs: Date.now() - 86_400_000 });
+      const response = await post(app.url, body);
+      expect(response.status).to.equal(200);
+      expect(response.json.response.outputSpeech.ssml).to.contain(SKILL_SPEECH);
+    });
+
+    it('still refuses another skill’s request and an oversize body', async () => {
+      const app = await start({ verification: { enabled: false, bodyLimitBytes: 2048 } });
+      const other = envelope({ timestampMs: Date.now(), applicationId: 'amzn1.ask.skill.someone-else' });
+      expect((await post(app.url, other)).json).to.deep.equal({ error: 'skill_id_mismatch' });
+      const large = envelope({ timestampMs: Date.now(), padding: 4096 });
+      expect((await post(app.url, large)).status).to.equal(413);
+    });
+  });
+});
+
+describe('local stack signing material', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alexa-signing-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('persists the CA, chain and key and reuses them on the next start', async () => {
+    const first = await loadOrCreateSigningMaterial(dir);
+    expect((await readdir(dir)).sort()).to.deep.equal(['ca.pem', 'chain.pem', 'leaf-key.pem']);
+    expect((await stat(join(dir, 'leaf-key.pem'))).mode & 0o077).to.equal(0);
+    const second = await loadOrCreateSigningMaterial(dir);
+    expect(second.caCertPem).to.equal(first.caCertPem);
+    expect(second.chainPem).to.equal(first.chainPem);
+    const body = '{"a":1}';
+    expect(createRequestSigner(second)(body)['Signature-256']).to.equal(createRequestSigner(first)(body)['Signature-256']);
+  });
+});
+
+describe('trust store configuration', () => {
+  it('reports an unreadable or empty extra CA file as a configuration error naming the variable', async () => {
+    const empty = await writeCaFile('no certificate here');
+    try {
+      for (const file of ['/nonexistent/ca.pem', empty.file]) {
+        expect(() => loadTrustStore(file)).to.throw(/ALEXA_EXTRA_CA_FILE/);
+      }
+    } finally {
+      await empty.remove();
+    }
+  });
+});

@@ -1,0 +1,173 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import express from 'express';
+import { createSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
+import { createRequestSigner, LOCAL_CERT_CHAIN_URL, serveCertificateChain } from '../../local/alexa/signing.js';
+import { closeServer, envelope, listen, post, startApp, testConfig, writeCaFile, type RunningApp } from './support.js';
+
+describe('Alexa request verification: certificate download and cache', () => {
+  let material: SigningMaterial;
+  let caFile: Awaited<ReturnType<typeof writeCaFile>>;
+  const running: RunningApp[] = [];
+  const servers: Server[] = [];
+
+  before(async () => {
+    material = await createSigningMaterial({ leafNotAfter: new Date(Date.now() + 2 * 86_400_000) });
+    caFile = await writeCaFile(material.caCertPem);
+  });
+  after(async () => {
+    await Promise.all([...running.map((app) => app.close()), ...servers.map(closeServer)]);
+    await caFile?.remove();
+  });
+
+  async function start(options: Omit<Parameters<typeof startApp>[0], 'config'> & { verification?: Parameters<typeof testConfig>[0] } = {}) {
+    const { verification, ...rest } = options;
+    const app = await startApp({ config: testConfig({ extraCaFile: caFile.file, ...verification }), ...rest });
+    running.push(app);
+    return app;
+  }
+
+  function signedRequest(timestampMs = Date.now()) {
+    const body = envelope({ timestampMs });
+    return { body, headers: createRequestSigner(material)(body) };
+  }
+
+  /** A loopback server standing in for S3, through the mirror setting, so the real downloader is exercised. */
+  async function mirror(handler: Parameters<typeof createServer>[1]): Promise<URL> {
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+
+  it('downloads once when concurrent first requests share a certificate URL', async () => {
+    let downloads = 0;
+    const app = await start({
+      fetchCertificate: async () => {
+        downloads++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return material.chainPem;
+      },
+    });
+    const responses = await Promise.all(Array.from({ length: 8 }, () => signedRequest()).map(({ body, headers }) => post(app.url, body, headers)));
+    expect(responses.map((r) => r.status)).to.deep.equal(Array(8).fill(200));
+    expect(downloads).to.equal(1);
+    const again = signedRequest();
+    expect((await post(app.url, again.body, again.headers)).status).to.equal(200);
+    expect(downloads).to.equal(1);
+  });
+
+  it('refuses a cached chain whose leaf has expired since it was cached', async () => {
+    let clock = Date.now();
+    let downloads = 0;
+    const app = await start({
+      now: () => clock,
+      fetchCertificate: async () => {
+        downloads++;
+        return material.chainPem;
+      },
+    });
+    const first = signedRequest(clock);
+    expect((await post(app.url, first.body, first.headers)).status).to.equal(200);
+    clock += 3 * 86_400_000; // past the leaf's notAfter
+    const later = signedRequest(clock);
+    const response = await post(app.url, later.body, later.headers);
+    expect(response.status).to.equal(400);
+    expect(response.json).to.deep.equal({ error: 'certificate_expired' });
+    expect(downloads).to.equal(1);
+  });
+
+  it('does not cache a failed download', async () => {
+    let downloads = 0;
+    const app = await start({
+      fetchCertificate: async () => {
+        downloads++;
+        if (downloads === 1) throw new Error('socket hang up');
+        return material.chainPem;
+      },
+    });
+    const first = signedRequest();
+    expect((await post(app.url, first.body, first.headers)).json).to.deep.equal({ error: 'certificate_unavailable' });
+    const second = signedRequest();
+    expect((await post(app.url, second.body, second.headers)).status).to.equal(200);
+    expect(downloads).to.equal(2);
+  });
+
+  it('fetches the certificate path from the configured mirror (the local stack) and verifies it', async () => {
+    const simulator = express();
+    simulator.use(serveCertificateChain(material));
+    const simulatorServer = await listen(simulator);
+    servers.push(simulatorServer);
+    const mirrorUrl = new URL(`http://127.0.0.1:${(simulatorServer.address() as AddressInfo).port}`);
+    const app = await start({ verification: { certificateMirrorUrl: mirrorUrl } });
+    const { body, headers } = signedRequest();
+    expect(headers['SignatureCertChainUrl']).to.equal(LOCAL_CERT_CHAIN_URL);
+    const response = await post(app.url, body, headers);
+    expect(response.status, response.text).to.equal(200);
+    expect(app.logLines.some((line) => JSON.parse(line).event === 'alexa_certificate_mirror_on')).to.equal(true);
+  });
+
+  it('still refuses a chain from the mirror when its CA is not in the trust store', async () => {
+    const mirrorUrl = await mirror((_req, res) => res.end(material.chainPem));
+    const app = await startApp({ config: testConfig({ certificateMirrorUrl: mirrorUrl }) }); // Node's roots only
+    running.push(app);
+    const { body, headers } = signedRequest();
+    expect((await post(app.url, body, headers)).json).to.deep.equal({ error: 'certificate_untrusted' });
+  });
+
+  it('gives up on a certificate download that takes longer than the timeout', async () => {
+    const mirrorUrl = await mirror(() => {
+      /* never answers */
+    });
+    const app = await start({ verification: { certificateMirrorUrl: mirrorUrl, certificateDownloadTimeoutMs: 200 } });
+    const { body, headers } = signedRequest();
+    const started = performance.now();
+    const response = await post(app.url, body, headers);
+    expect(response.json).to.deep.equal({ error: 'certificate_unavailable' });
+    expect(performance.now() - started).to.be.below(5000); // bounded by the timeout, not by the peer
+    expect(app.logLines.join('\n')).to.contain('longer than 200 ms');
+  });
+
+  it('stops reading a certificate download larger than the size cap', async () => {
+    let bytesSent = 0;
+    const mirrorUrl = await mirror((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-pem-file' }); // no content-length: streamed
+      const chunk = Buffer.alloc(16 * 1024, 'A');
+      const pump = () => {
+        while (bytesSent < 10 * 1024 * 1024) {
+          bytesSent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const app = await start({ verification: { certificateMirrorUrl: mirrorUrl } });
+    const { body, headers } = signedRequest();
+    const response = await post(app.url, body, headers);
+    expect(response.json).to.deep.equal({ error: 'certificate_unavailable' });
+    expect(app.logLines.join('\n')).to.contain('larger than 65536 bytes');
+    expect(bytesSent).to.be.below(10 * 1024 * 1024);
+  });
+
+  it('refuses a certificate download that declares a length over the cap', async () => {
+    const mirrorUrl = await mirror((_req, res) => {
+      res.writeHead(200, { 'content-length': String(1024 * 1024) });
+      res.end(Buffer.alloc(1024 * 1024, 'A'));
+    });
+    const app = await start({ verification: { certificateMirrorUrl: mirrorUrl } });
+    const { body, headers } = signedRequest();
+    expect((await post(app.url, body, headers)).json).to.deep.equal({ error: 'certificate_unavailable' });
+  });
+
+  it('refuses a certificate download that does not answer 200', async () => {
+    const mirrorUrl = await mirror((_req, res) => {
+      res.writeHead(302, { location: 'https://evil.example/cert.pem' });
+      res.end();
+    });
+    const app = await start({ verification: { certificateMirrorUrl: mirrorUrl } });
+    const { body, headers } = signedRequest();
+    expect((await post(app.url, body, headers)).json).to.deep.equal({ error: 'certificate_unavailable' });
+  });
+});
