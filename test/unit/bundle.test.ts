@@ -1,0 +1,62 @@
+/**
+ * The bundle `npm run build` writes is what `ask deploy` ships: it must exist where ask-resources.json says, load on
+ * its own (no node_modules, no TypeScript), and answer a LaunchRequest through the exported Lambda handler.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { launch, TEST_SKILL_ID } from '../support/envelopes.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+describe('Lambda bundle (npm run build)', () => {
+  const resources = JSON.parse(readFileSync(join(root, 'ask-resources.json'), 'utf8'));
+  const profile = resources.profiles.default;
+  const src = join(root, profile.code.default.src);
+
+  before(function () {
+    if (!existsSync(join(src, 'index.cjs'))) {
+      // `npm test` builds first; a lone `mocha` run builds here.
+      return promisify(execFile)(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+    }
+  });
+
+  it('is deployed from the folder the build writes, with a handler that exists in it', () => {
+    expect(resources.askcliResourcesVersion).to.equal('2020-03-31');
+    expect(profile.skillInfrastructure).to.deep.include({ type: '@ask-cli/lambda-deployer' });
+    expect(profile.skillInfrastructure.userConfig).to.include({ runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(existsSync(join(src, 'index.cjs'))).to.equal(true);
+    // No package.json there: the ASK CLI would otherwise run `npm install` and ship whatever it resolves.
+    expect(existsSync(join(src, 'package.json'))).to.equal(false);
+  });
+
+  it('loads outside the project and answers a LaunchRequest through the exported handler', async () => {
+    const isolated = mkdtempSync(join(tmpdir(), 'bundle-'));
+    try {
+      cpSync(src, isolated, { recursive: true });
+      const script = `
+        const { handler } = require(${JSON.stringify(join(isolated, 'index.cjs'))});
+        handler(JSON.parse(process.argv[1])).then((r) => process.stdout.write(JSON.stringify(r)));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch())], {
+        cwd: isolated,
+        env: { PATH: process.env.PATH, ALEXA_SKILL_ID: TEST_SKILL_ID, RIDE_API_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent' },
+      });
+      const response = JSON.parse(stdout);
+      expect(response.version).to.equal('1.0');
+      expect(response.response.card).to.deep.equal({ type: 'LinkAccount' });
+      expect(response.response.outputSpeech.ssml).to.match(/link your account/);
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it('fails its cold start with the name of a missing variable', async () => {
+    const failure = await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(join(src, 'index.cjs'))})`], {
+      env: { PATH: process.env.PATH, RIDE_API_URL: 'http://127.0.0.1:9' },
+    }).catch((error: { stderr: string }) => error);
+    expect((failure as { stderr: string }).stderr).to.contain('ALEXA_SKILL_ID: not set');
+  });
+});
