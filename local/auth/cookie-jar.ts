@@ -1,0 +1,52 @@
+/**
+ * A minimal cookie jar for driving the sign-in pages with fetch: one origin, honours Path, Max-Age and
+ * Expires, enough for oidc-provider's interaction and session cookies. Not a general-purpose jar.
+ */
+export class CookieJar {
+  private readonly cookies = new Map<string, { value: string; path: string; expires: number }>();
+
+  /** Stores the Set-Cookie headers of a response to `requestUrl`. */
+  store(requestUrl: URL, response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = header.split(';');
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      let path = requestUrl.pathname.replace(/\/[^/]*$/, '') || '/';
+      let expires = Infinity;
+      for (const attribute of attributes) {
+        const [key = '', ...rest] = attribute.split('=');
+        const attributeValue = rest.join('=').trim();
+        switch (key.trim().toLowerCase()) {
+          case 'path':
+            path = attributeValue || '/';
+            break;
+          case 'max-age':
+            expires = Date.now() + Number(attributeValue) * 1000;
+            break;
+          case 'expires':
+            if (expires === Infinity) expires = Date.parse(attributeValue);
+            break;
+        }
+      }
+      const key = `${name};${path}`;
+      if (expires <= Date.now()) this.cookies.delete(key);
+      else this.cookies.set(key, { value, path, expires });
+    }
+  }
+
+  /** The Cookie header for a request to `url`, or undefined when no cookie applies. */
+  headerFor(url: URL): string | undefined {
+    const now = Date.now();
+    const pairs: string[] = [];
+    for (const [key, cookie] of this.cookies) {
+      if (cookie.expires <= now) continue;
+      const matches =
+        url.pathname === cookie.path ||
+        url.pathname.startsWith(cookie.path.endsWith('/') ? cookie.path : `${cookie.path}/`);
+      if (matches) pairs.push(`${key.slice(0, key.indexOf(';'))}=${cookie.value}`);
+    }
+    return pairs.length ? pairs.join('; ') : undefined;
+  }
+}

@@ -1,0 +1,98 @@
+import { CookieJar } from './cookie-jar.js';
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface HeadlessLoginOptions {
+  acceptLanguage?: string;
+}
+
+/** Raised when the sign-in pages answer with an error instead of letting the user through. */
+export class HeadlessLoginError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'HeadlessLoginError';
+  }
+}
+
+const MAX_STEPS = 20;
+
+function pageMessage(page: string): string | undefined {
+  const match = /<p class="error"[^>]*>([^<]*)<\/p>/.exec(page);
+  return match?.[1]?.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function csrfToken(page: string): string | undefined {
+  return /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+}
+
+/**
+ * Goes through the real sign-in and consent pages the way a browser does (fetch, cookies, the forms' CSRF
+ * tokens) and returns the final redirect to the client's redirect_uri (with `code` and `state`, or an OAuth
+ * `error`) without requesting it. Used by the simulator's `npm run link` and by tests.
+ */
+export async function completeLoginHeadlessly(
+  authorizationUrl: string,
+  credentials: Credentials,
+  opts: HeadlessLoginOptions = {},
+): Promise<URL> {
+  const jar = new CookieJar();
+  const origin = new URL(authorizationUrl).origin;
+
+  async function request(url: URL, form?: Record<string, string>): Promise<Response> {
+    const headers: Record<string, string> = {};
+    const cookie = jar.headerFor(url);
+    if (cookie) headers.cookie = cookie;
+    if (opts.acceptLanguage) headers['accept-language'] = opts.acceptLanguage;
+    const response = await fetch(url, {
+      method: form ? 'POST' : 'GET',
+      headers,
+      body: form ? new URLSearchParams(form) : undefined,
+      redirect: 'manual',
+    });
+    jar.store(url, response);
+    return response;
+  }
+
+  let response = await request(new URL(authorizationUrl));
+  let url = new URL(authorizationUrl);
+  let submittedLogin = false;
+  let submittedConsent = false;
+
+  for (let step = 0; step < MAX_STEPS; step += 1) {
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      const next = new URL(location, url);
+      // Leaving the authorization server: that is the redirect to the client.
+      if (next.origin !== origin) return next;
+      url = next;
+      response = await request(url);
+      continue;
+    }
+
+    const page = await response.text();
+    const csrf = csrfToken(page);
+    if (response.status !== 200 || !csrf) {
+      throw new HeadlessLoginError(pageMessage(page) ?? `unexpected answer ${response.status} at ${url.pathname}`, response.status);
+    }
+    const interactionPath = url.pathname.replace(/\/$/, '');
+    if (page.includes(`action="${interactionPath}/login"`) && !submittedLogin) {
+      submittedLogin = true;
+      url = new URL(`${interactionPath}/login`, url);
+      response = await request(url, { csrf, email: credentials.email, password: credentials.password });
+    } else if (page.includes(`action="${interactionPath}/confirm"`) && !submittedConsent) {
+      submittedConsent = true;
+      url = new URL(`${interactionPath}/confirm`, url);
+      response = await request(url, { csrf });
+    } else {
+      throw new HeadlessLoginError(pageMessage(page) ?? `unexpected page at ${url.pathname}`, response.status);
+    }
+  }
+  throw new HeadlessLoginError('too many steps in the sign-in flow', 0);
+}
