@@ -7,8 +7,10 @@
  *
  * Alexa sends the same access token with every request for its whole lifetime, so a verified token is remembered
  * (bounded, and never past its `exp`): repeat requests skip the signature check, which is most of the CPU cost.
+ *
+ * jose is loaded on the first verification, not at start-up: a cold Lambda answering an unlinked user never needs it.
  */
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, errors as JoseErrors, jwtVerify as JwtVerify } from 'jose';
 import type { TokenVerificationConfig } from '../config.js';
 import { AccountLinkRequired, RideApiUnavailable } from '../errors.js';
 
@@ -31,7 +33,7 @@ export interface TokenVerifierOptions {
   /** How many verified tokens to remember. */
   cacheSize?: number;
   /** Injected key set (tests, or a pre-fetched JWKS); defaults to jose's remote set for the configured URL. */
-  keys?: Parameters<typeof jwtVerify>[1];
+  keys?: JWTVerifyGetKey;
 }
 
 export function createTokenVerifier(config: TokenVerificationConfig, options: TokenVerifierOptions = {}): TokenVerifier {
@@ -39,7 +41,13 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
     return { verify: async (token) => ({ token, subject: undefined, scopes: undefined }) };
   }
   const now = options.now ?? Date.now;
-  const keys = options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 1500, cooldownDuration: 30_000 });
+  let jose: Promise<{ jwtVerify: typeof JwtVerify; errors: typeof JoseErrors; keys: JWTVerifyGetKey }> | undefined;
+  const loadJose = () =>
+    (jose ??= import('jose').then(({ createRemoteJWKSet, jwtVerify, errors }) => ({
+      jwtVerify,
+      errors,
+      keys: options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 1500, cooldownDuration: 30_000 }),
+    })));
   const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? 1000);
   const toleranceMs = config.clockToleranceSeconds * 1000;
 
@@ -51,6 +59,7 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
         remembered.delete(token);
         throw new AccountLinkRequired('token_expired');
       }
+      const { jwtVerify, errors, keys } = await loadJose();
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
@@ -63,7 +72,7 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
           ...(config.tokenType ? { typ: config.tokenType } : {}),
         }));
       } catch (error) {
-        throw classify(error);
+        throw classify(error, errors);
       }
       const verified = {
         token,
@@ -78,7 +87,7 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
 }
 
 /** A token problem means re-linking; trouble reaching the keys is our side's outage, not the user's fault. */
-function classify(error: unknown): Error {
+function classify(error: unknown, errors: typeof JoseErrors): Error {
   if (error instanceof errors.JWTExpired) return new AccountLinkRequired('token_expired');
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return new RideApiUnavailable('jwks_unreachable');
   if (error instanceof errors.JOSEError) return new AccountLinkRequired('token_invalid');

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { getSlot, type HandlerInput, type RequestHandler } from 'ask-sdk-core';
 import type { Slot } from 'ask-sdk-model';
 import { requireAccount } from '../account/account.js';
@@ -22,7 +21,7 @@ export function orderRideHandler(rides: RideClient): RequestHandler {
         return input.responseBuilder.speak(say.askDestination).reprompt(say.askDestination).addElicitSlotDirective('destination').getResponse();
       }
       try {
-        const ride = await rides.orderRide(account.token, destination, idempotencyKey(input));
+        const ride = await rides.orderRide(account.token, destination, await idempotencyKey(input));
         recordOutcome(input, 'ride_ordered');
         return input.responseBuilder.speak(say.rideOrdered(ride)).withShouldEndSession(true).getResponse();
       } catch (error) {
@@ -38,7 +37,8 @@ export function orderRideHandler(rides: RideClient): RequestHandler {
  * Alexa re-sends a request it got no answer to with the same request ID; deriving the key from it makes the API
  * answer that retry with the ride it already ordered instead of ordering a second one.
  */
-export function idempotencyKey(input: HandlerInput): string {
+export async function idempotencyKey(input: HandlerInput): Promise<string> {
+  const { createHash } = await import('node:crypto'); // loaded on the first order, not in every cold start
   return createHash('sha256').update(input.requestEnvelope.request.requestId).digest('base64url');
 }
 

@@ -7,11 +7,9 @@
  * covers network errors, 5xx and 429 (honouring Retry-After only when it fits in what is left of the budget).
  * POST is retried too: it always carries an Idempotency-Key, so the API answers a repeat with the same ride.
  *
- * got is loaded on first use rather than at start-up: requests that never reach the API (an unlinked launch, help,
- * stop) should not pay for loading it in a cold Lambda.
+ * got (and with it node:http/https) is loaded on first use rather than at start-up: requests that never reach the
+ * API (an unlinked launch, help, stop) should not pay for loading it in a cold Lambda.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type { Got, RequestError } from 'got';
 import { Scope, type ScopeName } from '../account/scopes.js';
 import { AccountLinkRequired, RideAlreadyActive, RideApiUnavailable, ScopeMissing } from '../errors.js';
@@ -38,14 +36,13 @@ const MIN_ATTEMPT_MS = 150;
 
 export function createRideClient({ baseUrl, totalBudgetMs }: RideClientOptions): RideClient {
   const attemptTimeoutMs = Math.floor(totalBudgetMs * 0.45);
-  const agent = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   let client: Promise<Got> | undefined;
 
   const load = (): Promise<Got> =>
-    (client ??= import('got').then(({ default: got }) =>
+    (client ??= Promise.all([import('got'), import('node:http'), import('node:https')]).then(([{ default: got }, http, https]) =>
       got.extend({
         prefixUrl: baseUrl.href.replace(/\/?$/, '/'),
-        agent,
+        agent: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
         responseType: 'json',
         timeout: { request: attemptTimeoutMs },
         retry: {
@@ -55,6 +52,12 @@ export function createRideClient({ baseUrl, totalBudgetMs }: RideClientOptions):
           backoffLimit: 200,
           noise: 0,
           maxRetryAfter: totalBudgetMs,
+          // Only retry when the wait plus a useful attempt still fit before this call's deadline.
+          calculateDelay: ({ computedValue, error }) => (Date.now() + computedValue + MIN_ATTEMPT_MS <= deadlineOf(error.options) ? computedValue : 0),
+        },
+        hooks: {
+          // The retry gets what is left of the budget, never more than a first attempt.
+          beforeRetry: [(error) => void (error.options.timeout = { request: Math.max(MIN_ATTEMPT_MS, Math.min(attemptTimeoutMs, deadlineOf(error.options) - Date.now())) })],
         },
         headers: { accept: 'application/json', 'user-agent': 'ride-hailer-skill' },
       }),
@@ -62,24 +65,13 @@ export function createRideClient({ baseUrl, totalBudgetMs }: RideClientOptions):
 
   async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, token: string, scope: ScopeName, extra: { json?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
     const got = await load();
-    const deadline = Date.now() + totalBudgetMs;
     try {
+      // Everything per call is in these few options; the rest was normalised once by got.extend above.
       const response = await got<T>(path, {
         method,
         headers: { authorization: `Bearer ${token}`, ...extra.headers },
         ...(extra.json === undefined ? {} : { json: extra.json }),
-        signal: AbortSignal.timeout(totalBudgetMs),
-        retry: {
-          // Only retry when the wait plus a useful attempt still fit before the deadline.
-          calculateDelay: ({ computedValue }) => (Date.now() + computedValue + MIN_ATTEMPT_MS <= deadline ? computedValue : 0),
-        },
-        hooks: {
-          beforeRetry: [
-            (error) => {
-              error.options.timeout = { request: Math.max(MIN_ATTEMPT_MS, Math.min(attemptTimeoutMs, deadline - Date.now())) };
-            },
-          ],
-        },
+        context: { deadline: Date.now() + totalBudgetMs },
       });
       return response.body;
     } catch (error) {
@@ -95,6 +87,8 @@ export function createRideClient({ baseUrl, totalBudgetMs }: RideClientOptions):
     cancelRide: (token) => absentOn404(call<unknown>('DELETE', 'v1/rides/current', token, Scope.orderCar)),
   };
 }
+
+const deadlineOf = (options: { context: Record<string, unknown> }) => options.context.deadline as number;
 
 class NoActiveRide extends Error {}
 

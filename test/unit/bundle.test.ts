@@ -18,9 +18,9 @@ describe('Lambda bundle (npm run build)', () => {
   const src = join(root, profile.code.default.src);
 
   before(function () {
-    if (!existsSync(join(src, 'index.cjs'))) {
+    if (!existsSync(join(src, 'index.mjs'))) {
       // `npm test` builds first; a lone `mocha` run builds here.
-      return promisify(execFile)(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+      return promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/build.ts')], { cwd: root });
     }
   });
 
@@ -28,7 +28,7 @@ describe('Lambda bundle (npm run build)', () => {
     expect(resources.askcliResourcesVersion).to.equal('2020-03-31');
     expect(profile.skillInfrastructure).to.deep.include({ type: '@ask-cli/lambda-deployer' });
     expect(profile.skillInfrastructure.userConfig).to.include({ runtime: 'nodejs24.x', handler: 'index.handler' });
-    expect(existsSync(join(src, 'index.cjs'))).to.equal(true);
+    expect(existsSync(join(src, 'index.mjs'))).to.equal(true);
     // No package.json there: the ASK CLI would otherwise run `npm install` and ship whatever it resolves.
     expect(existsSync(join(src, 'package.json'))).to.equal(false);
   });
@@ -38,8 +38,9 @@ describe('Lambda bundle (npm run build)', () => {
     try {
       cpSync(src, isolated, { recursive: true });
       const script = `
-        const { handler } = require(${JSON.stringify(join(isolated, 'index.cjs'))});
-        handler(JSON.parse(process.argv[1])).then((r) => process.stdout.write(JSON.stringify(r)));`;
+        import(${JSON.stringify(join(isolated, 'index.mjs'))})
+          .then(({ handler }) => handler(JSON.parse(process.argv[1])))
+          .then((r) => process.stdout.write(JSON.stringify(r)));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch())], {
         cwd: isolated,
         env: { PATH: process.env.PATH, ALEXA_SKILL_ID: TEST_SKILL_ID, RIDE_API_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent' },
@@ -54,7 +55,7 @@ describe('Lambda bundle (npm run build)', () => {
   });
 
   it('fails its cold start with the name of a missing variable', async () => {
-    const failure = await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(join(src, 'index.cjs'))})`], {
+    const failure = await promisify(execFile)(process.execPath, ['-e', `import(${JSON.stringify(join(src, 'index.mjs'))})`], {
       env: { PATH: process.env.PATH, RIDE_API_URL: 'http://127.0.0.1:9' },
     }).catch((error: { stderr: string }) => error);
     expect((failure as { stderr: string }).stderr).to.contain('ALEXA_SKILL_ID: not set');

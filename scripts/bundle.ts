@@ -1,0 +1,34 @@
+/**
+ * How a Lambda entry is bundled — shared by `npm run build` and the benchmark's baseline, so both are built alike.
+ *
+ * ESM with code splitting: modules the skill loads with `import()` on first use (jose, got, node:crypto) land in
+ * their own chunks, so a cold start parses only what the first request needs. The banner gives the CommonJS
+ * packages inside the bundle (the ASK SDK) the `require` they expect.
+ */
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+
+export async function bundleLambda(entry: string, outdir: string): Promise<{ bytes: number; entryBytes: number }> {
+  await rm(outdir, { recursive: true, force: true }); // never leave a stale chunk next to a fresh bundle
+  const result = await build({
+    entryPoints: { index: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' }, // ESM whatever package.json says; Lambda resolves handler "index.handler" to index.mjs
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    legalComments: 'linked',
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const outputs = Object.entries(result.metafile.outputs);
+  return {
+    bytes: outputs.reduce((sum, [, o]) => sum + o.bytes, 0),
+    entryBytes: outputs.find(([path]) => path.endsWith('index.mjs'))?.[1].bytes ?? 0,
+  };
+}
