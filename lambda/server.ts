@@ -18,7 +18,9 @@ export interface SkillServer {
 
 export async function startSkillServer(config: ServerConfig, options: { logger?: Logger; deps?: Partial<SkillDeps> } = {}): Promise<SkillServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const skill = buildSkill({ ...productionDeps(config, logger), ...options.deps });
+  // The HTTP layer checks the skill ID before dispatch and answers a mismatch with 400; the SDK's own check would
+  // turn it (or an envelope without `context`) into a 500, so it is left to that layer here.
+  const skill = buildSkill({ ...productionDeps(config, logger), skillId: undefined, ...options.deps });
   const app = createAlexaApp({ skill, config, logger });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -2,10 +2,11 @@
  * The one error handler: every typed failure becomes its own spoken answer; anything else a short apology.
  * It never speaks or logs the error's details beyond its name and our own reason codes.
  */
-import { getRequestType, type ErrorHandler } from 'ask-sdk-core';
+import type { ErrorHandler } from 'ask-sdk-core';
 import { AccountLinkRequired, RideApiUnavailable, ScopeMissing } from '../errors.js';
 import { finishRequestLog } from '../interceptors/request-log.js';
 import type { Logger } from '../logging.js';
+import { requestFields } from '../request-fields.js';
 import { messages } from '../speech/index.js';
 
 export function errorHandler(logger: Logger): ErrorHandler {
@@ -14,11 +15,11 @@ export function errorHandler(logger: Logger): ErrorHandler {
     handle(input, error) {
       const say = messages(input);
       const reply = input.responseBuilder;
-      const type = getRequestType(input.requestEnvelope);
+      const { type = '', requestId } = requestFields(input.requestEnvelope);
 
       // Neither session-end nor skill events may carry speech.
       if (type === 'SessionEndedRequest' || type.startsWith('AlexaSkillEvent.')) {
-        logger.error('unexpected_error', { requestId: input.requestEnvelope.request.requestId, error: error.name });
+        logger.error('unexpected_error', { requestId, error: error.name });
         finishRequestLog(input, 'error');
         return reply.getResponse();
       }
@@ -35,7 +36,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
         finishRequestLog(input, `api_unavailable:${error.reason}`);
         return reply.speak(say.apiUnavailable).reprompt(say.tryAgainReprompt).getResponse();
       }
-      logger.error('unexpected_error', { requestId: input.requestEnvelope.request.requestId, error: error.name });
+      logger.error('unexpected_error', { requestId, error: error.name });
       finishRequestLog(input, 'error');
       return reply.speak(say.sorry).reprompt(say.helpReprompt).getResponse();
     },

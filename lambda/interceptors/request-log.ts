@@ -6,8 +6,9 @@
  * interceptor calls it on success, and the error handler calls it itself because the ASK SDK skips response
  * interceptors once a handler has thrown.
  */
-import { getIntentName, getRequestType, type HandlerInput, type RequestInterceptor, type ResponseInterceptor } from 'ask-sdk-core';
+import type { HandlerInput, RequestInterceptor, ResponseInterceptor } from 'ask-sdk-core';
 import type { Logger } from '../logging.js';
+import { requestFields } from '../request-fields.js';
 
 const FINISH = 'finishRequestLog';
 const OUTCOME = 'outcome';
@@ -21,11 +22,11 @@ export function createRequestLogInterceptors(logger: Logger, now: () => number =
         input.attributesManager.getRequestAttributes()[FINISH] = (outcome: string) => {
           if (finished) return;
           finished = true;
-          const type = getRequestType(input.requestEnvelope);
+          const { type, requestId, intent } = requestFields(input.requestEnvelope);
           logger.info('request', {
-            requestId: input.requestEnvelope.request.requestId,
+            requestId,
             type,
-            intent: type === 'IntentRequest' ? getIntentName(input.requestEnvelope) : undefined,
+            intent: type === 'IntentRequest' ? intent : undefined,
             outcome,
             latencyMs: Math.round((now() - started) * 10) / 10,
           });

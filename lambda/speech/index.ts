@@ -1,4 +1,5 @@
 import type { HandlerInput } from 'ask-sdk-core';
+import { requestFields } from '../request-fields.js';
 import { de } from './de.js';
 import { en } from './en.js';
 import type { Messages } from './messages.js';
@@ -11,5 +12,5 @@ export function messagesFor(locale: string | undefined): Messages {
 }
 
 export function messages(input: HandlerInput): Messages {
-  return messagesFor(input.requestEnvelope.request.locale);
+  return messagesFor(requestFields(input.requestEnvelope).locale);
 }
