@@ -1,0 +1,133 @@
+/**
+ * Simulator configuration: what the skill-package declares (account linking, interaction models), with the
+ * local overrides Alexa's developer console would hold (URLs, the client secret) taken from the environment.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../lambda/config.js';
+import { DEFAULT_PORTS, DEMO } from '../demo.js';
+import { isSupportedLocale, SUPPORTED_LOCALES, type Locale } from './interaction-model.js';
+import type { AccessTokenScheme, LinkingConfig } from './linking.js';
+
+/** The repository root, so the CLIs find skill-package/ and .local/ from any working directory. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Alexa gives a token endpoint 4.5 s. */
+export const TOKEN_ENDPOINT_TIMEOUT_MS = 4500;
+/** Refresh a little before expiry so a token never runs out between the check and the skill's use of it. */
+export const REFRESH_LEEWAY_SECONDS = 30;
+
+export interface SimulatorConfig {
+  skillEndpoint: URL;
+  skillId: string;
+  /** Port of the simulator's own server (the linking callback; npm start mounts the certificate chain there too). */
+  port: number;
+  linking: LinkingConfig;
+  skillPackageDir: string;
+  /** Where the linked tokens are kept (git-ignored, mode 0600). */
+  tokenFile: string;
+  /** Where the local test CA and the request-signing key live. */
+  signingDir: string;
+}
+
+/** The fields of skill-package/accountLinking.json the simulator uses. */
+export interface AccountLinkingDeclaration {
+  type: string;
+  authorizationUrl: string;
+  accessTokenUrl: string;
+  accessTokenScheme?: string;
+  clientId: string;
+  scopes?: string[];
+  defaultTokenExpirationInSeconds?: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export async function loadSimulatorConfig(env: Env = process.env, projectRoot = PROJECT_ROOT): Promise<SimulatorConfig> {
+  const skillPackageDir = join(projectRoot, 'skill-package');
+  const declared = await readAccountLinking(skillPackageDir);
+  const port = integer(env, 'SIMULATOR_PORT', DEFAULT_PORTS.simulator);
+  return {
+    skillEndpoint: httpUrl(env, 'SKILL_ENDPOINT_URL', `http://127.0.0.1:${DEFAULT_PORTS.skill}/`),
+    skillId: optional(env, 'ALEXA_SKILL_ID') ?? DEMO.skillId,
+    port,
+    skillPackageDir,
+    tokenFile: join(projectRoot, '.local', 'alexa-link.json'),
+    signingDir: join(projectRoot, '.local', 'alexa-ca'),
+    linking: linkingConfig(declared, env, port),
+  };
+}
+
+/** Combines the declaration with the environment; `port` decides the redirect URI Alexa would register. */
+export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, port: number): LinkingConfig {
+  if (declared.type !== 'AUTH_CODE') {
+    throw new ConfigError('accountLinking.json', `type "${declared.type}" is not supported (the simulator plays the AUTH_CODE grant)`);
+  }
+  return {
+    // accountLinking.json names the production URLs; the local stack overrides them like a developer-console edit.
+    authorizationUrl: httpUrl(env, 'AUTH_AUTHORIZATION_URL', `http://127.0.0.1:${DEFAULT_PORTS.auth}/auth`),
+    accessTokenUrl: httpUrl(env, 'AUTH_TOKEN_URL', `http://127.0.0.1:${DEFAULT_PORTS.auth}/token`),
+    accessTokenScheme: scheme(declared.accessTokenScheme),
+    clientId: declared.clientId,
+    // The real secret lives in the developer console, never in the skill-package; the demo one is for the local stack.
+    clientSecret: optional(env, 'ALEXA_CLIENT_SECRET') ?? DEMO.clientSecret,
+    scopes: declared.scopes ?? [],
+    redirectUri: `http://127.0.0.1:${port}/link/callback`,
+    defaultTokenExpirationSeconds: declared.defaultTokenExpirationInSeconds ?? 3600,
+    tokenRequestTimeoutMs: TOKEN_ENDPOINT_TIMEOUT_MS,
+    refreshLeewaySeconds: REFRESH_LEEWAY_SECONDS,
+  };
+}
+
+export async function readAccountLinking(skillPackageDir: string): Promise<AccountLinkingDeclaration> {
+  const file = join(skillPackageDir, 'accountLinking.json');
+  let parsed: { accountLinkingRequest?: AccountLinkingDeclaration };
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('accountLinking.json', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const declared = parsed.accountLinkingRequest;
+  if (!declared || typeof declared.clientId !== 'string' || typeof declared.type !== 'string') {
+    throw new ConfigError('accountLinking.json', 'accountLinkingRequest with type and clientId is missing');
+  }
+  return declared;
+}
+
+export function parseLocale(value: string | undefined): Locale {
+  if (value === undefined) return 'en-US';
+  if (!isSupportedLocale(value)) throw new ConfigError('--locale', `"${value}" must be one of ${SUPPORTED_LOCALES.join(', ')}`);
+  return value;
+}
+
+function scheme(value: string | undefined): AccessTokenScheme {
+  if (value === undefined || value === 'HTTP_BASIC') return 'HTTP_BASIC';
+  if (value === 'REQUEST_BODY_CREDENTIALS') return value;
+  throw new ConfigError('accountLinking.json', `accessTokenScheme "${value}" must be HTTP_BASIC or REQUEST_BODY_CREDENTIALS`);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function httpUrl(env: Env, name: string, fallback: string): URL {
+  const value = optional(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `"${value}" must be an http(s) URL`);
+  return url;
+}
+
+function integer(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(name, `"${raw}" must be a port number`);
+  return value;
+}

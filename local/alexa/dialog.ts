@@ -1,0 +1,135 @@
+/**
+ * `npm run dialog`: talk to the skill like `ask dialog`.
+ *   npm run dialog [-- --locale de-DE]                          a REPL (.quit or Ctrl-D to leave, .help for more)
+ *   npm run dialog -- --say "order a ride" --say "airport"      a scripted conversation; exit 1 if the skill refused
+ *   npm run dialog -- --event linked|enabled|disabled           send a skill event
+ */
+import { createInterface, type Interface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { parseLocale } from './config.js';
+import type { Turn } from './dialog-session.js';
+import type { SkillEventType } from './envelopes.js';
+import { LINK_HINT, renderError, renderLinkOutcome, renderTurn } from './render.js';
+import type { AlexaSimulator } from './simulator.js';
+import { simulatorFromEnvironment } from './wiring.js';
+
+const EVENTS: Record<string, SkillEventType> = { linked: 'SkillAccountLinked', enabled: 'SkillEnabled', disabled: 'SkillDisabled' };
+
+const REPL_HELP = `Say anything the skill understands, e.g. "open ride hailer", "order a ride to the airport".
+  .link     link the account (browser)      .unlink   remove the link
+  .end      end the session                 .quit     leave (Ctrl-D works too)`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      locale: { type: 'string' },
+      say: { type: 'string', multiple: true },
+      event: { type: 'string', multiple: true },
+    },
+  });
+  const events = (values.event ?? []).map((name) => {
+    const type = EVENTS[name];
+    if (!type) throw new Error(`--event must be one of ${Object.keys(EVENTS).join(', ')}`);
+    return type;
+  });
+  const { simulator, config } = await simulatorFromEnvironment({ locale: parseLocale(values.locale) });
+
+  if (events.length > 0 || values.say) return script(simulator, events, values.say ?? []);
+  return repl(simulator, config.port);
+}
+
+/** One-shot: events, then utterances in order; exit 1 when the endpoint refused a request. */
+async function script(simulator: AlexaSimulator, events: SkillEventType[], utterances: string[]): Promise<number> {
+  try {
+    for (const event of events) {
+      await simulator.sendSkillEvent(event);
+      console.log(`Sent AlexaSkillEvent.${event}; the skill accepted it.`);
+    }
+    for (const utterance of utterances) {
+      console.log(`you> ${utterance}`);
+      const turn = await simulator.say(utterance);
+      printTurn(turn);
+      if (turn.linkRequested) console.log(LINK_HINT);
+    }
+    // The user says nothing more: Alexa closes the open session after the reprompt went unanswered.
+    if (simulator.sessionOpen) await simulator.endSession('EXCEEDED_MAX_REPROMPTS');
+    return 0;
+  } catch (error) {
+    console.error(renderError(error));
+    return 1;
+  }
+}
+
+async function repl(simulator: AlexaSimulator, port: number): Promise<number> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  // Lines are read through one iterator so piped input is never lost between prompts.
+  const lines = rl[Symbol.asyncIterator]();
+  let inputEnded = false;
+  rl.once('close', () => {
+    inputEnded = true;
+  });
+  const next = async (prompt: string): Promise<string | undefined> => {
+    // Piped input may end before its buffered lines are read; only prompt while the terminal is still there.
+    if (!inputEnded) {
+      rl.setPrompt(prompt);
+      rl.prompt();
+    }
+    const line = await lines.next();
+    return line.done ? undefined : line.value;
+  };
+  console.log(`Talking to the skill in ${simulator.locale}. ${(await simulator.accessToken()) ? 'Account linked.' : 'Account not linked.'} Type .help for help.`);
+
+  for (;;) {
+    const line = await next('you> ');
+    if (line === undefined || line.trim() === '.quit') break;
+    const input = line.trim();
+    try {
+      if (input === '.help') console.log(REPL_HELP);
+      else if (input === '.link') await linkInBrowser(simulator, port);
+      else if (input === '.unlink') {
+        await simulator.unlink();
+        console.log('Account unlinked.');
+      } else if (input === '.end') await simulator.endSession();
+      else if (input === '' && simulator.sessionOpen) continue;
+      else {
+        const turn = await simulator.say(input);
+        printTurn(turn);
+        if (turn.linkRequested) {
+          const answer = await next('Link now? (y/n) ');
+          if (answer?.trim().toLowerCase().startsWith('y')) await linkInBrowser(simulator, port);
+          else console.log(LINK_HINT);
+        }
+      }
+    } catch (error) {
+      console.error(renderError(error));
+    }
+  }
+
+  rl.close();
+  try {
+    await simulator.endSession();
+  } catch (error) {
+    console.error(renderError(error));
+  }
+  return 0;
+}
+
+async function linkInBrowser(simulator: AlexaSimulator, port: number): Promise<void> {
+  const outcome = await simulator.linkWithCallback({
+    port,
+    showUrl: (url) => console.log(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n\nWaiting for the redirect …`),
+  });
+  console.log(renderLinkOutcome(outcome));
+}
+
+function printTurn(turn: Turn): void {
+  console.log(renderTurn(turn));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(renderError(error));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,281 @@
+/**
+ * Account linking as Alexa performs it for the authorization-code grant: the authorization URI with an
+ * unguessable `state`, the redirect back (state checked, `error=access_denied` handled), the code exchange at the
+ * access-token URI with the configured client authentication, and refreshes — including dropping the link when a
+ * refresh is refused, which is what Alexa does.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../../lambda/logging.js';
+import type { StoredLink, TokenStore } from './token-store.js';
+
+export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
+
+export interface LinkingConfig {
+  authorizationUrl: URL;
+  accessTokenUrl: URL;
+  accessTokenScheme: AccessTokenScheme;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  /** Where the authorization server sends the browser back (Alexa's …/api/skill/link/<vendorId>; ours locally). */
+  redirectUri: string;
+  /** Used when the token response has no `expires_in` (accountLinking.json → defaultTokenExpirationInSeconds). */
+  defaultTokenExpirationSeconds: number;
+  tokenRequestTimeoutMs: number;
+  /** Refresh when the access token expires within this many seconds. */
+  refreshLeewaySeconds: number;
+}
+
+export type LinkingErrorCode =
+  /** The redirect's `state` is missing, unknown or already used: possibly forged, refused. */
+  | 'state_mismatch'
+  /** The user declined on the consent page. */
+  | 'access_denied'
+  /** Any other error redirect, or a redirect without a code. */
+  | 'authorization_error'
+  /** The token endpoint answered with an error status. */
+  | 'token_request_failed'
+  /** The token endpoint could not be reached or did not answer within the timeout. */
+  | 'token_endpoint_unreachable'
+  /** The token endpoint answered 2xx but not with a usable token response. */
+  | 'invalid_token_response';
+
+export class LinkingError extends Error {
+  override name = 'LinkingError';
+  constructor(
+    readonly code: LinkingErrorCode,
+    message: string,
+    readonly details: { status?: number; oauthError?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface AccountLinkerOptions {
+  config: LinkingConfig;
+  store: TokenStore;
+  now?: () => Date;
+  fetch?: typeof fetch;
+  logger?: Logger;
+}
+
+/** How long a started authorization may take before its `state` is forgotten. */
+const STATE_LIFETIME_MS = 15 * 60 * 1000;
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class AccountLinker {
+  readonly config: LinkingConfig;
+  private readonly store: TokenStore;
+  private readonly now: () => Date;
+  private readonly fetch: typeof fetch;
+  private readonly logger: Logger;
+  /** Outstanding `state` values and when they were issued; each is good for one redirect. */
+  private readonly pendingStates = new Map<string, number>();
+  private refreshing: Promise<string | undefined> | undefined;
+
+  constructor(options: AccountLinkerOptions) {
+    this.config = options.config;
+    this.store = options.store;
+    this.now = options.now ?? (() => new Date());
+    this.fetch = options.fetch ?? fetch;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** The URL the user opens to log in and consent; remembers its `state` for the redirect. */
+  authorizationUrl(): URL {
+    this.forgetStaleStates();
+    const state = randomBytes(32).toString('base64url');
+    this.pendingStates.set(state, this.now().getTime());
+    const url = new URL(this.config.authorizationUrl);
+    url.searchParams.set('state', state);
+    url.searchParams.set('client_id', this.config.clientId);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('scope', this.config.scopes.join(' '));
+    url.searchParams.set('redirect_uri', this.config.redirectUri);
+    return url;
+  }
+
+  /** Handles the redirect back from the authorization server: checks state, exchanges the code, stores the tokens. */
+  async completeAuthorization(redirect: URL | string): Promise<StoredLink> {
+    const params = new URL(redirect).searchParams;
+    this.consumeState(params.get('state'));
+    const error = params.get('error');
+    if (error === 'access_denied') {
+      this.logger.info('link.denied');
+      throw new LinkingError('access_denied', 'the user did not allow the skill to access the account');
+    }
+    if (error !== null) {
+      const description = params.get('error_description');
+      throw new LinkingError('authorization_error', `the authorization server answered ${error}${description ? `: ${description}` : ''}`, {
+        oauthError: error,
+      });
+    }
+    const code = params.get('code');
+    if (!code) throw new LinkingError('authorization_error', 'the redirect carries neither a code nor an error');
+
+    const link = await this.tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: this.config.redirectUri });
+    await this.store.save(link);
+    this.logger.info('link.completed', { expiresAt: link.expiresAt, scope: link.scope });
+    return link;
+  }
+
+  /**
+   * The access token to put into the next request, refreshed first when it has expired or is about to;
+   * undefined when no account is linked (or a refused refresh has just unlinked it).
+   */
+  async accessToken(): Promise<string | undefined> {
+    const link = await this.store.load();
+    if (!link) return undefined;
+    if (!this.expiresSoon(link) || link.refreshToken === undefined) return link.accessToken;
+    // One refresh at a time: concurrent requests share it instead of spending the refresh token twice.
+    this.refreshing ??= this.refresh(link).finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  async linked(): Promise<StoredLink | undefined> {
+    return this.store.load();
+  }
+
+  async unlink(): Promise<void> {
+    await this.store.clear();
+    this.logger.info('link.removed');
+  }
+
+  private async refresh(link: StoredLink): Promise<string | undefined> {
+    try {
+      const fresh = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: link.refreshToken ?? '' });
+      // A token server may keep the refresh token (and not send it again); the old one then stays valid.
+      const kept: StoredLink = { ...fresh, refreshToken: fresh.refreshToken ?? link.refreshToken, linkedAt: link.linkedAt };
+      if (kept.scope === undefined && link.scope !== undefined) kept.scope = link.scope;
+      await this.store.save(kept);
+      this.logger.info('link.refreshed', { expiresAt: kept.expiresAt });
+      return kept.accessToken;
+    } catch (error) {
+      if (error instanceof LinkingError && error.code === 'token_request_failed' && refusedForGood(error.details.status)) {
+        // Alexa unlinks the account when a refresh is refused; the user has to link again.
+        await this.store.clear();
+        this.logger.warn('link.dropped', { status: error.details.status, oauthError: error.details.oauthError });
+        return undefined;
+      }
+      // A network error or a 5xx says nothing about the grant: keep the link and send what we have.
+      this.logger.warn('link.refresh_failed', { reason: error instanceof LinkingError ? error.code : 'unexpected' });
+      return link.accessToken;
+    }
+  }
+
+  private async tokenRequest(grant: Record<string, string>): Promise<StoredLink> {
+    const body = new URLSearchParams(grant);
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    if (this.config.accessTokenScheme === 'HTTP_BASIC') {
+      headers.authorization = basicAuthorization(this.config.clientId, this.config.clientSecret);
+    } else {
+      body.set('client_id', this.config.clientId);
+      body.set('client_secret', this.config.clientSecret);
+    }
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(this.config.accessTokenUrl, {
+        method: 'POST',
+        headers,
+        body: body.toString(),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.tokenRequestTimeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      throw new LinkingError(
+        'token_endpoint_unreachable',
+        timedOut ? `the token endpoint did not answer within ${this.config.tokenRequestTimeoutMs} ms` : 'the token endpoint could not be reached',
+      );
+    }
+
+    const json = parseJson(text);
+    if (!response.ok) {
+      const oauthError = typeof json?.error === 'string' ? json.error : undefined;
+      throw new LinkingError('token_request_failed', `the token endpoint answered ${response.status}${oauthError ? ` (${oauthError})` : ''}`, {
+        status: response.status,
+        ...(oauthError ? { oauthError } : {}),
+      });
+    }
+    return this.toStoredLink(json);
+  }
+
+  private toStoredLink(json: Record<string, unknown> | undefined): StoredLink {
+    if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
+      throw new LinkingError('invalid_token_response', 'the token response has no access_token');
+    }
+    if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') {
+      throw new LinkingError('invalid_token_response', 'the token response is not a Bearer token');
+    }
+    const expiresIn = json.expires_in === undefined ? this.config.defaultTokenExpirationSeconds : Number(json.expires_in);
+    if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new LinkingError('invalid_token_response', 'the token response has an unusable expires_in');
+    }
+    const now = this.now();
+    const link: StoredLink = {
+      accessToken: json.access_token,
+      tokenType: 'Bearer',
+      expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
+      linkedAt: now.toISOString(),
+    };
+    if (typeof json.refresh_token === 'string' && json.refresh_token !== '') link.refreshToken = json.refresh_token;
+    if (typeof json.scope === 'string') link.scope = json.scope;
+    return link;
+  }
+
+  private expiresSoon(link: StoredLink): boolean {
+    return Date.parse(link.expiresAt) - this.config.refreshLeewaySeconds * 1000 <= this.now().getTime();
+  }
+
+  private consumeState(received: string | null): void {
+    this.forgetStaleStates();
+    const match = received === null ? undefined : [...this.pendingStates.keys()].find((state) => sameString(state, received));
+    if (match === undefined) {
+      throw new LinkingError('state_mismatch', 'the redirect has a missing or unknown state; refusing it');
+    }
+    this.pendingStates.delete(match);
+  }
+
+  private forgetStaleStates(): void {
+    const oldest = this.now().getTime() - STATE_LIFETIME_MS;
+    for (const [state, issuedAt] of this.pendingStates) if (issuedAt < oldest) this.pendingStates.delete(state);
+  }
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+export function basicAuthorization(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`;
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/** 400 (invalid_grant and friends) and 401 (invalid_client) mean the grant is gone; anything else may pass. */
+function refusedForGood(status: number | undefined): boolean {
+  return status === 400 || status === 401;
+}
+
+function sameString(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,85 @@
+/** Small stand-ins for the simulator's tests: an HTTP server on an ephemeral loopback port that records requests. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LinkingConfig } from '../../local/alexa/linking.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface FakeReply {
+  status?: number;
+  json?: unknown;
+  /** Destroy the socket without answering (a network error from the client's point of view). */
+  hangUp?: boolean;
+}
+
+export interface FakeServer {
+  url: URL;
+  requests: RecordedRequest[];
+  /** Decides the next replies; the default answers 200 {}. */
+  respond: (request: RecordedRequest) => FakeReply | Promise<FakeReply>;
+  close(): Promise<void>;
+}
+
+export async function startFakeServer(respond: FakeServer['respond'] = () => ({ json: {} })): Promise<FakeServer> {
+  const fake: Partial<FakeServer> & { requests: RecordedRequest[] } = { requests: [], respond };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      fake.requests.push(recorded);
+      const reply = await fake.respond!(recorded);
+      if (reply.hangUp) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply.json ?? {}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  fake.url = new URL(`http://127.0.0.1:${port}/`);
+  fake.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return fake as FakeServer;
+}
+
+export function linkingConfigFor(tokenUrl: URL, overrides: Partial<LinkingConfig> = {}): LinkingConfig {
+  return {
+    authorizationUrl: new URL('http://127.0.0.1:9/auth'),
+    accessTokenUrl: new URL('/token', tokenUrl),
+    accessTokenScheme: 'HTTP_BASIC',
+    clientId: 'alexa-ride-hailer',
+    clientSecret: 'demo-only-client-secret',
+    scopes: ['basic_profile', 'order_car'],
+    redirectUri: 'http://127.0.0.1:3003/link/callback',
+    defaultTokenExpirationSeconds: 3600,
+    tokenRequestTimeoutMs: 4500,
+    refreshLeewaySeconds: 30,
+    ...overrides,
+  };
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = new Date('2030-01-01T12:00:00Z')) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance(seconds: number) {
+      now += seconds * 1000;
+    },
+  };
+}
+
+export function formOf(body: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(body));
+}
