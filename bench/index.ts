@@ -1,0 +1,15 @@
+/**
+ * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
+ * Sections: skill (issue 2).
+ */
+import { benchSkill } from './skill.js';
+
+const SECTIONS: Record<string, () => Promise<string>> = {
+  skill: benchSkill,
+};
+
+const chosen = process.argv.slice(2).filter((a) => a in SECTIONS);
+for (const name of chosen.length ? chosen : Object.keys(SECTIONS)) {
+  const started = performance.now();
+  console.log(`\n${await SECTIONS[name]!()}\n(${name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
