@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { intent, launch, TEST_SKILL_ID } from '../test/support/envelopes.js';
 import { createTestIssuer } from '../test/support/tokens.js';
 import { bundleLambda } from '../scripts/bundle.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { invokeBundle, startWorker, stop } from './lib/processes.js';
 import { median, ratio, table } from './lib/stats.js';
 
@@ -70,6 +72,7 @@ export async function benchSkill(): Promise<string> {
     const warmOurs = await invokeBundle(oursEntry, rideStatus, env, WARM_UP, MEASURED);
     if (!/on its way/.test(warmOurs.speech)) throw new Error(`unexpected answer: ${warmOurs.speech}`);
     const warmHello = await invokeBundle(hello, unlinkedLaunch, env, WARM_UP, MEASURED);
+    const gotAlone = await runGotAlone(apiUrl, token);
     const µs = (r: { cpuMicros: number }) => r.cpuMicros / MEASURED;
 
     const h = median(cold.hello);
@@ -79,6 +82,7 @@ export async function benchSkill(): Promise<string> {
         { figure: 'cold start, unlinked LaunchRequest (median)', baseline: `${h.toFixed(1)} ms`, ours: `${median(cold.unlinked).toFixed(1)} ms`, ratio: ratio(median(cold.unlinked), h), target: '≤ 1.50×' },
         { figure: 'cold start, linked LaunchRequest (JWKS + API)', baseline: `${h.toFixed(1)} ms`, ours: `${median(cold.linked).toFixed(1)} ms`, ratio: ratio(median(cold.linked), h), target: '—' },
         { figure: 'warm CPU per request (linked RideStatus vs hello)', baseline: `${µs(warmHello).toFixed(0)} µs`, ours: `${µs(warmOurs).toFixed(0)} µs`, ratio: ratio(µs(warmOurs), µs(warmHello)), target: '≤ 250 µs' },
+        { figure: 'warm CPU: the same API call with got alone (floor)', baseline: `${(gotAlone / MEASURED).toFixed(0)} µs`, ours: `${µs(warmOurs).toFixed(0)} µs`, ratio: ratio(µs(warmOurs), gotAlone / MEASURED), target: '—' },
         { figure: 'warm wall time per linked request', baseline: `${(warmHello.wallMs / MEASURED * 1000).toFixed(0)} µs`, ours: `${(warmOurs.wallMs / MEASURED * 1000).toFixed(0)} µs`, ratio: ratio(warmOurs.wallMs, warmHello.wallMs), target: '—' },
         { figure: 'bundle loaded at cold start', baseline: `${(base.entryBytes / 1024).toFixed(0)} kB`, ours: `${(ours.entryBytes / 1024).toFixed(0)} kB`, ratio: ratio(ours.entryBytes, base.entryBytes), target: '—' },
         { figure: 'bundle size, all chunks', baseline: `${(base.bytes / 1024).toFixed(0)} kB`, ours: `${(ours.bytes / 1024).toFixed(0)} kB`, ratio: ratio(ours.bytes, base.bytes), target: '—' },
@@ -88,4 +92,10 @@ export async function benchSkill(): Promise<string> {
     await stop(api.child);
     jwks.close();
   }
+}
+
+/** CPU µs of MEASURED got requests to the same API in a fresh process: what got itself costs per call. */
+async function runGotAlone(apiUrl: string, token: string): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['bench/workers/got-alone.mjs', `${apiUrl}/`, token, String(WARM_UP), String(MEASURED)]);
+  return (JSON.parse(stdout) as { cpuMicros: number }).cpuMicros;
 }
