@@ -4,6 +4,8 @@
 # even when someone forgets `npm run build`.
 set -eu
 zip_file="$1"
+case "$zip_file" in /*) ;; *) zip_file="$PWD/$zip_file" ;; esac  # the CLI runs us from its build folder
+command -v zip >/dev/null || { echo "hooks/build.sh needs the 'zip' command" >&2; exit 1; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 (cd "$root" && npm run --silent build)
 rm -f "$zip_file"
