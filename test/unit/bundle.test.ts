@@ -3,7 +3,7 @@
  * its own (no node_modules, no TypeScript), and answer a LaunchRequest through the exported Lambda handler.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,5 +59,21 @@ describe('Lambda bundle (npm run build)', () => {
       env: { PATH: process.env.PATH, RIDE_API_URL: 'http://127.0.0.1:9' },
     }).catch((error: { stderr: string }) => error);
     expect((failure as { stderr: string }).stderr).to.contain('ALEXA_SKILL_ID: not set');
+  });
+
+  it("is rebuilt by the ASK CLI's build hook, so `ask deploy` never ships a stale file", async function () {
+    this.timeout(60_000);
+    writeFileSync(join(src, 'stale-from-an-old-build.mjs'), 'export {}');
+    const work = mkdtempSync(join(tmpdir(), 'ask-build-'));
+    try {
+      // The ASK CLI runs the hook from its build folder with the zip path to create.
+      await promisify(execFile)(join(root, 'hooks/build.sh'), ['build.zip', 'false'], { cwd: work });
+      const { stdout } = await promisify(execFile)('zip', ['-sf', join(work, 'build.zip')]);
+      expect(stdout).to.match(/^\s+index\.mjs$/m);
+      expect(stdout).to.match(/^\s+chunks\/\S+\.mjs$/m);
+      expect(stdout).not.to.contain('stale-from-an-old-build');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
