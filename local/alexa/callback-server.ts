@@ -9,6 +9,8 @@ import express, { type Response } from 'express';
 import { LinkingError } from './linking.js';
 
 export const CALLBACK_PATH = '/link/callback';
+/** What GET /healthz answers, so `npm run link` can tell npm start's simulator from another program on the port. */
+export const SIMULATOR_HEALTH = { status: 'ok', service: 'alexa-simulator' } as const;
 
 export interface CallbackServerOptions {
   port: number;
@@ -45,6 +47,9 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         reply(res, clientMistake ? 400 : 502, `Linking failed: ${error.message}`);
       }
     }
+  });
+  app.get('/healthz', (_req, res) => {
+    res.set('cache-control', 'no-store').json(SIMULATOR_HEALTH);
   });
   app.all(CALLBACK_PATH, (_req, res) => {
     res.setHeader('allow', 'GET');

@@ -3,7 +3,7 @@
  * local overrides Alexa's developer console would hold (URLs, the client secret) taken from the environment.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../lambda/config.js';
 import { DEFAULT_PORTS, DEMO } from '../demo.js';
@@ -44,30 +44,42 @@ export interface AccountLinkingDeclaration {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * The same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, LOCAL_DATA_DIR) point the CLIs at a stack
+ * started on other ports or with another data directory; the *_URL variables override single URLs.
+ */
 export async function loadSimulatorConfig(env: Env = process.env, projectRoot = PROJECT_ROOT): Promise<SimulatorConfig> {
   const skillPackageDir = join(projectRoot, 'skill-package');
   const declared = await readAccountLinking(skillPackageDir);
   const port = integer(env, 'SIMULATOR_PORT', DEFAULT_PORTS.simulator);
+  const skillPort = integer(env, 'PORT', DEFAULT_PORTS.skill);
+  const dataDir = localDataDir(env, projectRoot);
   return {
-    skillEndpoint: httpUrl(env, 'SKILL_ENDPOINT_URL', `http://127.0.0.1:${DEFAULT_PORTS.skill}/`),
+    skillEndpoint: httpUrl(env, 'SKILL_ENDPOINT_URL', `http://127.0.0.1:${skillPort}/`),
     skillId: optional(env, 'ALEXA_SKILL_ID') ?? DEMO.skillId,
     port,
     skillPackageDir,
-    tokenFile: join(projectRoot, '.local', 'alexa-link.json'),
-    signingDir: join(projectRoot, '.local', 'alexa-ca'),
+    tokenFile: join(dataDir, 'alexa-link.json'),
+    signingDir: join(dataDir, 'alexa-ca'),
     linking: linkingConfig(declared, env, port),
   };
 }
 
+/** Where the local stack keeps its state (databases, signing material, the link): LOCAL_DATA_DIR or `.local/`. */
+export function localDataDir(env: Env = process.env, projectRoot = PROJECT_ROOT): string {
+  return resolve(projectRoot, optional(env, 'LOCAL_DATA_DIR') ?? '.local');
+}
+
 /** Combines the declaration with the environment; `port` decides the redirect URI Alexa would register. */
 export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, port: number): LinkingConfig {
+  const authPort = integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth);
   if (declared.type !== 'AUTH_CODE') {
     throw new ConfigError('accountLinking.json', `type "${declared.type}" is not supported (the simulator plays the AUTH_CODE grant)`);
   }
   return {
     // accountLinking.json names the production URLs; the local stack overrides them like a developer-console edit.
-    authorizationUrl: httpUrl(env, 'AUTH_AUTHORIZATION_URL', `http://127.0.0.1:${DEFAULT_PORTS.auth}/auth`),
-    accessTokenUrl: httpUrl(env, 'AUTH_TOKEN_URL', `http://127.0.0.1:${DEFAULT_PORTS.auth}/token`),
+    authorizationUrl: httpUrl(env, 'AUTH_AUTHORIZATION_URL', `http://127.0.0.1:${authPort}/auth`),
+    accessTokenUrl: httpUrl(env, 'AUTH_TOKEN_URL', `http://127.0.0.1:${authPort}/token`),
     accessTokenScheme: scheme(declared.accessTokenScheme),
     clientId: declared.clientId,
     // The real secret lives in the developer console, never in the skill-package; the demo one is for the local stack.

@@ -9,9 +9,10 @@ import { parseArgs } from 'node:util';
 import { parseLocale } from './config.js';
 import type { Turn } from './dialog-session.js';
 import type { SkillEventType } from './envelopes.js';
-import { LINK_HINT, renderError, renderLinkOutcome, renderTurn } from './render.js';
+import { LINK_HINT, renderError, renderTurn } from './render.js';
 import type { AlexaSimulator } from './simulator.js';
-import { simulatorFromEnvironment } from './wiring.js';
+import type { SimulatorConfig } from './config.js';
+import { linkInBrowser, simulatorFromEnvironment } from './wiring.js';
 
 const EVENTS: Record<string, SkillEventType> = { linked: 'SkillAccountLinked', enabled: 'SkillEnabled', disabled: 'SkillDisabled' };
 
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
   const { simulator, config } = await simulatorFromEnvironment({ locale: parseLocale(values.locale) });
 
   if (events.length > 0 || values.say) return script(simulator, events, values.say ?? []);
-  return repl(simulator, config.port);
+  return repl(simulator, config);
 }
 
 /** One-shot: events, then utterances in order; exit 1 when the endpoint refused a request. */
@@ -60,7 +61,7 @@ async function script(simulator: AlexaSimulator, events: SkillEventType[], utter
   }
 }
 
-async function repl(simulator: AlexaSimulator, port: number): Promise<number> {
+async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise<number> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   // Lines are read through one iterator so piped input is never lost between prompts.
   const lines = rl[Symbol.asyncIterator]();
@@ -85,7 +86,7 @@ async function repl(simulator: AlexaSimulator, port: number): Promise<number> {
     const input = line.trim();
     try {
       if (input === '.help') console.log(REPL_HELP);
-      else if (input === '.link') await linkInBrowser(simulator, port);
+      else if (input === '.link') await linkFromRepl(simulator, config, rl);
       else if (input === '.unlink') {
         await simulator.unlink();
         console.log('Account unlinked.');
@@ -96,7 +97,7 @@ async function repl(simulator: AlexaSimulator, port: number): Promise<number> {
         printTurn(turn);
         if (turn.linkRequested) {
           const answer = await next('Link now? (y/n) ');
-          if (answer?.trim().toLowerCase().startsWith('y')) await linkInBrowser(simulator, port);
+          if (answer?.trim().toLowerCase().startsWith('y')) await linkFromRepl(simulator, config, rl);
           else console.log(LINK_HINT);
         }
       }
@@ -114,12 +115,16 @@ async function repl(simulator: AlexaSimulator, port: number): Promise<number> {
   return 0;
 }
 
-async function linkInBrowser(simulator: AlexaSimulator, port: number): Promise<void> {
-  const outcome = await simulator.linkWithCallback({
-    port,
-    showUrl: (url) => console.log(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n\nWaiting for the redirect …`),
-  });
-  console.log(renderLinkOutcome(outcome));
+/** Ctrl-C while waiting gives up on this link and returns to the prompt. */
+async function linkFromRepl(simulator: AlexaSimulator, config: SimulatorConfig, rl: Interface): Promise<void> {
+  const abort = new AbortController();
+  const giveUp = () => abort.abort(new Error('linking cancelled'));
+  rl.once('SIGINT', giveUp);
+  try {
+    console.log(await linkInBrowser(simulator, config, { signal: abort.signal }));
+  } finally {
+    rl.off('SIGINT', giveUp);
+  }
 }
 
 function printTurn(turn: Turn): void {

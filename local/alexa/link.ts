@@ -1,12 +1,13 @@
 /**
  * `npm run link`: links the simulator's Alexa user to a Ride Hailer account, as the Alexa app would.
- *   npm run link                                   prints the URL to open; completes on the callback
- *   npm run link -- --user <email> --password <pw>  completes headlessly through the real login form
+ *   npm run link                                   prints the URL to open; completes on the callback (its own, or
+ *                                                  npm start's when that runs: then it waits for npm start to finish)
+ *   npm run link -- --user <email> --password <pw>  completes headlessly through the real login form (no callback)
  *   npm run link -- --status | --unlink
  */
 import { parseArgs } from 'node:util';
 import { renderError, renderLinkOutcome } from './render.js';
-import { simulatorFromEnvironment } from './wiring.js';
+import { linkInBrowser, simulatorFromEnvironment } from './wiring.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -41,16 +42,7 @@ async function main(): Promise<number> {
 
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort(new Error('linking cancelled')));
-  const outcome = await simulator.linkWithCallback({
-    port: config.port,
-    signal: abort.signal,
-    showUrl: (url) => {
-      console.log('Open this URL in a browser, sign in and allow access:\n');
-      console.log(`  ${url.toString()}\n`);
-      console.log(`Waiting for the redirect to ${config.linking.redirectUri} … (Ctrl-C to give up)`);
-    },
-  });
-  console.log(renderLinkOutcome(outcome));
+  console.log(await linkInBrowser(simulator, config, { signal: abort.signal }));
   return 0;
 }
 

@@ -4,9 +4,9 @@
  * access-token URI with the configured client authentication, and refreshes — including dropping the link when a
  * refresh is refused, which is what Alexa does.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../lambda/logging.js';
-import type { StoredLink, TokenStore } from './token-store.js';
+import { MemoryPendingStates, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
 export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
 
@@ -60,7 +60,7 @@ export interface AccountLinkerOptions {
 }
 
 /** How long a started authorization may take before its `state` is forgotten. */
-const STATE_LIFETIME_MS = 15 * 60 * 1000;
+export const STATE_LIFETIME_MS = 15 * 60 * 1000;
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -70,8 +70,13 @@ export class AccountLinker {
   private readonly now: () => Date;
   private readonly fetch: typeof fetch;
   private readonly logger: Logger;
-  /** Outstanding `state` values and when they were issued; each is good for one redirect. */
-  private readonly pendingStates = new Map<string, number>();
+  /**
+   * Outstanding `state` values (hashed) and when they were issued; each is good for one redirect. Kept by the token
+   * store when it can, so another process sharing the store (npm start's callback) can complete the redirect.
+   */
+  private readonly pendingStates: PendingStates;
+  /** States handed out by the synchronous authorizationUrl() and still being saved. */
+  private saving: Promise<unknown> = Promise.resolve();
   private refreshing: Promise<string | undefined> | undefined;
 
   constructor(options: AccountLinkerOptions) {
@@ -80,26 +85,52 @@ export class AccountLinker {
     this.now = options.now ?? (() => new Date());
     this.fetch = options.fetch ?? fetch;
     this.logger = options.logger ?? silentLogger;
+    this.pendingStates = options.store.pendingStates ?? new MemoryPendingStates();
   }
 
-  /** The URL the user opens to log in and consent; remembers its `state` for the redirect. */
+  /**
+   * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states,
+   * so any process sharing the token store can complete the redirect from then on.
+   */
+  async beginAuthorization(): Promise<URL> {
+    const { url, saved } = this.issueAuthorization();
+    await saved;
+    return url;
+  }
+
+  /**
+   * The same, synchronously, for a redirect completed by this linker: the state is still being saved when this
+   * returns, and completeAuthorization waits for that. Use beginAuthorization when another process may complete it.
+   */
   authorizationUrl(): URL {
-    this.forgetStaleStates();
+    const { url, saved } = this.issueAuthorization();
+    this.saving = Promise.all([this.saving, saved.catch((error: unknown) => this.logger.warn('link.state_not_saved', { reason: (error as Error).message }))]);
+    return url;
+  }
+
+  /** Whether the authorization behind this URL still waits for its redirect (false once any process used its state). */
+  async isPending(authorizationUrl: URL): Promise<boolean> {
+    const state = authorizationUrl.searchParams.get('state');
+    return state !== null && (await this.pendingStates.has(hashState(state)));
+  }
+
+  private issueAuthorization(): { url: URL; saved: Promise<void> } {
     const state = randomBytes(32).toString('base64url');
-    this.pendingStates.set(state, this.now().getTime());
+    const issuedAt = this.now().getTime();
+    const saved = this.pendingStates.add(hashState(state), issuedAt, issuedAt - STATE_LIFETIME_MS);
     const url = new URL(this.config.authorizationUrl);
     url.searchParams.set('state', state);
     url.searchParams.set('client_id', this.config.clientId);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('scope', this.config.scopes.join(' '));
     url.searchParams.set('redirect_uri', this.config.redirectUri);
-    return url;
+    return { url, saved };
   }
 
   /** Handles the redirect back from the authorization server: checks state, exchanges the code, stores the tokens. */
   async completeAuthorization(redirect: URL | string): Promise<StoredLink> {
     const params = new URL(redirect).searchParams;
-    this.consumeState(params.get('state'));
+    await this.consumeState(params.get('state'));
     const error = params.get('error');
     if (error === 'access_denied') {
       this.logger.info('link.denied');
@@ -236,19 +267,25 @@ export class AccountLinker {
     return Date.parse(link.expiresAt) - this.config.refreshLeewaySeconds * 1000 <= this.now().getTime();
   }
 
-  private consumeState(received: string | null): void {
-    this.forgetStaleStates();
-    const match = received === null ? undefined : [...this.pendingStates.keys()].find((state) => sameString(state, received));
-    if (match === undefined) {
+  /** Single use: the state is taken out before anything else happens, whether the redirect then succeeds or not. */
+  private async consumeState(received: string | null): Promise<void> {
+    await this.saving;
+    const issuedAt = received === null || received === '' ? undefined : await this.pendingStates.take(hashState(received));
+    if (issuedAt === undefined) {
       throw new LinkingError('state_mismatch', 'the redirect has a missing or unknown state; refusing it');
     }
-    this.pendingStates.delete(match);
+    if (issuedAt < this.now().getTime() - STATE_LIFETIME_MS) {
+      throw new LinkingError('state_mismatch', 'the redirect came more than 15 minutes after the authorization started; refusing it');
+    }
   }
+}
 
-  private forgetStaleStates(): void {
-    const oldest = this.now().getTime() - STATE_LIFETIME_MS;
-    for (const [state, issuedAt] of this.pendingStates) if (issuedAt < oldest) this.pendingStates.delete(state);
-  }
+/**
+ * Only a hash of each state is stored: the file then holds nothing an attacker could put into a redirect. Lookup
+ * by hash also needs no constant-time comparison, since the hash of a guess tells nothing about the real state.
+ */
+function hashState(state: string): string {
+  return createHash('sha256').update(state).digest('base64url');
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
@@ -263,12 +300,6 @@ function formEncode(value: string): string {
 /** 400 (invalid_grant and friends) and 401 (invalid_client) mean the grant is gone; anything else may pass. */
 function refusedForGood(status: number | undefined): boolean {
   return status === 400 || status === 401;
-}
-
-function sameString(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

@@ -4,15 +4,16 @@
  * and the signed HTTP sender.
  */
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Intent, SessionEndedReason } from 'ask-sdk-model';
 import type { Logger } from '../../lambda/logging.js';
 import { DEMO } from '../demo.js';
-import { startCallbackServer } from './callback-server.js';
+import { SIMULATOR_HEALTH, startCallbackServer, type CallbackServer } from './callback-server.js';
 import { PROJECT_ROOT } from './config.js';
 import { DialogSession, type Turn } from './dialog-session.js';
 import { simulatorIdentity, skillEventRequest, type AlexaIdentity, type SkillEventType } from './envelopes.js';
 import { loadInteractionModel, type InteractionModel, type Locale } from './interaction-model.js';
-import { AccountLinker, LinkingError, type LinkingConfig } from './linking.js';
+import { AccountLinker, LinkingError, STATE_LIFETIME_MS, type LinkingConfig } from './linking.js';
 import { createNlu } from './nlu.js';
 import { createSkillClient, type RequestSigner, type SendToSkill } from './skill-client.js';
 import type { TokenStore } from './token-store.js';
@@ -49,7 +50,31 @@ export interface LinkOutcome {
   scope?: string;
   /** Whether the skill accepted the AlexaSkillEvent.SkillAccountLinked that follows a link. */
   event: { delivered: boolean; problem?: string };
+  /**
+   * The redirect was received and completed by another process sharing the token store (npm start's callback);
+   * that process sent the SkillAccountLinked event, so `event` says nothing about it.
+   */
+  completedElsewhere?: boolean;
 }
+
+/** Who receives the redirect: this process's own callback server, or the one another process (npm start) runs. */
+export type CallbackMode = 'own-server' | 'shared-server';
+
+export interface BrowserLinkOptions {
+  /** Gets the URL to open (print it, open a browser), the callback server's base URL and who runs that server. */
+  showUrl: (authorizationUrl: URL, callbackServer: URL, mode: CallbackMode) => void;
+  /** Default: the redirect URI's port. */
+  port?: number;
+  host?: string;
+  signal?: AbortSignal;
+  /** How long to wait for another process to complete the link; default the state's lifetime (15 minutes). */
+  sharedCallbackTimeoutMs?: number;
+  /** How often the token store is read while another process holds the callback; default 250 ms. */
+  pollIntervalMs?: number;
+}
+
+/** After another process took our state, how long its code exchange (4.5 s budget) and save may take. */
+const SHARED_COMPLETION_GRACE_MS = 6000;
 
 export class AlexaSimulator {
   readonly locale: Locale;
@@ -127,43 +152,95 @@ export class AlexaSimulator {
   /** Links headlessly through the real login form (tests, `npm run link -- --user … --password …`). */
   async link(credentials: { email: string; password: string }): Promise<LinkOutcome> {
     const login = this.options.headlessLogin ?? (await import('../auth/headless-login.js')).completeLoginHeadlessly;
-    const redirect = await login(this.beginLinking().toString(), credentials, { acceptLanguage: this.locale });
+    const authorizationUrl = await this.linker.beginAuthorization();
+    const redirect = await login(authorizationUrl.toString(), credentials, { acceptLanguage: this.locale });
     return this.completeLinking(redirect);
   }
 
   /**
    * The browser path in one call: serves the callback on the redirect URI's port, hands the authorization URL
-   * (and the callback server's base URL) to `showUrl` (print it, open a browser) and resolves once a redirect completed the link. A stray request with a
-   * wrong state is refused without ending the wait; a denial or a failed code exchange ends it.
+   * (and the callback server's base URL) to `showUrl` (print it, open a browser) and resolves once a redirect
+   * completed the link. A stray request with a wrong state is refused without ending the wait; a denial or a
+   * failed code exchange ends it.
+   *
+   * When the port is already taken by the simulator of `npm start` (it answers /healthz as one), that process
+   * receives the redirect and completes the link through the shared token store; this one then waits, reading
+   * the store, until the link appears (or `sharedCallbackTimeoutMs` passes, or `signal` aborts).
    */
-  async linkWithCallback(options: { showUrl: (authorizationUrl: URL, callbackServer: URL) => void; port?: number; host?: string; signal?: AbortSignal }): Promise<LinkOutcome> {
+  async linkWithCallback(options: BrowserLinkOptions): Promise<LinkOutcome> {
     const port = options.port ?? Number(new URL(this.options.linking.redirectUri).port || 80);
+    const host = options.host ?? '127.0.0.1';
     let resolve!: (outcome: LinkOutcome) => void;
     let reject!: (reason: unknown) => void;
     const promise = new Promise<LinkOutcome>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const server = await startCallbackServer({
-      port,
-      ...(options.host ? { host: options.host } : {}),
-      onCallback: async (url) => {
-        try {
-          resolve(await this.completeLinking(url));
-        } catch (error) {
-          if (!(error instanceof LinkingError && error.code === 'state_mismatch')) reject(error);
-          throw error;
-        }
-      },
-    });
+    let server: CallbackServer;
+    try {
+      server = await startCallbackServer({
+        port,
+        host,
+        onCallback: async (url) => {
+          try {
+            resolve(await this.completeLinking(url));
+          } catch (error) {
+            if (!(error instanceof LinkingError && error.code === 'state_mismatch')) reject(error);
+            throw error;
+          }
+        },
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      return this.linkThroughSharedCallback(new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`), options);
+    }
     const abort = () => reject(options.signal?.reason ?? new Error('linking aborted'));
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
-      options.showUrl(this.beginLinking(), server.url);
+      options.showUrl(await this.linker.beginAuthorization(), server.url, 'own-server');
       return await promise;
     } finally {
       options.signal?.removeEventListener('abort', abort);
       await server.close();
+    }
+  }
+
+  /** The callback port belongs to another process's simulator: start the authorization here, let it finish there. */
+  private async linkThroughSharedCallback(callbackServer: URL, options: BrowserLinkOptions): Promise<LinkOutcome> {
+    if (!(await answersAsSimulator(callbackServer))) {
+      throw new Error(`port ${callbackServer.port} is in use by another program (not the simulator of npm start); free it or choose another SIMULATOR_PORT`);
+    }
+    const startedAt = this.now().getTime();
+    const authorizationUrl = await this.linker.beginAuthorization();
+    options.showUrl(authorizationUrl, callbackServer, 'shared-server');
+
+    const deadline = Date.now() + (options.sharedCallbackTimeoutMs ?? STATE_LIFETIME_MS);
+    let stateTakenAt: number | undefined;
+    for (;;) {
+      const link = await this.linker.linked();
+      // A refresh keeps linkedAt, so only a link made after we started counts as ours.
+      if (link !== undefined && Date.parse(link.linkedAt) >= startedAt) {
+        const outcome: LinkOutcome = {
+          expiresAt: link.expiresAt,
+          event: { delivered: false, problem: 'sent by the process that received the redirect' },
+          completedElsewhere: true,
+        };
+        if (link.scope !== undefined) outcome.scope = link.scope;
+        return outcome;
+      }
+      if (stateTakenAt === undefined && !(await this.linker.isPending(authorizationUrl))) stateTakenAt = Date.now();
+      if (stateTakenAt !== undefined && Date.now() - stateTakenAt > SHARED_COMPLETION_GRACE_MS) {
+        throw new LinkingError(
+          'authorization_error',
+          'the redirect reached the simulator of npm start, but no link was stored (access denied, or the code exchange failed); see its log',
+        );
+      }
+      if (Date.now() >= deadline) throw new Error('gave up waiting for the redirect; run the link again to get a fresh URL');
+      try {
+        await delay(options.pollIntervalMs ?? 250, undefined, options.signal ? { signal: options.signal } : {});
+      } catch {
+        throw options.signal?.reason ?? new Error('linking aborted');
+      }
     }
   }
 
@@ -196,3 +273,14 @@ export class AlexaSimulator {
   }
 }
 
+
+/** Whether the server at `base` is the simulator's (its /healthz says so), not some other program on the port. */
+async function answersAsSimulator(base: URL): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/healthz', base), { signal: AbortSignal.timeout(2000) });
+    const body = (await response.json()) as { service?: unknown };
+    return response.ok && body.service === SIMULATOR_HEALTH.service;
+  } catch {
+    return false;
+  }
+}

@@ -1,9 +1,14 @@
 /**
  * Where the simulator keeps a linked account's tokens, as Alexa keeps them on its side: a git-ignored JSON file
  * readable by the owner only (mode 0600), or memory for tests.
+ *
+ * Beside the tokens live the pending authorizations (hashed `state` values with their issue time), so that the
+ * redirect can be completed by whichever process receives it: `npm run link` starts an authorization while
+ * `npm start` owns the callback port and completes it. For `.local/alexa-link.json` they are kept in
+ * `.local/alexa-link-pending.json` (mode 0600 too).
  */
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 
 export interface StoredLink {
   accessToken: string;
@@ -16,14 +21,38 @@ export interface StoredLink {
   linkedAt: string;
 }
 
+/**
+ * Outstanding authorizations, keyed by a hash of their `state` (the state itself is a bearer secret until used).
+ * Lifetimes are the caller's business: it passes the cut-off when adding, and judges the issue time `take` returns.
+ */
+export interface PendingStates {
+  /** Remembers a hashed state issued at `issuedAt` (epoch ms); forgets entries issued before `forgetIssuedBefore`. */
+  add(stateHash: string, issuedAt: number, forgetIssuedBefore: number): Promise<void>;
+  /** Removes a hashed state and answers when it was issued; undefined when it was never added or already taken. */
+  take(stateHash: string): Promise<number | undefined>;
+  has(stateHash: string): Promise<boolean>;
+}
+
 export interface TokenStore {
   load(): Promise<StoredLink | undefined>;
   save(link: StoredLink): Promise<void>;
   clear(): Promise<void>;
+  /** Shared pending authorizations; a store without them leaves the linker to keep its own, in memory. */
+  readonly pendingStates?: PendingStates;
+}
+
+/** `.local/alexa-link.json` → `.local/alexa-link-pending.json` */
+export function pendingStatesPathFor(tokenFile: string): string {
+  const extension = extname(tokenFile);
+  return join(dirname(tokenFile), `${basename(tokenFile, extension)}-pending${extension || '.json'}`);
 }
 
 export class FileTokenStore implements TokenStore {
-  constructor(readonly path: string) {}
+  readonly pendingStates: FilePendingStates;
+
+  constructor(readonly path: string) {
+    this.pendingStates = new FilePendingStates(pendingStatesPathFor(path));
+  }
 
   async load(): Promise<StoredLink | undefined> {
     let text: string;
@@ -38,12 +67,7 @@ export class FileTokenStore implements TokenStore {
   }
 
   async save(link: StoredLink): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    // Write beside the target and rename, so a crash never leaves half a token file; the mode is set on creation.
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(link, null, 2)}\n`, { mode: 0o600 });
-    await chmod(temporary, 0o600);
-    await rename(temporary, this.path);
+    await writePrivateJson(this.path, link);
   }
 
   async clear(): Promise<void> {
@@ -52,6 +76,8 @@ export class FileTokenStore implements TokenStore {
 }
 
 export class MemoryTokenStore implements TokenStore {
+  /** Shared by every simulator given this store, as the file is shared by processes. */
+  readonly pendingStates = new MemoryPendingStates();
   private link: StoredLink | undefined;
 
   constructor(initial?: StoredLink) {
@@ -81,4 +107,92 @@ function isStoredLink(value: unknown): value is StoredLink {
     typeof link.expiresAt === 'string' &&
     !Number.isNaN(Date.parse(link.expiresAt))
   );
+}
+
+/**
+ * Pending states in a JSON file `{ "<state hash>": <issued at, epoch ms> }`. Each change is read, modified and
+ * written by rename, one at a time within a process. Two processes changing it in the same instant could lose one
+ * change; that needs two authorizations started or completed in the same millisecond, which a person linking
+ * one account by hand does not do.
+ */
+export class FilePendingStates implements PendingStates {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly path: string) {}
+
+  add(stateHash: string, issuedAt: number, forgetIssuedBefore: number): Promise<void> {
+    return this.change((states) => {
+      for (const [hash, issued] of Object.entries(states)) if (issued < forgetIssuedBefore) delete states[hash];
+      states[stateHash] = issuedAt;
+      return undefined;
+    });
+  }
+
+  take(stateHash: string): Promise<number | undefined> {
+    return this.change((states) => {
+      const issuedAt = Object.hasOwn(states, stateHash) ? states[stateHash] : undefined;
+      delete states[stateHash];
+      return issuedAt;
+    });
+  }
+
+  async has(stateHash: string): Promise<boolean> {
+    return Object.hasOwn(await this.read(), stateHash);
+  }
+
+  private change<T>(edit: (states: Record<string, number>) => T): Promise<T> {
+    const next = this.queue.then(async () => {
+      const states = await this.read();
+      const before = JSON.stringify(states);
+      const result = edit(states);
+      if (JSON.stringify(states) !== before) await writePrivateJson(this.path, states);
+      return result;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async read(): Promise<Record<string, number>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+    const parsed: unknown = JSON.parse(text);
+    const states: Record<string, number> = {};
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      for (const [hash, issuedAt] of Object.entries(parsed)) if (typeof issuedAt === 'number') states[hash] = issuedAt;
+    }
+    return states;
+  }
+}
+
+export class MemoryPendingStates implements PendingStates {
+  private readonly states = new Map<string, number>();
+
+  async add(stateHash: string, issuedAt: number, forgetIssuedBefore: number): Promise<void> {
+    for (const [hash, issued] of this.states) if (issued < forgetIssuedBefore) this.states.delete(hash);
+    this.states.set(stateHash, issuedAt);
+  }
+
+  async take(stateHash: string): Promise<number | undefined> {
+    const issuedAt = this.states.get(stateHash);
+    this.states.delete(stateHash);
+    return issuedAt;
+  }
+
+  async has(stateHash: string): Promise<boolean> {
+    return this.states.has(stateHash);
+  }
+}
+
+/** Writes beside the target and renames, so a crash never leaves half a file; owner-only from creation on. */
+async function writePrivateJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await chmod(temporary, 0o600);
+  await rename(temporary, path);
 }

@@ -2,8 +2,9 @@
 import { createLogger } from '../../lambda/logging.js';
 import { loadSimulatorConfig, type SimulatorConfig } from './config.js';
 import type { Locale } from './interaction-model.js';
+import { renderLinkOutcome } from './render.js';
 import { createRequestSigner } from './signing.js';
-import { AlexaSimulator } from './simulator.js';
+import { AlexaSimulator, type LinkOutcome } from './simulator.js';
 import { loadOrCreateSigningMaterial } from './test-ca.js';
 import { FileTokenStore } from './token-store.js';
 
@@ -27,4 +28,35 @@ export async function simulatorFromEnvironment(options: { locale?: Locale; env?:
     logger: createLogger('warn', (line) => process.stderr.write(`${line}\n`)),
   });
   return { simulator, config };
+}
+
+/**
+ * The CLIs' browser linking (`npm run link`, the dialog's "Link now?"): prints the URL to open and waits. With its own
+ * callback server when the port is free; when npm start already serves it, npm start completes the link and this
+ * process waits for it in the shared token store. Resolves to what to print.
+ */
+export async function linkInBrowser(simulator: AlexaSimulator, config: SimulatorConfig, options: { signal?: AbortSignal; print?: (text: string) => void } = {}): Promise<string> {
+  const print = options.print ?? ((text: string) => console.log(text));
+  const outcome = await simulator.linkWithCallback({
+    port: config.port,
+    ...(options.signal ? { signal: options.signal } : {}),
+    showUrl: (url, callbackServer, mode) => {
+      print(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n`);
+      print(
+        mode === 'own-server'
+          ? `Waiting for the redirect to ${config.linking.redirectUri} … (Ctrl-C to give up)`
+          : `npm start's simulator at ${callbackServer.origin} receives the redirect; waiting for it to complete the link … (Ctrl-C to give up)`,
+      );
+    },
+  });
+  return renderBrowserLink(outcome);
+}
+
+function renderBrowserLink(outcome: LinkOutcome): string {
+  if (!outcome.completedElsewhere) return renderLinkOutcome(outcome);
+  const scope = outcome.scope ? ` with scope "${outcome.scope}"` : '';
+  return [
+    `Account linked${scope}; the access token expires at ${outcome.expiresAt}.`,
+    "npm start's simulator received the redirect, completed the link and sent AlexaSkillEvent.SkillAccountLinked to the skill (see its log).",
+  ].join('\n');
 }

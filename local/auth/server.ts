@@ -130,6 +130,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
 
   const app = express();
   app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.use(interactionRoutes({ provider, users, resets: new PasswordResets(db), csrf, issuer, log }));
   app.use(provider.callback());
   server.on('request', app);

@@ -1,0 +1,381 @@
+/**
+ * The local stack in one process, on loopback: the authorization server, the Ride Hailer API, the simulator's
+ * server (linking callback + the signing certificate chain) and the skill endpoint with request verification on.
+ * `npm start` (local/start.ts) and the end-to-end tests both start it with `startLocalStack`.
+ *
+ *   simulator server ─ports known─▶ auth server (callback registered) ─issuer, JWKS─▶ Ride Hailer API
+ *        └──────────── certificate mirror, CA file ──────────────┐                 │
+ *                                                                ▼                 ▼
+ *                      AlexaSimulator ──signed requests──▶ skill endpoint ──bearer──▶ API
+ *
+ * Each piece is started once the URLs it needs are known; a failure halfway closes what already runs.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServerConfig } from '../lambda/config.js';
+import type { LogLevel } from '../lambda/config.js';
+import { createLogger, type Logger, type LogSink } from '../lambda/logging.js';
+import { startSkillServer, type SkillServer } from '../lambda/server.js';
+import { CALLBACK_PATH, startCallbackServer, type CallbackServer } from './alexa/callback-server.js';
+import { linkingConfig, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
+import type { Locale } from './alexa/interaction-model.js';
+import type { AccessTokenScheme, LinkingConfig } from './alexa/linking.js';
+import { createRequestSigner, serveCertificateChain } from './alexa/signing.js';
+import { AlexaSimulator } from './alexa/simulator.js';
+import { createSkillClient, type SendToSkill } from './alexa/skill-client.js';
+import { caCertificateFile, loadOrCreateSigningMaterial } from './alexa/test-ca.js';
+import { MemoryTokenStore, type TokenStore } from './alexa/token-store.js';
+import { completeLoginHeadlessly } from './auth/headless-login.js';
+import { startAuthServer, type AuthServer } from './auth/server.js';
+import { DEMO } from './demo.js';
+import { startRideApi, type RideApi } from './ride-api/server.js';
+
+export type StackPiece = 'skill' | 'auth' | 'api' | 'simulator';
+
+export interface LocalStackOptions {
+  /** Loopback ports; 0 or absent = ephemeral (tests). npm start passes 3000–3003. */
+  ports?: Partial<Record<StackPiece, number>>;
+  /** SQLite files; default ':memory:'. npm start uses .local/auth.sqlite and .local/rides.sqlite. */
+  databaseFiles?: { auth?: string; rides?: string };
+  /** Where the test CA and the request-signing key live (created when missing); default a temp dir removed on close. */
+  signingDir?: string;
+  /** The simulator's link: FileTokenStore('.local/alexa-link.json') for npm start; default a MemoryTokenStore. */
+  tokenStore?: TokenStore;
+  /** Default 3600; tests use a few seconds to exercise refreshes. */
+  accessTokenTtlSeconds?: number;
+  /** The simulator's client authentication at the token endpoint; default accountLinking.json's scheme. */
+  accessTokenScheme?: AccessTokenScheme;
+  /** The simulator refreshes this long before expiry; default 30 s (config.ts). Short-TTL tests want ~1. */
+  refreshLeewaySeconds?: number;
+  /** The simulator's locale; default en-US. */
+  locale?: Locale;
+  /** Receives every log line (JSON, one per line, never a token); default stdout. */
+  log?: LogSink;
+  /**
+   * Overrides for the skill endpoint's environment (the names of lambda/config.ts), applied over what the stack
+   * composes: e.g. LOG_LEVEL, RIDE_API_BUDGET_MS, OAUTH_CLOCK_TOLERANCE_S. ALEXA_VERIFY_REQUESTS stays on unless
+   * this says `off` (the endpoint then logs its warning).
+   */
+  env?: Record<string, string | undefined>;
+}
+
+export interface LocalStack {
+  urls: Record<StackPiece, string>;
+  /** Plays Alexa against this stack; its callback is served by the stack's simulator server. */
+  simulator: AlexaSimulator;
+  /** Another Alexa (other locale, scheme or token store) against the same stack; links headlessly. */
+  createSimulator(options?: SimulatorVariant): AlexaSimulator;
+  /** POSTs an envelope to the skill exactly as given, signed like Alexa's (e.g. to resend a request ID). */
+  sendToSkill: SendToSkill;
+  auth: AuthServer;
+  /** The Ride Hailer API (setFaults). */
+  api: RideApi;
+  close(): Promise<void>;
+}
+
+export interface SimulatorVariant {
+  locale?: Locale;
+  tokenStore?: TokenStore;
+  accessTokenScheme?: AccessTokenScheme;
+}
+
+/** Raised when a piece cannot start, e.g. because its port is taken; says which piece and port. */
+export class StackStartError extends Error {
+  override name = 'StackStartError';
+  constructor(
+    readonly piece: StackPiece,
+    readonly port: number,
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    const reason = code === 'EADDRINUSE' ? `port ${port} is already in use` : (cause as Error)?.message ?? 'unknown error';
+    super(`the ${PIECE_NAMES[piece]} could not start: ${reason}`, { cause });
+  }
+}
+
+const PIECE_NAMES: Record<StackPiece, string> = {
+  skill: 'skill endpoint',
+  auth: 'authorization server',
+  api: 'Ride Hailer API',
+  simulator: 'simulator server',
+};
+
+const HOST = '127.0.0.1';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    const problems: unknown[] = [];
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        problems.push(error);
+      }
+    }
+    if (problems.length > 0) throw new AggregateError(problems, 'some pieces of the local stack did not close cleanly');
+  };
+
+  try {
+    const ports = options.ports ?? {};
+    const requestedLevel = options.env?.LOG_LEVEL?.trim().toLowerCase() as LogLevel | undefined;
+    const logs = stackLogs(requestedLevel && LOG_LEVELS.includes(requestedLevel) ? requestedLevel : 'info', options.log ?? ((line) => process.stdout.write(`${line}\n`)));
+    closers.push(async () => logs.stop());
+
+    let signingDir = options.signingDir;
+    if (signingDir === undefined) {
+      const temporary = await mkdtemp(join(tmpdir(), 'local-stack-ca-'));
+      closers.push(() => rm(temporary, { recursive: true, force: true }));
+      signingDir = temporary;
+    }
+    const material = await loadOrCreateSigningMaterial(signingDir);
+    const sign = createRequestSigner(material);
+    const tokenStore = options.tokenStore ?? new MemoryTokenStore();
+
+    // 1. The simulator's server first: its port decides the redirect URI the authorization server must know.
+    //    The callback completes links for the stack's simulator, which exists only once the skill runs.
+    let simulator: AlexaSimulator | undefined;
+    const simulatorServer: CallbackServer = await starting('simulator', ports.simulator, () =>
+      startCallbackServer({
+        port: ports.simulator ?? 0,
+        host: HOST,
+        onCallback: async (url) => {
+          if (!simulator) throw new Error('the local stack is still starting');
+          return simulator.completeLinking(url);
+        },
+        handlers: [serveCertificateChain(material)],
+      }),
+    );
+    closers.push(() => simulatorServer.close());
+    logs.watch(simulatorServer.port, 'simulator');
+    const redirectUri = new URL(CALLBACK_PATH, simulatorServer.url).href;
+
+    // 2. The authorization server, with the simulator's callback registered beside Alexa's redirect URLs.
+    const auth = await starting('auth', ports.auth, () =>
+      startAuthServer({
+        port: ports.auth ?? 0,
+        host: HOST,
+        databaseFile: options.databaseFiles?.auth ?? ':memory:',
+        extraRedirectUris: [redirectUri],
+        ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
+        log: logs.text('auth'),
+      }),
+    );
+    closers.push(() => auth.close());
+    logs.watch(new URL(auth.url).port, 'auth');
+
+    // 3. The Ride Hailer API trusts the authorization server's tokens and reads profiles from its user directory.
+    const api = await starting('api', ports.api, () =>
+      startRideApi({
+        port: ports.api ?? 0,
+        host: HOST,
+        issuer: auth.url,
+        jwksUrl: auth.jwksUrl,
+        audience: DEMO.apiAudience,
+        databaseFile: options.databaseFiles?.rides ?? ':memory:',
+        profiles: (sub) => auth.users.findById(sub),
+        log: logs.text('api'),
+      }),
+    );
+    closers.push(() => api.close());
+    logs.watch(new URL(api.url).port, 'api');
+
+    // 4. The skill endpoint, configured the way a deployment is: through the environment, validated by loadServerConfig.
+    const config = loadServerConfig({
+      ALEXA_SKILL_ID: DEMO.skillId,
+      RIDE_API_URL: api.url,
+      OAUTH_ISSUER: auth.url,
+      OAUTH_AUDIENCE: DEMO.apiAudience,
+      OAUTH_JWKS_URL: auth.jwksUrl,
+      OAUTH_TOKEN_TYPE: 'at+jwt',
+      OAUTH_ALGORITHMS: 'ES256',
+      ALEXA_EXTRA_CA_FILE: caCertificateFile(signingDir),
+      ALEXA_CERT_MIRROR_URL: simulatorServer.url.origin,
+      HOST,
+      PORT: String(ports.skill ?? 0),
+      ...options.env,
+    });
+    const skill: SkillServer = await starting('skill', config.port, () =>
+      startSkillServer(config, { logger: createLogger(config.logLevel, logs.json('skill')) }),
+    );
+    closers.push(() => skill.close());
+    logs.watch(new URL(skill.url).port, 'skill');
+
+    // 5. Alexa itself.
+    const declared = await readAccountLinking(join(PROJECT_ROOT, 'skill-package'));
+    const baseLinking = linkingConfig(declared, { AUTH_AUTHORIZATION_URL: auth.authorizationUrl, AUTH_TOKEN_URL: auth.tokenUrl }, simulatorServer.port);
+    const simulatorLogger = createLogger(config.logLevel, logs.json('simulator'));
+    const createSimulator = (variant: SimulatorVariant = {}): AlexaSimulator => {
+      const linking: LinkingConfig = { ...baseLinking, redirectUri };
+      const scheme = variant.accessTokenScheme ?? options.accessTokenScheme;
+      if (scheme !== undefined) linking.accessTokenScheme = scheme;
+      if (options.refreshLeewaySeconds !== undefined) linking.refreshLeewaySeconds = options.refreshLeewaySeconds;
+      return new AlexaSimulator({
+        skillEndpoint: skill.url,
+        locale: variant.locale ?? options.locale ?? 'en-US',
+        linking,
+        tokenStore: variant.tokenStore ?? tokenStore,
+        sign,
+        skillId: DEMO.skillId,
+        logger: simulatorLogger,
+      });
+    };
+    simulator = createSimulator();
+
+    return {
+      urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin },
+      simulator,
+      createSimulator,
+      sendToSkill: createSkillClient({ endpoint: skill.url, sign }),
+      auth,
+      api,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll().catch(() => undefined); // the start failure is the news, not a close problem after it
+    throw error;
+  }
+}
+
+async function starting<T>(piece: StackPiece, port: number | undefined, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new StackStartError(piece, port ?? 0, code, error);
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Logs: one JSON line per HTTP request for every piece, plus each piece's own lines, all tagged with the piece.
+
+interface StackLogs {
+  /** Logs every request answered on this local port as coming from `piece`. */
+  watch(port: number | string, piece: StackPiece): void;
+  /** A sink for a piece's own JSON lines (the skill's logger): adds `service`. */
+  json(piece: StackPiece): LogSink;
+  /** A sink for a piece's plain-text lines (auth server, API): wrapped into JSON. */
+  text(piece: StackPiece): (line: string) => void;
+  stop(): void;
+}
+
+interface RequestStart {
+  request: IncomingMessage;
+  response: ServerResponse;
+  socket: Socket;
+}
+
+/** The API logs its requests in its own text format; the stack's request lines replace those. */
+const API_REQUEST_LINE = /^ride-api [A-Z]+ \S+ (\d{3}|aborted) [\d.]+ms$/;
+
+function stackLogs(level: LogLevel, sink: LogSink): StackLogs {
+  const pieces = new Map<number, StackPiece>();
+  const loggers = new Map<StackPiece, Logger>();
+  const loggerFor = (piece: StackPiece) => {
+    let logger = loggers.get(piece);
+    if (!logger) {
+      logger = createLogger(level, (line) => sink(withService(line, piece)));
+      loggers.set(piece, logger);
+    }
+    return logger;
+  };
+
+  // Node publishes every HTTP request of the process here; servers the stack does not know are left alone.
+  const onRequest = (message: unknown) => {
+    const { request, response, socket } = message as RequestStart;
+    const piece = socket.localPort === undefined ? undefined : pieces.get(socket.localPort);
+    if (piece === undefined) return;
+    const started = performance.now();
+    response.once('close', () => {
+      loggerFor(piece).info('http_request', {
+        method: request.method,
+        path: loggablePath(request.url),
+        status: response.writableFinished ? response.statusCode : 'aborted',
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
+  };
+  subscribe('http.server.request.start', onRequest);
+
+  return {
+    watch: (port, piece) => pieces.set(Number(port), piece),
+    json: (piece) => (line) => sink(withService(line, piece)),
+    text: (piece) => (line) => {
+      if (piece === 'api' && API_REQUEST_LINE.test(line)) return;
+      const message = line.replace(/^(auth|ride-api):\s*/, '');
+      if (/error/i.test(message)) loggerFor(piece).warn('message', { message });
+      else loggerFor(piece).info('message', { message });
+    },
+    stop: () => {
+      unsubscribe('http.server.request.start', onRequest);
+    },
+  };
+}
+
+/** Puts `service` right after time, level and event, so every line says which piece wrote it. */
+function withService(line: string, piece: StackPiece): string {
+  try {
+    const { time, level, event, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    return JSON.stringify({ time, level, service: piece, event, ...rest });
+  } catch {
+    return JSON.stringify({ time: new Date().toISOString(), level: 'info', service: piece, event: 'message', message: line });
+  }
+}
+
+/**
+ * The path without the query (it may carry a code or state) and with long opaque segments (interaction IDs,
+ * reset tokens in /recover/<token>) replaced, so no credential reaches a log line.
+ */
+export function loggablePath(url: string | undefined): string {
+  const path = (url ?? '/').split('?', 1)[0] ?? '/';
+  return path
+    .split('/')
+    .map((segment) => (/^[A-Za-z0-9_-]{16,}$/.test(segment) ? ':id' : segment))
+    .join('/');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The link journey as a figure, for `npm run bench`
+
+export interface LinkJourneyFigures {
+  /** Milliseconds from "authorization URL issued" to "tokens stored": login form, consent, code exchange. */
+  p50: number;
+  p99: number;
+  journeys: number;
+}
+
+/**
+ * Runs the full headless link journey `journeys` times against an in-memory stack (real login form, real consent
+ * page, real token endpoint; no skill event) and reports its latency percentiles.
+ */
+export async function benchLinkJourney(options: { journeys?: number; log?: LogSink } = {}): Promise<LinkJourneyFigures> {
+  const journeys = options.journeys ?? 20;
+  const stack = await startLocalStack({ log: options.log ?? (() => {}), env: { LOG_LEVEL: 'warn' } });
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < journeys; i += 1) samples.push(await timeLinkJourney(stack.simulator));
+    samples.sort((a, b) => a - b);
+    return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), journeys };
+  } finally {
+    await stack.close();
+  }
+}
+
+/** One headless link journey, timed from the authorization URL to the tokens stored (milliseconds). */
+export async function timeLinkJourney(simulator: AlexaSimulator, credentials: { email: string; password: string } = DEMO.user): Promise<number> {
+  const started = performance.now();
+  const authorizationUrl = await simulator.linker.beginAuthorization();
+  const redirect = await completeLoginHeadlessly(authorizationUrl.href, credentials, { acceptLanguage: simulator.locale });
+  await simulator.linker.completeAuthorization(redirect);
+  return Math.round((performance.now() - started) * 10) / 10;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+}

@@ -1,0 +1,149 @@
+/**
+ * `npm start`: the whole local stack in one process — authorization server, Ride Hailer API, the Alexa simulator's
+ * server and the skill endpoint (request verification on) — with state in .local/ (or LOCAL_DATA_DIR).
+ *
+ *   PORT (3000)  AUTH_PORT (3001)  API_PORT (3002)  SIMULATOR_PORT (3003)  LOCAL_DATA_DIR (.local)
+ *   and the skill's own settings: LOG_LEVEL, ALEXA_VERIFY_REQUESTS, RIDE_API_BUDGET_MS, OAUTH_CLOCK_TOLERANCE_S, …
+ *
+ * Logs are JSON lines on stdout, one per request from every piece (never a token). Ctrl-C or SIGTERM stops
+ * everything and exits 0; a start failure exits 1 with one line saying what to change.
+ */
+import { join, relative } from 'node:path';
+import { ConfigError } from '../lambda/config.js';
+import { localDataDir } from './alexa/config.js';
+import { FileTokenStore } from './alexa/token-store.js';
+import { DEFAULT_PORTS, DEMO } from './demo.js';
+import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from './stack.js';
+
+const PORT_VARIABLES: Record<StackPiece, string> = { skill: 'PORT', auth: 'AUTH_PORT', api: 'API_PORT', simulator: 'SIMULATOR_PORT' };
+
+/** The skill settings npm start passes on; the URLs, issuer and CA file are the stack's business. */
+const SKILL_SETTINGS = [
+  'LOG_LEVEL',
+  'ALEXA_VERIFY_REQUESTS',
+  'ALEXA_BODY_LIMIT_BYTES',
+  'ALEXA_CERT_DOWNLOAD_TIMEOUT_MS',
+  'RIDE_API_BUDGET_MS',
+  'OAUTH_CLOCK_TOLERANCE_S',
+] as const;
+
+/** Closing waits for requests in flight; after this long the process leaves anyway. */
+const CLOSE_DEADLINE_MS = 5000;
+
+type Env = Record<string, string | undefined>;
+
+function portsFrom(env: Env): Record<StackPiece, number> {
+  const read = (piece: StackPiece): number => {
+    const variable = PORT_VARIABLES[piece];
+    const raw = env[variable]?.trim();
+    if (raw === undefined || raw === '') return DEFAULT_PORTS[piece];
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(variable, `"${raw}" must be a port number (0–65535)`);
+    return port;
+  };
+  return { skill: read('skill'), auth: read('auth'), api: read('api'), simulator: read('simulator') };
+}
+
+function skillSettings(env: Env): Env {
+  return Object.fromEntries(SKILL_SETTINGS.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
+}
+
+/** What the CLIs need in front of them to find this stack when it does not run on the defaults. */
+function cliPrefix(stack: LocalStack, env: Env): string {
+  const actual: Record<string, string> = {
+    PORT: new URL(stack.urls.skill).port,
+    AUTH_PORT: new URL(stack.urls.auth).port,
+    SIMULATOR_PORT: new URL(stack.urls.simulator).port,
+  };
+  const defaults: Record<string, string> = { PORT: String(DEFAULT_PORTS.skill), AUTH_PORT: String(DEFAULT_PORTS.auth), SIMULATOR_PORT: String(DEFAULT_PORTS.simulator) };
+  const parts = Object.entries(actual)
+    .filter(([name, value]) => value !== defaults[name])
+    .map(([name, value]) => `${name}=${value}`);
+  if (env.LOCAL_DATA_DIR?.trim()) parts.push(`LOCAL_DATA_DIR=${env.LOCAL_DATA_DIR.trim()}`);
+  return parts.length > 0 ? `${parts.join(' ')} ` : '';
+}
+
+function banner(stack: LocalStack, dataDir: string, env: Env): string {
+  const verification = env.ALEXA_VERIFY_REQUESTS?.trim().toLowerCase() === 'off' ? 'request verification OFF — never expose it' : 'Alexa request verification on';
+  const prefix = cliPrefix(stack, env);
+  const shownDir = relative(process.cwd(), dataDir) || '.';
+  return [
+    '',
+    `Ride Hailer local stack is running (state in ${shownDir.startsWith('..') ? dataDir : shownDir}/):`,
+    `  skill endpoint        ${stack.urls.skill}/  (${verification})`,
+    `  authorization server  ${stack.urls.auth}  (login at /auth, tokens at /token)`,
+    `  Ride Hailer API       ${stack.urls.api}`,
+    `  Alexa simulator       ${stack.urls.simulator}  (linking callback /link/callback)`,
+    '',
+    `Demo login (demo-only, never use it anywhere else): ${DEMO.user.email} / ${DEMO.user.password}`,
+    '',
+    'Next, in another terminal:',
+    '  link the account in a browser (prints the URL to open), or headlessly:',
+    `    ${prefix}npm run link`,
+    `    ${prefix}npm run link -- --user ${DEMO.user.email} --password ${DEMO.user.password}`,
+    '  talk to the skill:',
+    `    ${prefix}npm run dialog`,
+    `    ${prefix}npm run dialog -- --say "order a ride to the airport"`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+function startFailure(error: unknown): string {
+  if (error instanceof StackStartError) {
+    const variable = PORT_VARIABLES[error.piece];
+    if (error.code === 'EADDRINUSE') {
+      return `npm start: port ${error.port} (${variable}) is already in use — stop what uses it or choose another port, e.g. ${variable}=${error.port + 1000} npm start`;
+    }
+    return `npm start: ${error.message} (${variable}=${error.port})`;
+  }
+  if (error instanceof ConfigError) return `npm start: configuration error: ${error.message}`;
+  return `npm start: could not start the local stack: ${error instanceof Error ? error.message : 'unknown error'}`;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  let stack: LocalStack;
+  let dataDir: string;
+  try {
+    const ports = portsFrom(env);
+    dataDir = localDataDir(env);
+    stack = await startLocalStack({
+      ports,
+      databaseFiles: { auth: join(dataDir, 'auth.sqlite'), rides: join(dataDir, 'rides.sqlite') },
+      signingDir: join(dataDir, 'alexa-ca'),
+      tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
+      env: skillSettings(env),
+    });
+  } catch (error) {
+    process.stderr.write(`${startFailure(error)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(banner(stack, dataDir, env));
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`npm start: ${signal} again, leaving without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`npm start: ${signal} received, stopping the local stack …\n`);
+    setTimeout(() => {
+      process.stderr.write('npm start: some connections did not close in time; leaving anyway\n');
+      process.exit(0);
+    }, CLOSE_DEADLINE_MS).unref();
+    stack.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`npm start: stopped, but not cleanly: ${error instanceof Error ? error.message : 'unknown error'}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

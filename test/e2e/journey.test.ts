@@ -1,0 +1,260 @@
+/**
+ * The whole product over real HTTP on loopback: startLocalStack runs the authorization server, the Ride Hailer API,
+ * the simulator's server and the verifying skill endpoint; the simulator plays Alexa (signed requests, the real
+ * login form, the token endpoint, refreshes). Access tokens live 2 s here, so expiry and refresh are real.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import type { Intent } from 'ask-sdk-model';
+import { intentRequest, newSession } from '../../local/alexa/envelopes.js';
+import { FileTokenStore, MemoryTokenStore, type AccessTokenScheme, type AlexaSimulator, type TokenStore } from '../../local/alexa/index.js';
+import { basicAuthorization } from '../../local/alexa/linking.js';
+import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
+import { DEMO } from '../../local/demo.js';
+import { loggablePath, startLocalStack, timeLinkJourney, type LocalStack } from '../../local/stack.js';
+
+const ANN = { email: DEMO.user.email, password: DEMO.user.password };
+const TTL_SECONDS = 2;
+
+interface LogRecord {
+  service?: string;
+  event?: string;
+  method?: string;
+  path?: string;
+  status?: number | string;
+  [field: string]: unknown;
+}
+
+describe('local stack end to end', function () {
+  this.timeout(30_000);
+
+  let stack: LocalStack;
+  let dataDir: string;
+  const logLines: string[] = [];
+  const records = (from = 0): LogRecord[] => logLines.slice(from).map((line) => JSON.parse(line) as LogRecord);
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'e2e-stack-'));
+    stack = await startLocalStack({
+      databaseFiles: { rides: join(dataDir, 'rides.sqlite') },
+      signingDir: join(dataDir, 'alexa-ca'),
+      tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
+      accessTokenTtlSeconds: TTL_SECONDS,
+      // Refresh just before the real expiry (the default 30 s would refresh a 2 s token on every request).
+      refreshLeewaySeconds: 1,
+      log: (line) => logLines.push(line),
+    });
+  });
+
+  after(async () => {
+    await stack?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Waits (really) until the stored access token has expired. */
+  async function untilExpired(store: TokenStore): Promise<string> {
+    const link = await store.load();
+    if (!link) throw new Error('not linked');
+    await sleep(Math.max(0, Date.parse(link.expiresAt) - Date.now()) + 100);
+    return link.accessToken;
+  }
+
+  async function revoke(refreshToken: string): Promise<number> {
+    const response = await fetch(stack.auth.revocationUrl, {
+      method: 'POST',
+      headers: { authorization: basicAuthorization(DEMO.clientId, DEMO.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }),
+    });
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  for (const scheme of ['HTTP_BASIC', 'REQUEST_BODY_CREDENTIALS'] as AccessTokenScheme[]) {
+    it(`links through the login form with ${scheme}, serves the linked user, refreshes, and unlinks when the refresh is refused`, async () => {
+      const store = new MemoryTokenStore();
+      const alexa = stack.createSimulator({ accessTokenScheme: scheme, tokenStore: store });
+      expect(alexa.linker.config.accessTokenScheme).to.equal(scheme);
+
+      const unlinked = await alexa.say('order a ride to the airport');
+      expect(unlinked.linkRequested).to.equal(true);
+      expect(unlinked.card?.type).to.equal('LinkAccount');
+
+      const mark = logLines.length;
+      const outcome = await alexa.link(ANN);
+      expect(outcome.event).to.deep.equal({ delivered: true });
+      expect(outcome.scope).to.equal('basic_profile order_car');
+      expect(records(mark).some((r) => r.service === 'skill' && r.event === 'account_linked')).to.equal(true);
+
+      expect((await alexa.launch()).speech).to.include('Ann Example');
+      expect((await alexa.say('order a ride to the airport')).speech).to.match(/car is on its way to take you to airport/i);
+      expect((await alexa.say('where is my ride')).speech).to.match(/your ride to airport is on its way/i);
+      const confirm = await alexa.say('cancel my ride');
+      expect(confirm.directives.map((d) => d.type)).to.include('Dialog.ConfirmIntent');
+      expect((await alexa.say('yes')).speech).to.match(/ride to airport is cancelled/i);
+      expect((await alexa.say('who am i')).speech).to.include(DEMO.user.email);
+
+      const expired = await untilExpired(store);
+      const afterExpiry = await alexa.say('where is my ride');
+      expect(afterExpiry.linkRequested).to.equal(false);
+      expect(afterExpiry.speech).to.match(/don't have a ride/i);
+      const refreshed = await store.load();
+      expect(refreshed?.accessToken).to.be.a('string').and.not.equal(expired);
+
+      expect(await revoke(refreshed!.refreshToken!)).to.equal(200);
+      await untilExpired(store);
+      const dropMark = logLines.length;
+      const afterRevocation = await alexa.say('where is my ride');
+      expect(afterRevocation.linkRequested).to.equal(true);
+      expect(afterRevocation.card?.type).to.equal('LinkAccount');
+      expect(await store.load()).to.equal(undefined);
+      expect(records(dropMark).some((r) => r.service === 'simulator' && r.event === 'link.dropped')).to.equal(true);
+    });
+  }
+
+  it('orders one ride when the same OrderRideIntent request is delivered twice', async () => {
+    const bob = await stack.auth.users.create({ name: 'Bob Example', email: 'bob@example.com', password: 'bob-e2e-password' });
+    const store = new MemoryTokenStore();
+    const alexa = stack.createSimulator({ tokenStore: store });
+    await alexa.link({ email: 'bob@example.com', password: 'bob-e2e-password' });
+    const accessToken = (await store.load())!.accessToken;
+
+    const intent: Intent = {
+      name: 'OrderRideIntent',
+      confirmationStatus: 'NONE',
+      slots: { destination: { name: 'destination', value: 'airport', confirmationStatus: 'NONE' } },
+    };
+    const envelope = intentRequest({ identity: alexa.identity, locale: 'en-US', accessToken, now: new Date() }, newSession(), intent, 'COMPLETED');
+    const mark = logLines.length;
+    const first = await stack.sendToSkill(envelope);
+    const second = await stack.sendToSkill(envelope);
+    for (const answer of [first, second]) {
+      expect(JSON.stringify(answer.response.outputSpeech)).to.match(/car is on its way to take you to airport/i);
+    }
+
+    const current = await fetch(`${stack.urls.api}/v1/rides/current`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(current.status).to.equal(200);
+    expect(((await current.json()) as { destination: string }).destination).to.equal('airport');
+
+    const orders = records(mark).filter((r) => r.service === 'api' && r.method === 'POST' && r.path === '/v1/rides');
+    expect(orders.map((r) => r.status)).to.deep.equal([201, 200]);
+    const db = new DatabaseSync(join(dataDir, 'rides.sqlite'), { readOnly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM rides WHERE user_id = ?').get(bob.id)).to.deep.equal({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('greets a German user in German after linking', async () => {
+    const alexa = stack.createSimulator({ locale: 'de-DE', tokenStore: new MemoryTokenStore() });
+    expect((await alexa.say('bestelle eine fahrt zum flughafen')).linkRequested).to.equal(true);
+    await alexa.link(ANN);
+    const welcome = await alexa.launch();
+    expect(welcome.speech).to.match(/^Willkommen zurück bei Ride Hailer, Ann Example\./);
+  });
+
+  it('lets another process start a browser link while the stack owns the callback port, and completes it there', async () => {
+    // "npm run link" in a second process: its own simulator over the same token file, pointed at the same port.
+    const linkCli = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')) });
+    const mark = logLines.length;
+    let mode = '';
+    const outcome = await linkCli.linkWithCallback({
+      pollIntervalMs: 50,
+      showUrl: (authorizationUrl, callbackServer, shownMode) => {
+        mode = shownMode;
+        void (async () => {
+          const redirect = await completeLoginHeadlessly(authorizationUrl.href, ANN);
+          expect(redirect.origin).to.equal(callbackServer.origin);
+          await (await fetch(redirect)).text(); // the "browser" follows the redirect to npm start's callback
+        })();
+      },
+    });
+    expect(mode).to.equal('shared-server');
+    expect(outcome.completedElsewhere).to.equal(true);
+    expect(await stack.simulator.accessToken()).to.be.a('string');
+    const callback = records(mark).find((r) => r.service === 'simulator' && r.path === '/link/callback');
+    expect(callback?.status).to.equal(200);
+    expect(records(mark).some((r) => r.service === 'skill' && r.event === 'account_linked')).to.equal(true);
+  });
+
+  it('times the headless link journey from the authorization URL to the stored tokens', async () => {
+    const alexa = stack.createSimulator({ tokenStore: new MemoryTokenStore() });
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i += 1) samples.push(await timeLinkJourney(alexa, ANN));
+    samples.sort((a, b) => a - b);
+    expect(await alexa.accessToken()).to.be.a('string');
+    console.log(`      headless link journey (authorization URL → tokens stored): p50 ${samples[4]} ms, max ${samples[9]} ms over 10 journeys`);
+  });
+
+  it('never writes a token, code, state or password into the log', async () => {
+    const link = await stack.simulator.linker.linked();
+    const everything = logLines.join('\n');
+    expect(everything).to.not.match(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWT
+    expect(everything).to.not.include(DEMO.user.password);
+    expect(everything).to.not.match(/[?&](code|state)=/);
+    if (link?.refreshToken) expect(everything).to.not.include(link.refreshToken);
+  });
+
+  it('keeps query strings and opaque path segments (interaction IDs, reset tokens) out of request lines', () => {
+    expect(loggablePath('/link/callback?code=abc&state=def')).to.equal('/link/callback');
+    expect(loggablePath('/recover/Zx9_aB3-kLmN0pQrStUv?x=1')).to.equal('/recover/:id');
+    expect(loggablePath('/echo.api/local-stack-cert.pem')).to.equal('/echo.api/local-stack-cert.pem');
+  });
+
+  it('logs every request of every piece as one JSON line naming the piece', () => {
+    const requests = records().filter((r) => r.event === 'http_request');
+    expect(new Set(requests.map((r) => r.service))).to.deep.equal(new Set(['skill', 'auth', 'api', 'simulator']));
+    for (const r of requests) expect(r).to.include.keys('method', 'path', 'status', 'latencyMs');
+  });
+});
+
+/** The stack refuses to start on a taken port and closes what it had started. */
+describe('local stack start-up', () => {
+  it('names the piece and port that could not start, and leaves no piece running', async () => {
+    const first = await startLocalStack({ log: () => {} });
+    try {
+      const apiPort = Number(new URL(first.urls.api).port);
+      const lines: string[] = [];
+      const error = await startLocalStack({ ports: { api: apiPort }, log: (line) => lines.push(line) }).catch((e: unknown) => e);
+      expect(error).to.have.property('piece', 'api');
+      expect(error).to.have.property('port', apiPort);
+      expect((error as Error).message).to.include(`port ${apiPort} is already in use`);
+      // The authorization server had started before the API failed: it is closed again.
+      const authUrl = /authorization server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join('\n'))?.[1];
+      expect(authUrl).to.be.a('string');
+      const refused = await fetch(`${authUrl}/jwks`).then(
+        () => false,
+        () => true,
+      );
+      expect(refused).to.equal(true);
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('keeps Alexa request verification on unless the environment turns it off explicitly, and then warns', async () => {
+    const lines: string[] = [];
+    const stack = await startLocalStack({ log: (line) => lines.push(line), env: { ALEXA_VERIFY_REQUESTS: 'off' } });
+    try {
+      expect(lines.some((line) => line.includes('alexa_request_verification_off'))).to.equal(true);
+    } finally {
+      await stack.close();
+    }
+    const verifying = await startLocalStack({ log: () => {} });
+    try {
+      const unsigned = await fetch(`${verifying.urls.skill}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ version: '1.0', request: { type: 'LaunchRequest' } }),
+      });
+      await unsigned.body?.cancel();
+      expect(unsigned.status).to.equal(400);
+    } finally {
+      await verifying.close();
+    }
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * `npm start`'s own entry (local/start.ts, run by tsx as package.json does) as a child process: ephemeral ports, a
+ * temporary data directory (LOCAL_DATA_DIR), the banner, the health endpoints, a clean SIGTERM, a clear failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { PROJECT_ROOT } from '../../local/alexa/config.js';
+import { DEMO } from '../../local/demo.js';
+
+/** tsx's CLI, run by the Node running the tests (the project's Node 24), as `npm start` runs it. */
+const TSX_CLI = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+interface Started {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+function startEntry(env: Record<string, string>): Started {
+  // Its own process group: tsx runs start.ts in a child process, and a failed test must be able to kill both.
+  const child = spawn(process.execPath, [TSX_CLI, 'local/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('npm start (local/start.ts as a child process)', function () {
+  this.timeout(30_000);
+  let dataDir: string;
+  let running: Started | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'npm-start-'));
+  });
+  afterEach(async () => {
+    if (running && running.child.exitCode === null && running.child.signalCode === null && running.child.pid !== undefined) {
+      process.kill(-running.child.pid, 'SIGKILL'); // the whole group: tsx and the stack it started
+      await running.exited;
+    }
+    running = undefined;
+  });
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the URLs and the demo login, answers on all four pieces, and exits 0 on SIGTERM', async () => {
+    running = startEntry({ PORT: '0', AUTH_PORT: '0', API_PORT: '0', SIMULATOR_PORT: '0', LOCAL_DATA_DIR: dataDir });
+    const started = running;
+    await until(() => started.stdout().includes('Ctrl-C stops everything.') || started.child.exitCode !== null, 'the banner');
+    const out = started.stdout();
+    expect(out).to.include(`${DEMO.user.email} / ${DEMO.user.password}`);
+    expect(out).to.match(/demo-only/i);
+    expect(out).to.include('npm run link');
+    expect(out).to.include('npm run dialog -- --say "order a ride to the airport"');
+
+    const urlOf = (label: string) => new RegExp(`${label}\\s+(http://127\\.0\\.0\\.1:\\d+)`).exec(out)?.[1];
+    const urls = {
+      skill: urlOf('skill endpoint'),
+      auth: urlOf('authorization server'),
+      api: urlOf('Ride Hailer API'),
+      simulator: urlOf('Alexa simulator'),
+    };
+    for (const [piece, url] of Object.entries(urls)) expect(url, piece).to.be.a('string');
+    for (const piece of ['skill', 'auth', 'api', 'simulator'] as const) {
+      const health = await fetch(`${urls[piece]}/healthz`);
+      expect(health.status, piece).to.equal(200);
+      expect(await health.json()).to.include({ status: 'ok' });
+    }
+    // Request log lines are JSON and name the piece (they are written once each answer is sent).
+    const servicesLogged = () =>
+      new Set(
+        started
+          .stdout()
+          .split('\n')
+          .filter((line) => line.includes('"event":"http_request"'))
+          .map((line) => (JSON.parse(line) as { service: string }).service),
+      );
+    await until(() => servicesLogged().size === 4, 'a request line from every piece', 5000);
+    expect([...servicesLogged()].sort()).to.deep.equal(['api', 'auth', 'simulator', 'skill']);
+
+    started.child.kill('SIGTERM');
+    expect(await started.exited).to.equal(0);
+    expect(started.stderr()).to.not.match(/error/i);
+  });
+
+  it('exits 1 with one line naming the port and its variable when a port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      running = startEntry({ PORT: '0', AUTH_PORT: String(port), API_PORT: '0', SIMULATOR_PORT: '0', LOCAL_DATA_DIR: dataDir });
+      expect(await running.exited).to.equal(1);
+      const message = running
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('npm start:'));
+      expect(message).to.have.length(1);
+      expect(message[0]).to.include(`port ${port} (AUTH_PORT) is already in use`);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});

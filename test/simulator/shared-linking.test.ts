@@ -1,0 +1,187 @@
+/**
+ * Linking across processes: pending authorizations kept beside the token file, and `npm run link` waiting for
+ * npm start's callback when npm start owns the callback port.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { AlexaSimulator, type HeadlessLogin } from '../../local/alexa/simulator.js';
+import { startCallbackServer } from '../../local/alexa/callback-server.js';
+import { loadSimulatorConfig } from '../../local/alexa/config.js';
+import { AccountLinker, LinkingError } from '../../local/alexa/linking.js';
+import { FileTokenStore, MemoryTokenStore, pendingStatesPathFor, type TokenStore } from '../../local/alexa/token-store.js';
+import { linkingConfigFor, manualClock, startFakeServer, type FakeServer } from './fakes.js';
+
+const tokens = { access_token: 'access-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-1' };
+
+function redirectFor(authorizationUrl: URL, params: Record<string, string>): URL {
+  const redirect = new URL(authorizationUrl.searchParams.get('redirect_uri')!);
+  for (const [key, value] of Object.entries(params)) redirect.searchParams.set(key, value);
+  return redirect;
+}
+
+describe('simulator linking across processes', () => {
+  let tokenServer: FakeServer;
+  let skill: FakeServer;
+  let dir: string;
+
+  before(async () => {
+    tokenServer = await startFakeServer(() => ({ json: tokens }));
+    skill = await startFakeServer(() => ({ json: { version: '1.0', response: {} } }));
+    dir = await mkdtemp(join(tmpdir(), 'alexa-shared-'));
+  });
+  after(async () => {
+    await tokenServer.close();
+    await skill.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('pending authorizations beside the token file', () => {
+    it('names the pending file after the token file', () => {
+      expect(pendingStatesPathFor('/x/.local/alexa-link.json')).to.equal('/x/.local/alexa-link-pending.json');
+    });
+
+    it('keeps only a hash of each state, readable by the owner only (mode 0600)', async () => {
+      const store = new FileTokenStore(join(dir, 'hashed', 'alexa-link.json'));
+      const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store });
+      const state = (await linker.beginAuthorization()).searchParams.get('state')!;
+      const path = pendingStatesPathFor(store.path);
+      const text = await readFile(path, 'utf8');
+      expect(text).to.not.include(state);
+      expect(text).to.include(createHash('sha256').update(state).digest('base64url'));
+      expect((await stat(path)).mode & 0o777).to.equal(0o600);
+    });
+
+    it('lets another linker on the same file complete the redirect, once', async () => {
+      const path = join(dir, 'shared', 'alexa-link.json');
+      const starter = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new FileTokenStore(path) });
+      const receiver = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new FileTokenStore(path) });
+      const url = await starter.beginAuthorization();
+      const redirect = redirectFor(url, { code: 'c', state: url.searchParams.get('state')! });
+
+      expect(await starter.isPending(url)).to.equal(true);
+      await receiver.completeAuthorization(redirect);
+      expect((await starter.linked())?.accessToken).to.equal('access-1');
+      expect(await starter.isPending(url)).to.equal(false);
+      const replay = await starter.completeAuthorization(redirect).catch((e: unknown) => e);
+      expect(replay).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
+    });
+
+    it('refuses a redirect more than 15 minutes after the authorization started, and forgets stale states', async () => {
+      const clock = manualClock();
+      const store = new FileTokenStore(join(dir, 'stale', 'alexa-link.json'));
+      const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store, now: clock.now });
+      const old = await linker.beginAuthorization();
+      clock.advance(15 * 60 + 1);
+      const late = await linker.completeAuthorization(redirectFor(old, { code: 'c', state: old.searchParams.get('state')! })).catch((e: unknown) => e);
+      expect(late).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
+
+      const older = await linker.beginAuthorization();
+      clock.advance(15 * 60 + 1);
+      await linker.beginAuthorization(); // starting another one forgets the expired one
+      expect(await linker.isPending(older)).to.equal(false);
+    });
+  });
+
+  describe('browser linking while another process owns the callback port', () => {
+    const approve = async (authorizationUrl: URL) => {
+      const redirect = redirectFor(authorizationUrl, { code: 'browser-code', state: authorizationUrl.searchParams.get('state')! });
+      await (await fetch(redirect)).text();
+    };
+
+    function simulatorOn(port: number, store: TokenStore): AlexaSimulator {
+      const failingLogin: HeadlessLogin = async () => {
+        throw new Error('not used');
+      };
+      return new AlexaSimulator({
+        skillEndpoint: skill.url,
+        linking: linkingConfigFor(tokenServer.url, { redirectUri: `http://127.0.0.1:${port}/link/callback` }),
+        tokenStore: store,
+        sign: () => ({}),
+        skillId: 'amzn1.ask.skill.test',
+        headlessLogin: failingLogin,
+      });
+    }
+
+    it('waits for the owner of the port (npm start) to complete the link in the shared store', async () => {
+      const store = new MemoryTokenStore(); // one store, as the token file is one for both processes
+      let owner: AlexaSimulator | undefined;
+      const server = await startCallbackServer({ port: 0, onCallback: (url) => owner!.completeLinking(url) });
+      owner = simulatorOn(server.port, store);
+      try {
+        const waiting = simulatorOn(server.port, store);
+        let shown: { mode?: string; callback?: string } = {};
+        const outcome = await waiting.linkWithCallback({
+          pollIntervalMs: 20,
+          showUrl: (url, callbackServer, mode) => {
+            shown = { mode, callback: callbackServer.origin };
+            void approve(url);
+          },
+        });
+        expect(shown).to.deep.equal({ mode: 'shared-server', callback: server.url.origin });
+        expect(outcome.completedElsewhere).to.equal(true);
+        expect(outcome.expiresAt).to.equal((await store.load())?.expiresAt);
+        expect(skill.requests.some((r) => r.body.includes('AlexaSkillEvent.SkillAccountLinked'))).to.equal(true);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('gives up after the timeout, and on Ctrl-C (the abort signal)', async () => {
+      const server = await startCallbackServer({ port: 0, onCallback: async () => undefined });
+      try {
+        const waiting = simulatorOn(server.port, new MemoryTokenStore());
+        const timedOut = await waiting.linkWithCallback({ sharedCallbackTimeoutMs: 100, pollIntervalMs: 20, showUrl: () => {} }).catch((e: unknown) => e);
+        expect(timedOut).to.be.instanceOf(Error).with.property('message').that.matches(/gave up waiting/);
+
+        const abort = new AbortController();
+        const cancelled = waiting.linkWithCallback({ signal: abort.signal, pollIntervalMs: 20, showUrl: () => setTimeout(() => abort.abort(new Error('linking cancelled')), 30) });
+        expect(await cancelled.catch((e: unknown) => e)).to.be.instanceOf(Error).with.property('message', 'linking cancelled');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('refuses to wait when the port belongs to another program', async () => {
+      const other = createServer((_req, res) => res.writeHead(404).end());
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+      const { port } = other.address() as AddressInfo;
+      try {
+        let shown = false;
+        const error = await simulatorOn(port, new MemoryTokenStore())
+          .linkWithCallback({ showUrl: () => (shown = true) })
+          .catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(Error).with.property('message').that.includes(`port ${port} is in use by another program`);
+        expect(shown).to.equal(false);
+      } finally {
+        await new Promise<void>((resolve) => other.close(() => resolve()));
+      }
+    });
+
+    it('identifies itself on /healthz', async () => {
+      const server = await startCallbackServer({ port: 0, onCallback: async () => undefined });
+      try {
+        const health = await fetch(new URL('/healthz', server.url));
+        expect(await health.json()).to.deep.equal({ status: 'ok', service: 'alexa-simulator' });
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('finding the stack npm start runs', () => {
+    it('takes the ports and the data directory npm start was given', async () => {
+      const config = await loadSimulatorConfig({ PORT: '4000', AUTH_PORT: '4001', SIMULATOR_PORT: '4003', LOCAL_DATA_DIR: '/tmp/stack-data' });
+      expect(config.skillEndpoint.href).to.equal('http://127.0.0.1:4000/');
+      expect(config.linking.authorizationUrl.href).to.equal('http://127.0.0.1:4001/auth');
+      expect(config.linking.accessTokenUrl.href).to.equal('http://127.0.0.1:4001/token');
+      expect(config.linking.redirectUri).to.equal('http://127.0.0.1:4003/link/callback');
+      expect(config.tokenFile).to.equal('/tmp/stack-data/alexa-link.json');
+      expect(config.signingDir).to.equal('/tmp/stack-data/alexa-ca');
+    });
+  });
+});
