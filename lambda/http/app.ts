@@ -39,6 +39,7 @@ export function createAlexaApp(options: AlexaAppOptions): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // Alexa never revalidates; a SHA-1 of every answer is wasted CPU
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -3,6 +3,7 @@
  * `new ExpressAdapter(skill, false, false, verifiers)`. Each throws `AlexaRequestRefused` with a stable code.
  */
 import { verify as verifySignatureBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Verifier } from 'ask-sdk-express-adapter';
 import { CertificateChainCache } from './certificate-cache.js';
@@ -19,6 +20,8 @@ export const SKILL_EVENT_MAX_AGE_MS = 3_600_000;
  * the per-URL cache, and the signature is RSA-SHA256 over the body's exact bytes. The SHA-1 `Signature` header is
  * never consulted.
  */
+const verifySignatureAsync = promisify(verifySignatureBytes);
+
 export class SignatureVerifier implements Verifier {
   private readonly chains: CertificateChainCache;
 
@@ -38,7 +41,8 @@ export class SignatureVerifier implements Verifier {
     const chain = await this.chains.get(url);
     // The body reached us as a string; for the strictly UTF-8-decoded body our HTTP layer hands over, encoding it
     // again gives back exactly the bytes that were signed.
-    if (!verifySignatureBytes('sha256', Buffer.from(body, 'utf8'), chain.leafPublicKey, signatureBytes)) {
+    // The callback form runs the RSA check on libuv's thread pool: under load it no longer stalls the event loop.
+    if (!(await verifySignatureAsync('sha256', Buffer.from(body, 'utf8'), chain.leafPublicKey, signatureBytes))) {
       throw new AlexaRequestRefused('signature_invalid', 'Signature-256 does not match the body');
     }
   }
