@@ -1,11 +1,13 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
- * Sections: skill (issue 2).
+ * Sections: skill (issue 2), load (the self-hosted endpoint under autocannon).
  */
+import { benchLoad } from './load.js';
 import { benchSkill } from './skill.js';
 
 const SECTIONS: Record<string, () => Promise<string>> = {
   skill: benchSkill,
+  load: benchLoad,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in SECTIONS);
