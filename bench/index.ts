@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
- * Sections: skill (issue 2), load (the self-hosted endpoint under autocannon).
+ * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon).
  */
+import { benchAuth } from './auth.js';
 import { benchLoad } from './load.js';
 import { benchSkill } from './skill.js';
 
 const SECTIONS: Record<string, () => Promise<string>> = {
   skill: benchSkill,
+  auth: benchAuth,
   load: benchLoad,
 };
 

@@ -1,15 +1,20 @@
-import autocannon from 'autocannon';
+import autocannon, { type AutocannonResult } from 'autocannon';
 import { DEMO } from '../demo.js';
 import { completeLoginHeadlessly } from './headless-login.js';
 import { startAuthServer } from './server.js';
 
-export interface TokenEndpointBench {
+export interface LoadFigures {
   /** Latency percentiles in milliseconds. */
   p50: number;
   p99: number;
   requestsPerSec: number;
   /** Answers other than 200 (should be 0). */
   non2xx: number;
+}
+
+export interface TokenEndpointBench extends LoadFigures {
+  /** The same server answering GET /jwks (a static document) under the same load: the baseline. */
+  baseline: LoadFigures;
 }
 
 // Never requested: the headless login stops at the redirect to it.
@@ -41,15 +46,17 @@ export async function benchTokenEndpoint(options: { durationSeconds?: number; co
     const { refresh_token: refreshToken } = (await exchange.json()) as { refresh_token?: string };
     if (!refreshToken) throw new Error(`no refresh token (status ${exchange.status})`);
 
+    const load = { connections: options.connections ?? 10, duration: options.durationSeconds ?? 5 };
+    const figures = (result: AutocannonResult): LoadFigures => ({ p50: result.latency.p50, p99: result.latency.p99, requestsPerSec: result.requests.average, non2xx: result.non2xx });
+    const baseline = figures(await autocannon({ url: server.jwksUrl, ...load }));
     const result = await autocannon({
       url: server.tokenUrl,
       method: 'POST',
       headers,
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-      connections: options.connections ?? 10,
-      duration: options.durationSeconds ?? 5,
+      ...load,
     });
-    return { p50: result.latency.p50, p99: result.latency.p99, requestsPerSec: result.requests.average, non2xx: result.non2xx };
+    return { ...figures(result), baseline };
   } finally {
     await server.close();
   }
