@@ -34,6 +34,8 @@ export interface TokenVerifierOptions {
   cacheSize?: number;
   /** Injected key set (tests, or a pre-fetched JWKS); defaults to jose's remote set for the configured URL. */
   keys?: JWTVerifyGetKey;
+  /** Minimum time between two JWKS fetches (an unknown `kid` triggers one); jose's default is 30 s. */
+  jwksCooldownMs?: number;
 }
 
 export function createTokenVerifier(config: TokenVerificationConfig, options: TokenVerifierOptions = {}): TokenVerifier {
@@ -46,7 +48,7 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
     (jose ??= import('jose').then(({ createRemoteJWKSet, jwtVerify, errors }) => ({
       jwtVerify,
       errors,
-      keys: options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 1500, cooldownDuration: 30_000 }),
+      keys: options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 1500, cooldownDuration: options.jwksCooldownMs ?? 30_000 }),
     })));
   const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? 1000);
   const toleranceMs = config.clockToleranceSeconds * 1000;
@@ -86,13 +88,24 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
   };
 }
 
-/** A token problem means re-linking; trouble reaching the keys is our side's outage, not the user's fault. */
+/**
+ * A token problem means re-linking; trouble reaching or reading the issuer's keys is our side's outage, not the
+ * user's fault, and must not send them through linking again.
+ */
 function classify(error: unknown, errors: typeof JoseErrors): Error {
   if (error instanceof errors.JWTExpired) return new AccountLinkRequired('token_expired');
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return new RideApiUnavailable('jwks_unreachable');
-  if (error instanceof errors.JOSEError) return new AccountLinkRequired('token_invalid');
-  // fetch() failing to reach the JWKS URL rejects with a plain TypeError.
-  return new RideApiUnavailable('jwks_unreachable');
+  const tokenIsBad = [
+    errors.JWTClaimValidationFailed,
+    errors.JWTInvalid,
+    errors.JWSInvalid,
+    errors.JWSSignatureVerificationFailed,
+    errors.JWKSNoMatchingKey,
+    errors.JWKSMultipleMatchingKeys,
+    errors.JOSEAlgNotAllowed,
+    errors.JOSENotSupported,
+  ].some((type) => error instanceof type);
+  // Everything else — a JWKS fetch that failed, timed out or returned garbage — is unavailability.
+  return tokenIsBad ? new AccountLinkRequired('token_invalid') : new RideApiUnavailable('jwks_unreachable');
 }
 
 /** RFC 9068 `scope` (space-separated string); some issuers use `scp` (array). */
