@@ -8,18 +8,10 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import nock from 'nock';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
 import { AccountLinkRequired, RideApiUnavailable } from '../../lambda/errors.js';
+import { rejection } from '../support/rejection.js';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '../support/tokens.js';
 
 const JWKS_HOST = 'https://keys.issuer.test';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('token verifier with a remote JWKS', () => {
   let issuer: TestIssuer;

@@ -1,16 +1,8 @@
 import { expect } from 'chai';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
 import { AccountLinkRequired } from '../../lambda/errors.js';
+import { rejection } from '../support/rejection.js';
 import { createTestIssuer, type TestIssuer } from '../support/tokens.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('token verifier (jose)', () => {
   let issuer: TestIssuer;
