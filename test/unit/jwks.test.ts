@@ -13,16 +13,24 @@ import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '.
 
 const JWKS_HOST = 'https://keys.issuer.test';
 
+// Importing nock switches interception on for the whole mocha process; keep it to this suite only, or it would sit
+// between every other suite's real loopback requests.
+nock.restore();
+
 describe('token verifier with a remote JWKS', () => {
   let issuer: TestIssuer;
   const config = () => ({ ...issuer.config, jwksUrl: new URL(`${JWKS_HOST}/jwks`) });
 
   before(async () => {
     issuer = await createTestIssuer('key-1');
+    nock.activate();
     nock.disableNetConnect();
   });
   afterEach(() => nock.cleanAll());
-  after(() => nock.enableNetConnect());
+  after(() => {
+    nock.enableNetConnect();
+    nock.restore();
+  });
 
   it('fetches the key set once for any number of tokens', async () => {
     const jwks = nock(JWKS_HOST).get('/jwks').reply(200, issuer.jwks);
