@@ -78,7 +78,7 @@ async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise
     const line = await lines.next();
     return line.done ? undefined : line.value;
   };
-  console.log(`Talking to the skill in ${simulator.locale}. ${(await simulator.accessToken()) ? 'Account linked.' : 'Account not linked.'} Type .help for help.`);
+  console.log(`Talking to the skill in ${simulator.locale}. ${(await simulator.linker.linked()) ? 'Account linked.' : 'Account not linked.'} Type .help for help.`);
 
   for (;;) {
     const line = await next('you> ');

@@ -64,5 +64,5 @@ export async function benchTokenEndpoint(options: { durationSeconds?: number; co
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const figures = await benchTokenEndpoint();
-  console.log(`token endpoint (refresh_token grant): p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.requestsPerSec} req/s, non-2xx ${figures.non2xx}`);
+  console.log(`token endpoint (refresh grants): p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.requestsPerSec} req/s, non-2xx ${figures.non2xx}`);
 }
