@@ -49,4 +49,23 @@ export class CookieJar {
     }
     return pairs.length ? pairs.join('; ') : undefined;
   }
+
+  /**
+   * One request as a browser without JavaScript makes it: the jar's cookies sent, a form posted urlencoded, the
+   * answer's cookies kept, redirects left to the caller.
+   */
+  async fetch(url: URL, options: { form?: Record<string, string>; acceptLanguage?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = {};
+    const cookie = this.headerFor(url);
+    if (cookie) headers.cookie = cookie;
+    if (options.acceptLanguage) headers['accept-language'] = options.acceptLanguage;
+    const response = await fetch(url, {
+      method: options.form ? 'POST' : 'GET',
+      headers,
+      body: options.form ? new URLSearchParams(options.form) : undefined,
+      redirect: 'manual',
+    });
+    this.store(url, response);
+    return response;
+  }
 }

@@ -44,20 +44,7 @@ export async function completeLoginHeadlessly(
   const jar = new CookieJar();
   const origin = new URL(authorizationUrl).origin;
 
-  async function request(url: URL, form?: Record<string, string>): Promise<Response> {
-    const headers: Record<string, string> = {};
-    const cookie = jar.headerFor(url);
-    if (cookie) headers.cookie = cookie;
-    if (opts.acceptLanguage) headers['accept-language'] = opts.acceptLanguage;
-    const response = await fetch(url, {
-      method: form ? 'POST' : 'GET',
-      headers,
-      body: form ? new URLSearchParams(form) : undefined,
-      redirect: 'manual',
-    });
-    jar.store(url, response);
-    return response;
-  }
+  const request = (url: URL, form?: Record<string, string>) => jar.fetch(url, { form, acceptLanguage: opts.acceptLanguage });
 
   let response = await request(new URL(authorizationUrl));
   let url = new URL(authorizationUrl);

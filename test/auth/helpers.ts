@@ -122,20 +122,10 @@ export class FormClient {
     return { status: response.status, url: target, text: await response.text() };
   }
 
-  private async request(url: URL, form?: Record<string, string>): Promise<Response> {
-    const headers: Record<string, string> = {};
-    const cookie = this.jar.headerFor(url);
-    if (cookie) headers.cookie = cookie;
-    if (this.acceptLanguage) headers['accept-language'] = this.acceptLanguage;
-    const response = await fetch(url, {
-      method: form ? 'POST' : 'GET',
-      headers,
-      body: form ? new URLSearchParams(form) : undefined,
-      redirect: 'manual',
-    });
-    this.jar.store(url, response);
-    return response;
+  private request(url: URL, form?: Record<string, string>): Promise<Response> {
+    return this.jar.fetch(url, { form, acceptLanguage: this.acceptLanguage });
   }
+
 }
 
 export function csrfOf(page: string): string {
