@@ -20,6 +20,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Skill } from 'ask-sdk-core';
 import { ExpressAdapter, type Verifier } from 'ask-sdk-express-adapter';
 import type { Logger } from '../logging.js';
+import { parseEnvelope } from '../verification/envelope.js';
 import { AlexaRequestRefused, isRefusal } from '../verification/index.js';
 import { bodyReadRefusal, internalError, refuse } from './responses.js';
 
@@ -66,9 +67,8 @@ export function alexaEndpoint(options: AlexaEndpointOptions): RequestHandler[] {
         const refusal = bodyReadRefusal(error);
         return refusal === undefined ? next(error) : refuse(res, logger, refusal);
       }
-      const refusal = checkBody(req.body);
+      const refusal = checkBody(req);
       if (refusal !== undefined) return refuse(res, logger, refusal);
-      req.body = (req.body as Buffer).toString('utf8');
       next();
     });
   };
@@ -94,17 +94,19 @@ export function alexaEndpoint(options: AlexaEndpointOptions): RequestHandler[] {
   return [readBody, verifyAndDispatch];
 }
 
-function checkBody(body: unknown): AlexaRequestRefused | undefined {
+/** A non-empty UTF-8 JSON object, else a refusal; on success `req.body` becomes the string the verifiers check. */
+function checkBody(req: Request): AlexaRequestRefused | undefined {
+  const body: unknown = req.body;
   if (!Buffer.isBuffer(body) || body.length === 0) return new AlexaRequestRefused('malformed_request', 'body is empty');
   if (!isUtf8(body)) return new AlexaRequestRefused('malformed_request', 'body is not UTF-8');
+  const text = body.toString('utf8');
   try {
-    const envelope: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
-      return new AlexaRequestRefused('malformed_request', 'body is not a JSON object');
-    }
-  } catch {
-    return new AlexaRequestRefused('malformed_request', 'body is not JSON');
+    parseEnvelope(text); // remembered: the verifiers reuse this parse
+  } catch (error) {
+    if (isRefusal(error)) return error;
+    throw error;
   }
+  req.body = text;
   return undefined;
 }
 

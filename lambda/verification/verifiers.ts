@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Verifier } from 'ask-sdk-express-adapter';
 import { CertificateChainCache } from './certificate-cache.js';
 import { parseCertificateChainUrl } from './certificate-url.js';
+import { isRecord, parseEnvelope } from './envelope.js';
 import { AlexaRequestRefused } from './errors.js';
 import type { FetchCertificate } from './certificate-download.js';
 import type { TrustStore } from './trust-store.js';
@@ -106,17 +107,6 @@ function decodeBase64(text: string): Buffer {
   return Buffer.from(text, 'base64');
 }
 
-function parseEnvelope(body: string): Record<string, unknown> {
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(body);
-  } catch {
-    throw new AlexaRequestRefused('malformed_request', 'body is not JSON');
-  }
-  if (!isRecord(envelope)) throw new AlexaRequestRefused('malformed_request', 'body is not a JSON object');
-  return envelope;
-}
-
 /** ISO 8601 with a zone, as Alexa sends it; `Date.parse` alone accepts far looser text. */
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -128,10 +118,6 @@ function parseTimestamp(value: unknown): number | undefined {
 
 function isSkillEvent(request: Record<string, unknown>): boolean {
   return typeof request['type'] === 'string' && request['type'].startsWith('AlexaSkillEvent.');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function path(value: unknown, ...keys: string[]): string | undefined {
