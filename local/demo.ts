@@ -13,6 +13,10 @@ export const DEMO = {
   skillId: 'amzn1.ask.skill.00000000-0000-4000-8000-00000000d3m0',
   /** Resource indicator of the Ride Hailer API: the `aud` of every access token. */
   apiAudience: 'https://api.ride-hailer.example',
+  /** The bridge (bridge/) as a client of the local authorization server: its upstream client ID. */
+  bridgeUpstreamClientId: 'ride-hailer-bridge',
+  /** DEMO-ONLY secret of the bridge's upstream client. Alexa presents clientId/clientSecret above to the bridge. */
+  bridgeUpstreamClientSecret: 'demo-only-bridge-upstream-secret',
   /** DEMO-ONLY login, seeded into the local authorization server. */
   user: { email: 'ann@example.com', password: 'ride-hailer-demo', name: 'Ann Example' },
 } as const;
@@ -23,4 +27,6 @@ export const DEFAULT_PORTS = {
   auth: 3001, // AUTH_PORT
   api: 3002, // API_PORT
   simulator: 3003, // SIMULATOR_PORT: the simulator's linking callback
+  bridge: 3004, // BRIDGE_PORT: the account-linking bridge in front of the authorization server
+  cloud: 3005, // ALEXA_CLOUD_PORT: the local Alexa cloud the real ASK CLI deploys to
 } as const;

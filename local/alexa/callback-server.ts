@@ -1,14 +1,20 @@
 /**
- * The simulator's own HTTP server (SIMULATOR_PORT): the account-linking redirect lands on /link/callback.
+ * The simulator's own HTTP server (SIMULATOR_PORT): the account-linking redirect lands on /link/callback (the
+ * code grant) or on /spa/skill/account-linking-status.html (the implicit grant, the path Alexa uses).
  * Other handlers can be mounted beside it, e.g. `serveCertificateChain(material)` from ./signing.ts, which
  * npm start mounts so the local skill endpoint can download the test certificate chain from here.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import express, { type Request, type Response } from 'express';
 import { LinkingError } from './linking.js';
 
 export const CALLBACK_PATH = '/link/callback';
+/** Alexa's redirect page for the implicit grant; the token comes in the fragment, which never reaches a server. */
+export const IMPLICIT_CALLBACK_PATH = '/spa/skill/account-linking-status.html';
+/** Where that page posts the fragment it read, as Alexa's own page hands it to the Alexa app. */
+const IMPLICIT_FRAGMENT_PATH = '/spa/skill/account-linking-status';
 /** What GET /healthz answers, so `npm run link` can tell npm start's simulator from another program on the port. */
 export const SIMULATOR_HEALTH = { status: 'ok', service: 'alexa-simulator' } as const;
 
@@ -33,9 +39,9 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   const app = express();
   app.disable('x-powered-by');
 
-  app.get(CALLBACK_PATH, async (req, res) => {
+  const complete = async (callbackUrl: URL, res: Response) => {
     try {
-      await options.onCallback(new URL(req.originalUrl, `http://${host}`));
+      await options.onCallback(callbackUrl);
       reply(res, 200, 'Linked — you can close this page.');
     } catch (error) {
       if (!(error instanceof LinkingError)) {
@@ -47,6 +53,17 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         reply(res, clientMistake ? 400 : 502, `Linking failed: ${error.message}`);
       }
     }
+  };
+  const base = `http://${host.includes(':') ? `[${host}]` : host}`;
+
+  app.get(CALLBACK_PATH, (req, res) => complete(new URL(req.originalUrl, base), res));
+
+  // The implicit grant: the page reads its own fragment and posts it here (form-encoded, as it came).
+  app.get(IMPLICIT_CALLBACK_PATH, (_req, res) => implicitPage(res));
+  app.post(IMPLICIT_FRAGMENT_PATH, express.text({ type: 'application/x-www-form-urlencoded', limit: '16kb' }), (req: Request, res) => {
+    const fragment = typeof req.body === 'string' ? req.body : '';
+    const query = new URL(req.originalUrl, base).search;
+    return complete(new URL(`${IMPLICIT_CALLBACK_PATH}${query}#${fragment}`, base), res);
   });
   app.get('/healthz', (_req, res) => {
     res.set('cache-control', 'no-store').json(SIMULATOR_HEALTH);
@@ -77,6 +94,41 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * Alexa's account-linking-status page, reduced to its job: take the fragment (access token, state) out of the
+ * address bar at once, hand it to the simulator, and show the outcome. The script runs under a per-response nonce.
+ */
+function implicitPage(res: Response) {
+  const nonce = randomBytes(16).toString('base64');
+  res
+    .status(200)
+    .set({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; style-src 'unsafe-inline'`,
+      connection: 'close',
+    })
+    .send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Account linking</title>
+<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style></head>
+<body><p id="status">Linking your account …</p>
+<script nonce="${nonce}">
+const fragment = location.hash.slice(1);
+history.replaceState(null, '', location.pathname + location.search);
+fetch(${JSON.stringify(IMPLICIT_FRAGMENT_PATH)} + location.search, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: fragment,
+})
+  .then((response) => response.text())
+  .then((text) => { document.getElementById('status').textContent = text; })
+  .catch(() => { document.getElementById('status').textContent = 'Linking failed: the simulator did not answer.'; });
+</script></body></html>
+`);
 }
 
 function reply(res: Response, status: number, text: string) {

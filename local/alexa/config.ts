@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../lambda/config.js';
 import { DEFAULT_PORTS, DEMO } from '../demo.js';
+import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from './callback-server.js';
 import { isSupportedLocale, SUPPORTED_LOCALES, type Locale } from './interaction-model.js';
-import type { AccessTokenScheme, LinkingConfig } from './linking.js';
+import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './linking.js';
 
 /** The repository root, so the CLIs find skill-package/ and .local/ from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +24,13 @@ export interface SimulatorConfig {
   skillId: string;
   /** Port of the simulator's own server (the linking callback; npm start mounts the certificate chain there too). */
   port: number;
+  /** How new links are made (route and grant as chosen, e.g. `npm run link -- --via bridge`). */
   linking: LinkingConfig;
+  /**
+   * Every setup the simulator knows (direct code grant, bridge code grant, bridge implicit grant), so a link or an
+   * authorization started through any of them — maybe by another process — completes and refreshes where it began.
+   */
+  setups: LinkingConfig[];
   skillPackageDir: string;
   /** Where the linked tokens are kept (git-ignored, mode 0600). */
   tokenFile: string;
@@ -48,7 +55,7 @@ type Env = Record<string, string | undefined>;
  * The same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, LOCAL_DATA_DIR) point the CLIs at a stack
  * started on other ports or with another data directory; the *_URL variables override single URLs.
  */
-export async function loadSimulatorConfig(env: Env = process.env, projectRoot = PROJECT_ROOT): Promise<SimulatorConfig> {
+export async function loadSimulatorConfig(env: Env = process.env, projectRoot = PROJECT_ROOT, choice: LinkChoice = {}): Promise<SimulatorConfig> {
   const skillPackageDir = join(projectRoot, 'skill-package');
   const declared = await readAccountLinking(skillPackageDir);
   const port = integer(env, 'SIMULATOR_PORT', DEFAULT_PORTS.simulator);
@@ -61,8 +68,25 @@ export async function loadSimulatorConfig(env: Env = process.env, projectRoot = 
     skillPackageDir,
     tokenFile: join(dataDir, 'alexa-link.json'),
     signingDir: join(dataDir, 'alexa-ca'),
-    linking: linkingConfig(declared, env, port),
+    linking: linkingConfig(declared, env, port, choice),
+    setups: linkingSetups(declared, env, port),
   };
+}
+
+/** Every way the local stack can link: straight to the authorization server, or through the bridge with either grant. */
+export function linkingSetups(declared: AccountLinkingDeclaration, env: Env, port: number): LinkingConfig[] {
+  const choices: LinkChoice[] = [
+    { route: 'direct', grant: 'AUTH_CODE' },
+    { route: 'bridge', grant: 'AUTH_CODE' },
+    { route: 'bridge', grant: 'IMPLICIT' },
+  ];
+  return choices.map((choice) => linkingConfig(declared, env, port, choice));
+}
+
+/** How a link is made: through whom (default direct) and with which grant (default: accountLinking.json's type). */
+export interface LinkChoice {
+  route?: LinkRoute;
+  grant?: GrantType;
 }
 
 /** Where the local stack keeps its state (databases, signing material, the link): LOCAL_DATA_DIR or `.local/`. */
@@ -70,22 +94,49 @@ export function localDataDir(env: Env = process.env, projectRoot = PROJECT_ROOT)
   return resolve(projectRoot, optional(env, 'LOCAL_DATA_DIR') ?? '.local');
 }
 
-/** Combines the declaration with the environment; `port` decides the redirect URI Alexa would register. */
-export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, port: number): LinkingConfig {
-  const authPort = integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth);
-  if (declared.type !== 'AUTH_CODE') {
-    throw new ConfigError('accountLinking.json', `type "${declared.type}" is not supported (the simulator plays the AUTH_CODE grant)`);
+/**
+ * Combines the declaration with the environment; `port` decides the redirect URI Alexa would register. The route
+ * decides whom Alexa talks to: the authorization server (AUTH_PORT) or the bridge in front of it (BRIDGE_PORT), which
+ * Alexa knows under the same client ID and secret. The implicit grant exists only through the bridge: the local
+ * authorization server, on oidc-provider 9, offers the code grant alone.
+ */
+export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, port: number, choice: LinkChoice = {}): LinkingConfig {
+  if (declared.type !== 'AUTH_CODE' && declared.type !== 'IMPLICIT') {
+    throw new ConfigError('accountLinking.json', `type "${declared.type}" must be AUTH_CODE or IMPLICIT`);
   }
+  const grant = choice.grant ?? declared.type;
+  const route = choice.route ?? (grant === 'IMPLICIT' ? 'bridge' : 'direct');
+  if (grant === 'IMPLICIT' && route !== 'bridge') {
+    throw new ConfigError('--grant', 'the implicit grant goes through the bridge: the local authorization server offers only the code grant');
+  }
+  const authPort = integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth);
+  const bridgePort = integer(env, 'BRIDGE_PORT', DEFAULT_PORTS.bridge);
+  // accountLinking.json names the production URLs; the local stack overrides them like a developer-console edit.
+  const urls =
+    route === 'bridge'
+      ? {
+          authorizationUrl: httpUrl(env, 'BRIDGE_AUTHORIZATION_URL', `http://127.0.0.1:${bridgePort}/authorize`),
+          accessTokenUrl: httpUrl(env, 'BRIDGE_TOKEN_URL', `http://127.0.0.1:${bridgePort}/token`),
+        }
+      : {
+          authorizationUrl: httpUrl(env, 'AUTH_AUTHORIZATION_URL', `http://127.0.0.1:${authPort}/auth`),
+          accessTokenUrl: httpUrl(env, 'AUTH_TOKEN_URL', `http://127.0.0.1:${authPort}/token`),
+        };
   return {
-    // accountLinking.json names the production URLs; the local stack overrides them like a developer-console edit.
-    authorizationUrl: httpUrl(env, 'AUTH_AUTHORIZATION_URL', `http://127.0.0.1:${authPort}/auth`),
-    accessTokenUrl: httpUrl(env, 'AUTH_TOKEN_URL', `http://127.0.0.1:${authPort}/token`),
+    grant,
+    route,
+    ...urls,
     accessTokenScheme: scheme(declared.accessTokenScheme),
     clientId: declared.clientId,
     // The real secret lives in the developer console, never in the skill-package; the demo one is for the local stack.
     clientSecret: optional(env, 'ALEXA_CLIENT_SECRET') ?? DEMO.clientSecret,
     scopes: declared.scopes ?? [],
-    redirectUri: `http://127.0.0.1:${port}/link/callback`,
+    // Alexa's redirect URLs, on the simulator's port: …/api/skill/link/<vendorId> and, for the implicit grant,
+    // …/spa/skill/account-linking-status.html?vendorId=<vendorId>.
+    redirectUri:
+      grant === 'IMPLICIT'
+        ? `http://127.0.0.1:${port}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`
+        : `http://127.0.0.1:${port}${CALLBACK_PATH}`,
     defaultTokenExpirationSeconds: declared.defaultTokenExpirationInSeconds ?? 3600,
     tokenRequestTimeoutMs: TOKEN_ENDPOINT_TIMEOUT_MS,
     refreshLeewaySeconds: REFRESH_LEEWAY_SECONDS,

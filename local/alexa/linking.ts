@@ -1,16 +1,25 @@
 /**
- * Account linking as Alexa performs it for the authorization-code grant: the authorization URI with an
- * unguessable `state`, the redirect back (state checked, `error=access_denied` handled), the code exchange at the
- * access-token URI with the configured client authentication, and refreshes — including dropping the link when a
- * refresh is refused, which is what Alexa does.
+ * Account linking as Alexa performs it: the authorization URI with an unguessable `state`, the redirect back (state
+ * checked, `error=access_denied` handled), and then, for the authorization-code grant, the code exchange at the
+ * access-token URI with the configured client authentication and refreshes — including dropping the link when a
+ * refresh is refused, which is what Alexa does. For the implicit grant the token arrives in the redirect's fragment
+ * (`#state=…&access_token=…&token_type=Bearer`) and there is nothing to refresh: the user links again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../lambda/logging.js';
-import { MemoryPendingStates, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
+import { MemoryPendingStates, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
 export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
+/** accountLinking.json's `type`. */
+export type GrantType = 'AUTH_CODE' | 'IMPLICIT';
+/** Whom Alexa talks to: the authorization server itself, or the bridge in front of it (bridge/). */
+export type LinkRoute = 'direct' | 'bridge';
 
 export interface LinkingConfig {
+  /** Default AUTH_CODE. */
+  grant?: GrantType;
+  /** Default direct; recorded with the link so its refreshes go where it was made. */
+  route?: LinkRoute;
   authorizationUrl: URL;
   accessTokenUrl: URL;
   accessTokenScheme: AccessTokenScheme;
@@ -54,6 +63,11 @@ export class LinkingError extends Error {
 export interface AccountLinkerOptions {
   config: LinkingConfig;
   store: TokenStore;
+  /**
+   * Other setups (route and grant) this linker may meet: an authorization another process started through one of
+   * them, or a link made through one that needs refreshing where it was made (e.g. through the bridge).
+   */
+  alternatives?: LinkingConfig[];
   now?: () => Date;
   fetch?: typeof fetch;
   logger?: Logger;
@@ -67,6 +81,7 @@ const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 export class AccountLinker {
   readonly config: LinkingConfig;
   private readonly store: TokenStore;
+  private readonly setups: LinkingConfig[];
   private readonly now: () => Date;
   private readonly fetch: typeof fetch;
   private readonly logger: Logger;
@@ -82,6 +97,7 @@ export class AccountLinker {
   constructor(options: AccountLinkerOptions) {
     this.config = options.config;
     this.store = options.store;
+    this.setups = [options.config, ...(options.alternatives ?? [])];
     this.now = options.now ?? (() => new Date());
     this.fetch = options.fetch ?? fetch;
     this.logger = options.logger ?? silentLogger;
@@ -117,20 +133,31 @@ export class AccountLinker {
   private issueAuthorization(): { url: URL; saved: Promise<void> } {
     const state = randomBytes(32).toString('base64url');
     const issuedAt = this.now().getTime();
-    const saved = this.pendingStates.add(hashState(state), issuedAt, issuedAt - STATE_LIFETIME_MS);
+    const saved = this.pendingStates.add(
+      hashState(state),
+      { issuedAt, route: routeOf(this.config), grant: grantOf(this.config) },
+      issuedAt - STATE_LIFETIME_MS,
+    );
     const url = new URL(this.config.authorizationUrl);
     url.searchParams.set('state', state);
     url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('response_type', grantOf(this.config) === 'IMPLICIT' ? 'token' : 'code');
     url.searchParams.set('scope', this.config.scopes.join(' '));
     url.searchParams.set('redirect_uri', this.config.redirectUri);
     return { url, saved };
   }
 
-  /** Handles the redirect back from the authorization server: checks state, exchanges the code, stores the tokens. */
+  /**
+   * Handles the redirect back from the authorization server: checks state, then exchanges the code (or, for the
+   * implicit grant, reads the token from the fragment) and stores the tokens.
+   */
   async completeAuthorization(redirect: URL | string): Promise<StoredLink> {
-    const params = new URL(redirect).searchParams;
-    await this.consumeState(params.get('state'));
+    const url = new URL(redirect);
+    // The state says how the authorization was started, maybe by another process (`npm run link --via bridge`
+    // while npm start receives the redirect): that decides where the answer is and where the code goes.
+    const started = await this.consumeState(stateOf(url));
+    const config = this.setupFor(started.route ?? 'direct', started.grant ?? 'AUTH_CODE');
+    const params = redirectParameters(url, grantOf(config));
     const error = params.get('error');
     if (error === 'access_denied') {
       this.logger.info('link.denied');
@@ -142,12 +169,27 @@ export class AccountLinker {
         oauthError: error,
       });
     }
+    const link = grantOf(config) === 'IMPLICIT' ? this.implicitLink(params, config) : await this.exchangeCode(params, config);
+    link.route = routeOf(config);
+    link.grant = grantOf(config);
+    await this.store.save(link);
+    this.logger.info('link.completed', { expiresAt: link.expiresAt, scope: link.scope, route: link.route, grant: link.grant });
+    return link;
+  }
+
+  private async exchangeCode(params: URLSearchParams, config: LinkingConfig): Promise<StoredLink> {
     const code = params.get('code');
     if (!code) throw new LinkingError('authorization_error', 'the redirect carries neither a code nor an error');
+    return this.tokenRequest(config, { grant_type: 'authorization_code', code, redirect_uri: config.redirectUri });
+  }
 
-    const link = await this.tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: this.config.redirectUri });
-    await this.store.save(link);
-    this.logger.info('link.completed', { expiresAt: link.expiresAt, scope: link.scope });
+  /** The implicit grant's fragment is a token response without a refresh token (RFC 6749 §4.2.2). */
+  private implicitLink(params: URLSearchParams, config: LinkingConfig): StoredLink {
+    if (!params.get('access_token')) {
+      throw new LinkingError('authorization_error', 'the redirect carries neither an access token in its fragment nor an error');
+    }
+    const link = this.toStoredLink(Object.fromEntries(params), config);
+    delete link.refreshToken; // never part of the implicit grant; ignore one if a server sends it anyway
     return link;
   }
 
@@ -158,6 +200,8 @@ export class AccountLinker {
   async accessToken(): Promise<string | undefined> {
     const link = await this.store.load();
     if (!link) return undefined;
+    // Without a refresh token (the implicit grant) an expired token is sent as it is: the skill answers with a new
+    // LinkAccount card, which is how Alexa's users relink.
     if (!this.expiresSoon(link) || link.refreshToken === undefined) return link.accessToken;
     // One refresh at a time: concurrent requests share it instead of spending the refresh token twice.
     this.refreshing ??= this.refresh(link).finally(() => {
@@ -176,10 +220,19 @@ export class AccountLinker {
   }
 
   private async refresh(link: StoredLink): Promise<string | undefined> {
+    let config: LinkingConfig;
     try {
-      const fresh = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: link.refreshToken ?? '' });
+      config = this.setupFor(link.route ?? 'direct', 'AUTH_CODE');
+    } catch {
+      this.logger.warn('link.refresh_failed', { reason: 'route_unknown', route: link.route });
+      return link.accessToken;
+    }
+    try {
+      const fresh = await this.tokenRequest(config, { grant_type: 'refresh_token', refresh_token: link.refreshToken ?? '' });
       // A token server may keep the refresh token (and not send it again); the old one then stays valid.
       const kept: StoredLink = { ...fresh, refreshToken: fresh.refreshToken ?? link.refreshToken, linkedAt: link.linkedAt };
+      if (link.route !== undefined) kept.route = link.route;
+      if (link.grant !== undefined) kept.grant = link.grant;
       if (kept.scope === undefined && link.scope !== undefined) kept.scope = link.scope;
       await this.store.save(kept);
       this.logger.info('link.refreshed', { expiresAt: kept.expiresAt });
@@ -197,35 +250,35 @@ export class AccountLinker {
     }
   }
 
-  private async tokenRequest(grant: Record<string, string>): Promise<StoredLink> {
+  private async tokenRequest(config: LinkingConfig, grant: Record<string, string>): Promise<StoredLink> {
     const body = new URLSearchParams(grant);
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
     };
-    if (this.config.accessTokenScheme === 'HTTP_BASIC') {
-      headers.authorization = basicAuthorization(this.config.clientId, this.config.clientSecret);
+    if (config.accessTokenScheme === 'HTTP_BASIC') {
+      headers.authorization = basicAuthorization(config.clientId, config.clientSecret);
     } else {
-      body.set('client_id', this.config.clientId);
-      body.set('client_secret', this.config.clientSecret);
+      body.set('client_id', config.clientId);
+      body.set('client_secret', config.clientSecret);
     }
 
     let response: Response;
     let text: string;
     try {
-      response = await this.fetch(this.config.accessTokenUrl, {
+      response = await this.fetch(config.accessTokenUrl, {
         method: 'POST',
         headers,
         body: body.toString(),
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.tokenRequestTimeoutMs),
+        signal: AbortSignal.timeout(config.tokenRequestTimeoutMs),
       });
       text = await response.text();
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       throw new LinkingError(
         'token_endpoint_unreachable',
-        timedOut ? `the token endpoint did not answer within ${this.config.tokenRequestTimeoutMs} ms` : 'the token endpoint could not be reached',
+        timedOut ? `the token endpoint did not answer within ${config.tokenRequestTimeoutMs} ms` : 'the token endpoint could not be reached',
       );
     }
 
@@ -237,17 +290,17 @@ export class AccountLinker {
         ...(oauthError ? { oauthError } : {}),
       });
     }
-    return this.toStoredLink(json);
+    return this.toStoredLink(json, config);
   }
 
-  private toStoredLink(json: Record<string, unknown> | undefined): StoredLink {
+  private toStoredLink(json: Record<string, unknown> | undefined, config: LinkingConfig): StoredLink {
     if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
       throw new LinkingError('invalid_token_response', 'the token response has no access_token');
     }
     if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') {
       throw new LinkingError('invalid_token_response', 'the token response is not a Bearer token');
     }
-    const expiresIn = json.expires_in === undefined ? this.config.defaultTokenExpirationSeconds : Number(json.expires_in);
+    const expiresIn = json.expires_in === undefined ? config.defaultTokenExpirationSeconds : Number(json.expires_in);
     if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
       throw new LinkingError('invalid_token_response', 'the token response has an unusable expires_in');
     }
@@ -268,16 +321,49 @@ export class AccountLinker {
   }
 
   /** Single use: the state is taken out before anything else happens, whether the redirect then succeeds or not. */
-  private async consumeState(received: string | null): Promise<void> {
+  private async consumeState(received: string | null): Promise<PendingAuthorization> {
     await this.saving;
-    const issuedAt = received === null || received === '' ? undefined : await this.pendingStates.take(hashState(received));
-    if (issuedAt === undefined) {
+    const pending = received === null || received === '' ? undefined : await this.pendingStates.take(hashState(received));
+    if (pending === undefined) {
       throw new LinkingError('state_mismatch', 'the redirect has a missing or unknown state; refusing it');
     }
-    if (issuedAt < this.now().getTime() - STATE_LIFETIME_MS) {
+    if (pending.issuedAt < this.now().getTime() - STATE_LIFETIME_MS) {
       throw new LinkingError('state_mismatch', 'the redirect came more than 15 minutes after the authorization started; refusing it');
     }
+    return pending;
   }
+
+  private setupFor(route: LinkRoute, grant: GrantType): LinkingConfig {
+    const setup = this.setups.find((config) => routeOf(config) === route && grantOf(config) === grant);
+    if (setup === undefined) {
+      throw new LinkingError('authorization_error', `this simulator has no settings for the ${grant} grant through the ${route} route`);
+    }
+    return setup;
+  }
+}
+
+function routeOf(config: LinkingConfig): LinkRoute {
+  return config.route ?? 'direct';
+}
+
+function grantOf(config: LinkingConfig): GrantType {
+  return config.grant ?? 'AUTH_CODE';
+}
+
+/** The state of a redirect: in the fragment for the implicit grant, in the query otherwise. */
+function stateOf(redirect: URL): string | null {
+  return new URLSearchParams(redirect.hash.replace(/^#/, '')).get('state') ?? redirect.searchParams.get('state');
+}
+
+/**
+ * Where the redirect's answer is: the query for the code grant; the fragment for the implicit grant (RFC 6749
+ * §4.2.2), where an error may also come in the query from a server that does not know better.
+ */
+function redirectParameters(redirect: URL, grant: GrantType): URLSearchParams {
+  if (grant !== 'IMPLICIT') return redirect.searchParams;
+  const fragment = new URLSearchParams(redirect.hash.replace(/^#/, ''));
+  if (fragment.has('state')) return fragment;
+  return redirect.searchParams.has('error') ? redirect.searchParams : fragment;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface AlexaSimulatorOptions {
   skillEndpoint: URL | string;
   locale?: Locale;
   linking: LinkingConfig;
+  /** Other setups (route, grant) whose authorizations and links this simulator completes and refreshes too. */
+  linkingAlternatives?: LinkingConfig[];
   tokenStore: TokenStore;
   sign: RequestSigner;
   now?: () => Date;
@@ -95,6 +97,7 @@ export class AlexaSimulator {
     this.linker = new AccountLinker({
       config: options.linking,
       store: options.tokenStore,
+      alternatives: options.linkingAlternatives ?? [],
       now: this.now,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

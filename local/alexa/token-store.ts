@@ -9,6 +9,7 @@
  */
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import type { GrantType, LinkRoute } from './linking.js';
 
 export interface StoredLink {
   accessToken: string;
@@ -19,6 +20,20 @@ export interface StoredLink {
   /** The scopes granted, when the token endpoint said so. */
   scope?: string;
   linkedAt: string;
+  /** Where the link was made (absent in links saved before routes existed: direct); refreshes go the same way. */
+  route?: LinkRoute;
+  /** Absent: AUTH_CODE. */
+  grant?: GrantType;
+}
+
+/** An authorization waiting for its redirect: when it was started, and how (so any process can complete it). */
+export interface PendingAuthorization {
+  /** Epoch ms. */
+  issuedAt: number;
+  /** Absent: direct. */
+  route?: LinkRoute;
+  /** Absent: AUTH_CODE. */
+  grant?: GrantType;
 }
 
 /**
@@ -26,10 +41,10 @@ export interface StoredLink {
  * Lifetimes are the caller's business: it passes the cut-off when adding, and judges the issue time `take` returns.
  */
 export interface PendingStates {
-  /** Remembers a hashed state issued at `issuedAt` (epoch ms); forgets entries issued before `forgetIssuedBefore`. */
-  add(stateHash: string, issuedAt: number, forgetIssuedBefore: number): Promise<void>;
-  /** Removes a hashed state and answers when it was issued; undefined when it was never added or already taken. */
-  take(stateHash: string): Promise<number | undefined>;
+  /** Remembers a hashed state; forgets entries issued before `forgetIssuedBefore` (epoch ms). */
+  add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void>;
+  /** Removes a hashed state and answers how it was started; undefined when it was never added or already taken. */
+  take(stateHash: string): Promise<PendingAuthorization | undefined>;
   has(stateHash: string): Promise<boolean>;
 }
 
@@ -110,7 +125,8 @@ function isStoredLink(value: unknown): value is StoredLink {
 }
 
 /**
- * Pending states in a JSON file `{ "<state hash>": <issued at, epoch ms> }`. Each change is read, modified and
+ * Pending states in a JSON file `{ "<state hash>": {issuedAt, route?, grant?} }` (a bare number, the issue time, from
+ * before routes existed is read too). Each change is read, modified and
  * written by rename, one at a time within a process. Two processes changing it in the same instant could lose one
  * change; that needs two authorizations started or completed in the same millisecond, which a person linking
  * one account by hand does not do.
@@ -120,19 +136,19 @@ export class FilePendingStates implements PendingStates {
 
   constructor(readonly path: string) {}
 
-  add(stateHash: string, issuedAt: number, forgetIssuedBefore: number): Promise<void> {
+  add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void> {
     return this.change((states) => {
-      for (const [hash, issued] of Object.entries(states)) if (issued < forgetIssuedBefore) delete states[hash];
-      states[stateHash] = issuedAt;
+      for (const [hash, entry] of Object.entries(states)) if (entry.issuedAt < forgetIssuedBefore) delete states[hash];
+      states[stateHash] = { ...pending };
       return undefined;
     });
   }
 
-  take(stateHash: string): Promise<number | undefined> {
+  take(stateHash: string): Promise<PendingAuthorization | undefined> {
     return this.change((states) => {
-      const issuedAt = Object.hasOwn(states, stateHash) ? states[stateHash] : undefined;
+      const pending = Object.hasOwn(states, stateHash) ? states[stateHash] : undefined;
       delete states[stateHash];
-      return issuedAt;
+      return pending;
     });
   }
 
@@ -140,7 +156,7 @@ export class FilePendingStates implements PendingStates {
     return Object.hasOwn(await this.read(), stateHash);
   }
 
-  private change<T>(edit: (states: Record<string, number>) => T): Promise<T> {
+  private change<T>(edit: (states: Record<string, PendingAuthorization>) => T): Promise<T> {
     const next = this.queue.then(async () => {
       const states = await this.read();
       const before = JSON.stringify(states);
@@ -152,7 +168,7 @@ export class FilePendingStates implements PendingStates {
     return next;
   }
 
-  private async read(): Promise<Record<string, number>> {
+  private async read(): Promise<Record<string, PendingAuthorization>> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -161,26 +177,39 @@ export class FilePendingStates implements PendingStates {
       throw error;
     }
     const parsed: unknown = JSON.parse(text);
-    const states: Record<string, number> = {};
+    const states: Record<string, PendingAuthorization> = {};
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      for (const [hash, issuedAt] of Object.entries(parsed)) if (typeof issuedAt === 'number') states[hash] = issuedAt;
+      for (const [hash, entry] of Object.entries(parsed)) {
+        const pending = asPendingAuthorization(entry);
+        if (pending) states[hash] = pending;
+      }
     }
     return states;
   }
 }
 
-export class MemoryPendingStates implements PendingStates {
-  private readonly states = new Map<string, number>();
+function asPendingAuthorization(entry: unknown): PendingAuthorization | undefined {
+  if (typeof entry === 'number') return { issuedAt: entry };
+  const pending = entry as Partial<PendingAuthorization> | null;
+  if (typeof pending !== 'object' || pending === null || typeof pending.issuedAt !== 'number') return undefined;
+  const result: PendingAuthorization = { issuedAt: pending.issuedAt };
+  if (pending.route === 'direct' || pending.route === 'bridge') result.route = pending.route;
+  if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
+  return result;
+}
 
-  async add(stateHash: string, issuedAt: number, forgetIssuedBefore: number): Promise<void> {
-    for (const [hash, issued] of this.states) if (issued < forgetIssuedBefore) this.states.delete(hash);
-    this.states.set(stateHash, issuedAt);
+export class MemoryPendingStates implements PendingStates {
+  private readonly states = new Map<string, PendingAuthorization>();
+
+  async add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void> {
+    for (const [hash, entry] of this.states) if (entry.issuedAt < forgetIssuedBefore) this.states.delete(hash);
+    this.states.set(stateHash, { ...pending });
   }
 
-  async take(stateHash: string): Promise<number | undefined> {
-    const issuedAt = this.states.get(stateHash);
+  async take(stateHash: string): Promise<PendingAuthorization | undefined> {
+    const pending = this.states.get(stateHash);
     this.states.delete(stateHash);
-    return issuedAt;
+    return pending;
   }
 
   async has(stateHash: string): Promise<boolean> {

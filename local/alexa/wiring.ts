@@ -1,6 +1,6 @@
 /** Builds the real simulator for the CLIs (and npm start): config from env, the test CA's signer, the token file. */
 import { createLogger } from '../../lambda/logging.js';
-import { loadSimulatorConfig, type SimulatorConfig } from './config.js';
+import { loadSimulatorConfig, type LinkChoice, type SimulatorConfig } from './config.js';
 import type { Locale } from './interaction-model.js';
 import { renderLinkOutcome } from './render.js';
 import { createRequestSigner } from './signing.js';
@@ -13,13 +13,16 @@ export interface WiredSimulator {
   config: SimulatorConfig;
 }
 
-export async function simulatorFromEnvironment(options: { locale?: Locale; env?: Record<string, string | undefined> } = {}): Promise<WiredSimulator> {
-  const config = await loadSimulatorConfig(options.env ?? process.env);
+export async function simulatorFromEnvironment(
+  options: { locale?: Locale; env?: Record<string, string | undefined>; choice?: LinkChoice } = {},
+): Promise<WiredSimulator> {
+  const config = await loadSimulatorConfig(options.env ?? process.env, undefined, options.choice);
   const material = await loadOrCreateSigningMaterial(config.signingDir);
   const simulator = new AlexaSimulator({
     skillEndpoint: config.skillEndpoint,
     locale: options.locale ?? 'en-US',
     linking: config.linking,
+    linkingAlternatives: config.setups,
     tokenStore: new FileTokenStore(config.tokenFile),
     sign: createRequestSigner(material),
     skillId: config.skillId,

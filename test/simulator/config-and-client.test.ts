@@ -50,7 +50,24 @@ describe('simulator config', () => {
     const declared = { type: 'AUTH_CODE', authorizationUrl: 'x', accessTokenUrl: 'y', clientId: 'c' };
     expect(linkingConfig({ ...declared, accessTokenScheme: 'REQUEST_BODY_CREDENTIALS' }, {}, 3003).accessTokenScheme).to.equal('REQUEST_BODY_CREDENTIALS');
     expect(() => linkingConfig({ ...declared, accessTokenScheme: 'DIGEST' }, {}, 3003)).to.throw(ConfigError);
-    expect(() => linkingConfig({ ...declared, type: 'IMPLICIT' }, {}, 3003)).to.throw(ConfigError);
+    expect(() => linkingConfig({ ...declared, type: 'PASSWORD' }, {}, 3003)).to.throw(ConfigError, /AUTH_CODE or IMPLICIT/);
+  });
+
+  it('links through the bridge on BRIDGE_PORT when asked, with the same client', () => {
+    const declared = { type: 'AUTH_CODE', authorizationUrl: 'x', accessTokenUrl: 'y', clientId: 'c' };
+    const viaBridge = linkingConfig(declared, { BRIDGE_PORT: '4004' }, 3003, { route: 'bridge' });
+    expect(viaBridge).to.deep.include({ route: 'bridge', grant: 'AUTH_CODE', clientId: 'c', redirectUri: 'http://127.0.0.1:3003/link/callback' });
+    expect(viaBridge.authorizationUrl.href).to.equal('http://127.0.0.1:4004/authorize');
+    expect(viaBridge.accessTokenUrl.href).to.equal('http://127.0.0.1:4004/token');
+  });
+
+  it('plays the implicit grant through the bridge only, with Alexa-shaped redirect URI', () => {
+    const declared = { type: 'AUTH_CODE', authorizationUrl: 'x', accessTokenUrl: 'y', clientId: 'c' };
+    const implicit = linkingConfig(declared, {}, 3003, { grant: 'IMPLICIT' });
+    expect(implicit).to.deep.include({ route: 'bridge', grant: 'IMPLICIT' });
+    expect(implicit.redirectUri).to.equal('http://127.0.0.1:3003/spa/skill/account-linking-status.html?vendorId=M1LOCALDEMO');
+    expect(linkingConfig({ ...declared, type: 'IMPLICIT' }, {}, 3003).grant).to.equal('IMPLICIT');
+    expect(() => linkingConfig(declared, {}, 3003, { grant: 'IMPLICIT', route: 'direct' })).to.throw(ConfigError, /through the bridge/);
   });
 });
 

@@ -293,6 +293,131 @@ describe('simulator account linking', () => {
   });
 });
 
+describe('simulator account linking: the implicit grant and the bridge route', () => {
+  let tokenServer: FakeServer;
+  const implicitRedirectUri = 'http://127.0.0.1:3003/spa/skill/account-linking-status.html?vendorId=M1LOCALDEMO';
+  const implicitConfig = (tokenUrl: URL) =>
+    linkingConfigFor(tokenUrl, { grant: 'IMPLICIT', route: 'bridge', redirectUri: implicitRedirectUri, accessTokenUrl: new URL('/bridge/token', tokenUrl) });
+  /** What the bridge (or any implicit-grant server) sends back: Alexa's redirect URI with the answer in the fragment. */
+  const fragmentRedirect = (params: Record<string, string>) => new URL(`${implicitRedirectUri}#${new URLSearchParams(params)}`);
+
+  before(async () => {
+    tokenServer = await startFakeServer(() => ({ json: tokens(1) }));
+  });
+  after(async () => {
+    await tokenServer.close();
+  });
+  beforeEach(() => {
+    tokenServer.requests.length = 0;
+    tokenServer.respond = () => ({ json: tokens(1) });
+  });
+
+  it("asks for response_type=token with Alexa's account-linking-status redirect URI", () => {
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store: new MemoryTokenStore() });
+    const url = linker.authorizationUrl();
+    expect(url.searchParams.get('response_type')).to.equal('token');
+    expect(url.searchParams.get('redirect_uri')).to.equal(implicitRedirectUri);
+  });
+
+  it('takes the token from the fragment after ?vendorId=…, keeps no refresh token and calls no token endpoint', async () => {
+    const clock = manualClock();
+    const store = new MemoryTokenStore();
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
+    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const link = await linker.completeAuthorization(
+      fragmentRedirect({ state, access_token: 'implicit-access', token_type: 'Bearer', expires_in: '600', refresh_token: 'must-be-ignored' }),
+    );
+    expect(link).to.deep.include({ accessToken: 'implicit-access', route: 'bridge', grant: 'IMPLICIT' });
+    expect(link.refreshToken).to.equal(undefined);
+    expect(link.expiresAt).to.equal(new Date(clock.now().getTime() + 600_000).toISOString());
+    expect(await store.load()).to.deep.include({ accessToken: 'implicit-access' });
+    expect(tokenServer.requests).to.have.length(0);
+  });
+
+  it('uses defaultTokenExpirationInSeconds when the fragment has no expires_in', async () => {
+    const clock = manualClock();
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store: new MemoryTokenStore(), now: clock.now });
+    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const link = await linker.completeAuthorization(fragmentRedirect({ state, access_token: 'a', token_type: 'bearer' }));
+    expect(link.expiresAt).to.equal(new Date(clock.now().getTime() + 3_600_000).toISOString());
+  });
+
+  it('refuses a fragment whose state was not issued, one without a token, and one that is not Bearer', async () => {
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store: new MemoryTokenStore() });
+    linker.authorizationUrl();
+    const forged = await linker.completeAuthorization(fragmentRedirect({ state: 'forged', access_token: 'a', token_type: 'Bearer' })).catch((e: unknown) => e);
+    expect(forged).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
+    const noToken = await linker
+      .completeAuthorization(fragmentRedirect({ state: linker.authorizationUrl().searchParams.get('state')!, token_type: 'Bearer' }))
+      .catch((e: unknown) => e);
+    expect(noToken).to.be.instanceOf(LinkingError).with.property('code', 'authorization_error');
+    const mac = await linker
+      .completeAuthorization(fragmentRedirect({ state: linker.authorizationUrl().searchParams.get('state')!, access_token: 'a', token_type: 'mac' }))
+      .catch((e: unknown) => e);
+    expect(mac).to.be.instanceOf(LinkingError).with.property('code', 'invalid_token_response');
+  });
+
+  it('reports access_denied sent in the fragment', async () => {
+    const store = new MemoryTokenStore();
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store });
+    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const error = await linker.completeAuthorization(fragmentRedirect({ state, error: 'access_denied' })).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(LinkingError).with.property('code', 'access_denied');
+    expect(await store.load()).to.equal(undefined);
+  });
+
+  it('sends an expired implicit token as it is (the skill asks to relink) instead of trying to refresh', async () => {
+    const clock = manualClock();
+    const store = new MemoryTokenStore();
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
+    const state = linker.authorizationUrl().searchParams.get('state')!;
+    await linker.completeAuthorization(fragmentRedirect({ state, access_token: 'short-lived', token_type: 'Bearer', expires_in: '60' }));
+    clock.advance(120);
+    expect(await linker.accessToken()).to.equal('short-lived');
+    expect(tokenServer.requests).to.have.length(0);
+  });
+
+  it('completes an authorization another linker started through another setup, the way it was started', async () => {
+    const store = new MemoryTokenStore();
+    const direct = linkingConfigFor(tokenServer.url);
+    const implicit = implicitConfig(tokenServer.url);
+    // `npm run link -- --grant implicit` starts it; npm start's simulator (code grant by default) receives the redirect.
+    const starter = new AccountLinker({ config: implicit, store, alternatives: [direct] });
+    const receiver = new AccountLinker({ config: direct, store, alternatives: [implicit] });
+    const state = (await starter.beginAuthorization()).searchParams.get('state')!;
+    const link = await receiver.completeAuthorization(fragmentRedirect({ state, access_token: 'via-bridge', token_type: 'Bearer' }));
+    expect(link).to.deep.include({ accessToken: 'via-bridge', grant: 'IMPLICIT', route: 'bridge' });
+    expect(tokenServer.requests).to.have.length(0);
+  });
+
+  it('refuses to complete an authorization started through a setup this linker does not know', async () => {
+    const store = new MemoryTokenStore();
+    const starter = new AccountLinker({ config: implicitConfig(tokenServer.url), store });
+    const receiver = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store });
+    const state = (await starter.beginAuthorization()).searchParams.get('state')!;
+    const error = await receiver.completeAuthorization(fragmentRedirect({ state, access_token: 'a', token_type: 'Bearer' })).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(LinkingError).with.property('code', 'authorization_error');
+    expect(await store.load()).to.equal(undefined);
+  });
+
+  it('refreshes a link made through the bridge at the bridge, even from a linker that starts direct links', async () => {
+    const clock = manualClock();
+    const store = new MemoryTokenStore();
+    const viaBridge = linkingConfigFor(tokenServer.url, { route: 'bridge', accessTokenUrl: new URL('/bridge/token', tokenServer.url) });
+    const bridgeLinker = new AccountLinker({ config: viaBridge, store, now: clock.now });
+    const url = bridgeLinker.authorizationUrl();
+    await bridgeLinker.completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
+    expect(tokenServer.requests.map((r) => r.path)).to.deep.equal(['/bridge/token']);
+
+    clock.advance(3600);
+    tokenServer.respond = () => ({ json: tokens(2) });
+    const directLinker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store, now: clock.now, alternatives: [viaBridge] });
+    expect(await directLinker.accessToken()).to.equal('access-2');
+    expect(tokenServer.requests.map((r) => r.path)).to.deep.equal(['/bridge/token', '/bridge/token']);
+    expect(await store.load()).to.deep.include({ route: 'bridge', refreshToken: 'refresh-2' });
+  });
+});
+
 describe('simulator token file', () => {
   let dir: string;
   before(async () => {
