@@ -50,6 +50,17 @@ describe('skill-package', () => {
     expect(linking.domains).to.be.an('array');
   });
 
+  it('offers the implicit grant beside it, through the bridge, with the same client and scopes and no token URI', () => {
+    const code = json('accountLinking.json').accountLinkingRequest;
+    const implicit = JSON.parse(readFileSync(new URL('../../skill-package-variants/accountLinking.implicit.json', import.meta.url), 'utf8')).accountLinkingRequest;
+    expect(implicit).to.include({ type: 'IMPLICIT', clientId: code.clientId, skipOnEnablement: false });
+    expect(implicit.scopes).to.deep.equal(code.scopes);
+    expect(new URL(implicit.authorizationUrl).pathname).to.equal('/authorize'); // the bridge's route
+    expect(new URL(implicit.authorizationUrl).protocol).to.equal('https:');
+    expect(implicit.domains).to.include(new URL(implicit.authorizationUrl).hostname);
+    for (const field of ['accessTokenUrl', 'accessTokenScheme', 'clientSecret']) expect(implicit).not.to.have.property(field);
+  });
+
   it('models the same intents in every locale', () => {
     const names = (locale: string) => models[locale]!.interactionModel.languageModel.intents.map((i) => i.name).sort();
     for (const locale of LOCALES) expect(names(locale), locale).to.deep.equal(names('en-US'));
