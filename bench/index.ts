@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
- * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon).
+ * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon),
+ * bridge (the account-linking bridge's token endpoint against its upstream called directly).
  */
 import { benchAuth } from './auth.js';
+import { benchBridge } from './bridge.js';
 import { benchLoad } from './load.js';
 import { benchSkill } from './skill.js';
 
@@ -10,6 +12,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   skill: benchSkill,
   auth: benchAuth,
   load: benchLoad,
+  bridge: benchBridge,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in SECTIONS);

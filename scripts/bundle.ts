@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 
-export async function bundleLambda(entry: string, outdir: string): Promise<{ bytes: number; entryBytes: number }> {
+export async function bundleLambda(entry: string, outdir: string, options: { define?: Record<string, string> } = {}): Promise<{ bytes: number; entryBytes: number }> {
   await rm(outdir, { recursive: true, force: true }); // never leave a stale chunk next to a fresh bundle
   const result = await build({
     entryPoints: { index: entry },
@@ -25,6 +25,7 @@ export async function bundleLambda(entry: string, outdir: string): Promise<{ byt
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
     logLevel: 'warning',
+    ...(options.define ? { define: options.define } : {}),
   });
   const outputs = Object.entries(result.metafile.outputs);
   return {

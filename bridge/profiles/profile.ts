@@ -79,4 +79,16 @@ export interface ProviderProfile {
   readTokenAnswer(answer: UpstreamAnswer, grant: TokenGrant): UpstreamResult;
   /** Settings this profile needs (variable names); the bridge's config refuses to start when one is missing. */
   readonly requiredSettings?: readonly string[];
+  /**
+   * Whether the bridge sends its own PKCE S256 `code_challenge` upstream (and the verifier with the code). Optional,
+   * default true: servers that do not know PKCE ignore the parameters (RFC 6749 §3.1); set false for one that rejects them.
+   * Independent of Alexa's own PKCE towards the bridge, which the bridge always checks itself.
+   */
+  readonly upstreamPkce?: boolean;
 }
+
+/**
+ * How a profile file exports itself: `export const profile: ProviderProfile = {…}` (a default export of the same
+ * object is accepted too). The bridge loads `bridge/profiles/<BRIDGE_PROFILE>.ts` and reads this export; no list to edit.
+ * Reusable readers for RFC 6749 answers live in `./rfc6749.ts`.
+ */

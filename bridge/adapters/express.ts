@@ -1,0 +1,47 @@
+/**
+ * express ↔ the bridge's plain request and response: the body is read raw with a size limit (a larger one is a
+ * 413, a broken one a 400 — JSON either way, never a stack trace), the query string is taken as sent.
+ */
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Logger } from '../../lambda/logging.js';
+import type { Bridge } from '../core.js';
+import type { BridgeRequest, BridgeResponse } from '../http/types.js';
+
+export function createBridgeApp(bridge: Bridge, options: { bodyLimitBytes: number; logger: Logger }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.raw({ type: () => true, limit: options.bodyLimitBytes, inflate: false }));
+  app.use(async (req: Request, res: Response) => {
+    send(res, await bridge.handle(toBridgeRequest(req)));
+  });
+  const onError: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+    if (type === 'entity.too.large' || status === 413) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"error":"body_too_large"}' });
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return send(res, { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"invalid_request"}' });
+    }
+    options.logger.error('bridge.http_error', { errorName: error instanceof Error ? error.name : typeof error });
+    send(res, { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"server_error"}' });
+  };
+  app.use(onError);
+  return app;
+}
+
+function toBridgeRequest(req: Request): BridgeRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  const queryStart = req.originalUrl.indexOf('?');
+  return {
+    method: req.method,
+    path: req.path,
+    query: new URLSearchParams(queryStart < 0 ? '' : req.originalUrl.slice(queryStart + 1)),
+    headers,
+    body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
+  };
+}
+
+function send(res: Response, answer: BridgeResponse): void {
+  res.status(answer.status).set(answer.headers).send(answer.body);
+}

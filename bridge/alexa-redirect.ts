@@ -1,0 +1,37 @@
+/**
+ * Building the redirect back to Alexa. Parameters are appended to the redirect URI exactly as Alexa sent it (its own
+ * query, e.g. `?vendorId=…`, is kept byte for byte): in the query for the code grant, in the fragment for the
+ * implicit grant (`…?vendorId=X#state=…&access_token=…&token_type=Bearer`).
+ */
+
+/** Percent-encoding (`%20`, never `+`), so the fragment reads the same in any parser. */
+export function formatParams(params: Record<string, string | number | undefined>): string {
+  return Object.entries(params)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+    .join('&');
+}
+
+export function alexaRedirect(redirectUri: string, responseType: 'code' | 'token', params: Record<string, string | number | undefined>): string {
+  const encoded = formatParams(params);
+  if (responseType === 'token') return `${redirectUri}#${encoded}`;
+  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${encoded}`;
+}
+
+/** RFC 6749 §4.1.2.1 error codes: the only ones passed on from the upstream's error redirect. */
+const AUTHORIZATION_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+]);
+
+/** The upstream's `error` as Alexa may see it: an RFC 6749 code, else `server_error`. Never its description. */
+export function passOnAuthorizationError(error: string): string {
+  // The upstream's invalid_request/unauthorized_client concern the bridge's request, not Alexa's: a server problem.
+  if (error === 'unauthorized_client' || error === 'invalid_request') return 'server_error';
+  return AUTHORIZATION_ERRORS.has(error) ? error : 'server_error';
+}

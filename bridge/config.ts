@@ -1,0 +1,194 @@
+/**
+ * Environment → typed, validated bridge configuration. Every problem is a ConfigError naming the variable (the
+ * same class as the skill's), so a misconfigured bridge stops at start-up with one readable line.
+ *
+ * BRIDGE_UPSTREAM_SCOPES maps Alexa's scopes to the upstream's: comma-separated `alexa_scope=upstream scopes`
+ * entries, e.g. `order_car=rides:write,basic_profile=profile email,*=offline_access`. Each scope Alexa asks for is
+ * replaced by its space-separated list (an empty list drops it); `*` lists scopes always added; scopes without an
+ * entry pass through unchanged. Unset = every scope passes through.
+ */
+import { ConfigError, type LogLevel } from '../lambda/config.js';
+import { loadProfile } from './profile-loader.js';
+import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
+
+export { ConfigError } from '../lambda/config.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface BridgeConfig {
+  host: string;
+  port: number;
+  /** The bridge's own external base URL, without a trailing slash. */
+  publicUrl: string;
+  /** `publicUrl/callback`: the redirect URI registered at the upstream. */
+  callbackUrl: string;
+  profile: ProviderProfile;
+  profileSettings: ProfileSettings;
+  upstream: {
+    authorizationUrl: URL;
+    tokenUrl: URL;
+    clientId: string;
+    clientSecret: string;
+    /** Alexa scope → upstream scopes; `*` = always added. Undefined = pass through. */
+    scopeMap: ReadonlyMap<string, readonly string[]> | undefined;
+    /** Everything one upstream token call may take. Alexa gives the token endpoint 4.5 s in all. */
+    budgetMs: number;
+  };
+  /** What Alexa presents (the skill's account-linking client ID and secret) and where it may be sent back. */
+  alexa: { clientId: string; clientSecret: string; redirectUris: readonly string[] };
+  /** 32-byte master key; per-purpose keys are derived from it (bridge/keys.ts). */
+  key: Uint8Array;
+  /** SQLite file of the store, or `:memory:`. */
+  dataPath: string;
+  /** How long after a rotation the bridge answers a repeated refresh from its stored answer. */
+  refreshGraceSeconds: number;
+  /** A link (bridge refresh token) unused for this long is forgotten. */
+  linkTtlSeconds: number;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+}
+
+/** Variables whose values are secrets: never handed to a profile as an `extra` setting. */
+const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET']);
+
+export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeConfig> {
+  const publicUrl = httpUrl('BRIDGE_PUBLIC_URL', required(env, 'BRIDGE_PUBLIC_URL'));
+  if (publicUrl.search !== '' || publicUrl.hash !== '') throw new ConfigError('BRIDGE_PUBLIC_URL', 'must not carry a query or fragment');
+  const base = publicUrl.href.replace(/\/+$/, '');
+
+  const upstream = {
+    authorizationUrl: httpUrl('BRIDGE_UPSTREAM_AUTHORIZATION_URL', required(env, 'BRIDGE_UPSTREAM_AUTHORIZATION_URL')),
+    tokenUrl: httpUrl('BRIDGE_UPSTREAM_TOKEN_URL', required(env, 'BRIDGE_UPSTREAM_TOKEN_URL')),
+    clientId: required(env, 'BRIDGE_UPSTREAM_CLIENT_ID'),
+    clientSecret: required(env, 'BRIDGE_UPSTREAM_CLIENT_SECRET'),
+    scopeMap: scopeMap(optional(env, 'BRIDGE_UPSTREAM_SCOPES')),
+    budgetMs: integer(env, 'BRIDGE_UPSTREAM_BUDGET_MS', 3500, { min: 200, max: 4000 }),
+  };
+  const alexa = {
+    clientId: required(env, 'BRIDGE_CLIENT_ID'),
+    clientSecret: required(env, 'BRIDGE_CLIENT_SECRET'),
+    redirectUris: redirectUris(required(env, 'BRIDGE_ALEXA_REDIRECT_URIS')),
+  };
+  const key = masterKey(required(env, 'BRIDGE_KEY'));
+
+  const profileName = optional(env, 'BRIDGE_PROFILE') ?? 'oidc';
+  const profile = await loadProfile(profileName);
+  const extra = profileExtraSettings(profile, env);
+
+  return {
+    host: optional(env, 'BRIDGE_HOST') ?? '127.0.0.1',
+    port: integer(env, 'BRIDGE_PORT', 3004, { min: 0, max: 65535 }),
+    publicUrl: base,
+    callbackUrl: `${base}/callback`,
+    profile,
+    profileSettings: { upstreamClientId: upstream.clientId, extra },
+    upstream,
+    alexa,
+    key,
+    dataPath: required(env, 'BRIDGE_DATA'),
+    refreshGraceSeconds: integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 }),
+    linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    bodyLimitBytes: 16 * 1024,
+  };
+}
+
+/**
+ * The profile's `extra` settings: every BRIDGE_* variable except the secrets, plus the profile's required settings
+ * (whatever their names), each of which must be set.
+ */
+export function profileExtraSettings(profile: ProviderProfile, env: Env): Record<string, string | undefined> {
+  for (const name of profile.requiredSettings ?? []) required(env, name, `the "${profile.name}" profile needs it`);
+  const extra: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('BRIDGE_') && !SECRET_VARIABLES.has(name)) extra[name] = value;
+  }
+  for (const name of profile.requiredSettings ?? []) extra[name] = optional(env, name);
+  return extra;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string, why = 'it is required'): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(name, `not set (${why})`);
+  return value;
+}
+
+function httpUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, `"${value}" must be an http(s) URL`);
+  if (url.username !== '' || url.password !== '') throw new ConfigError(name, 'must not carry credentials');
+  return url;
+}
+
+/** Exact strings, compared as sent: no normalisation, so `…/link/X` and `…/link/X/` are different URIs. */
+function redirectUris(raw: string): string[] {
+  const uris = raw.split(',').map((uri) => uri.trim()).filter((uri) => uri !== '');
+  if (uris.length === 0) throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', 'lists no URI');
+  for (const uri of uris) {
+    const url = httpUrl('BRIDGE_ALEXA_REDIRECT_URIS', uri);
+    if (url.hash !== '') throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', `"${uri}" must not carry a fragment`);
+  }
+  return uris;
+}
+
+function masterKey(raw: string): Uint8Array {
+  const key = /^[A-Za-z0-9_-]+$/.test(raw) ? Buffer.from(raw, 'base64url') : Buffer.alloc(0);
+  if (key.length !== 32) {
+    throw new ConfigError('BRIDGE_KEY', 'must be 32 random bytes, base64url-encoded (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)');
+  }
+  return new Uint8Array(key);
+}
+
+function scopeMap(raw: string | undefined): Map<string, string[]> | undefined {
+  if (raw === undefined) return undefined;
+  const map = new Map<string, string[]>();
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const eq = entry.indexOf('=');
+    const from = eq < 0 ? '' : entry.slice(0, eq).trim();
+    if (from === '' || /\s/.test(from)) {
+      throw new ConfigError('BRIDGE_UPSTREAM_SCOPES', `"${entry.trim()}" is not an entry of the form alexa_scope=upstream scopes`);
+    }
+    if (map.has(from)) throw new ConfigError('BRIDGE_UPSTREAM_SCOPES', `"${from}" is mapped twice`);
+    map.set(from, entry.slice(eq + 1).split(/\s+/).filter((s) => s !== ''));
+  }
+  return map;
+}
+
+function integer(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(name, `"${raw}" must be a whole number from ${range.min} to ${range.max}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase() as T;
+  if (!allowed.includes(value)) throw new ConfigError(name, `"${raw}" must be one of ${allowed.join(', ')}`);
+  return value;
+}
+
+/** Alexa's space-separated scopes → the upstream's, per the configured map (see the top of this file). */
+export function mapScopes(alexaScope: string, map: BridgeConfig['upstream']['scopeMap']): string[] {
+  const requested = alexaScope.split(' ').filter((s) => s !== '');
+  if (map === undefined) return requested;
+  const out = new Set<string>();
+  for (const scope of requested) for (const mapped of map.get(scope) ?? [scope]) out.add(mapped);
+  for (const always of map.get('*') ?? []) out.add(always);
+  return [...out];
+}

@@ -1,0 +1,71 @@
+/**
+ * The bridge without any HTTP framework: `handle(request) → response`. `server.ts` (express) and `index.ts`
+ * (Lambda) are thin adapters over it, so both entries behave identically and the Lambda bundle carries no express.
+ */
+import type { Logger } from '../lambda/logging.js';
+import type { BridgeConfig } from './config.js';
+import type { BridgeContext } from './context.js';
+import { json, oauthError, temporarilyUnavailable, errorPage } from './http/responses.js';
+import type { BridgeRequest, BridgeResponse } from './http/types.js';
+import { deriveKeys } from './keys.js';
+import { Links } from './links.js';
+import { authorize } from './routes/authorize.js';
+import { callback } from './routes/callback.js';
+import { token } from './routes/token.js';
+import { SqliteBridgeStore } from './store/sqlite.js';
+import type { BridgeStore } from './store/store.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream.js';
+
+export interface BridgeOptions {
+  logger: Logger;
+  /** Default: SQLite at config.dataPath. */
+  store?: BridgeStore;
+  /** Default: got against config.upstream.tokenUrl with the profile's dialect. */
+  upstream?: UpstreamClient;
+  /** Epoch milliseconds; for tests. */
+  now?: () => number;
+}
+
+export interface Bridge {
+  handle(request: BridgeRequest): Promise<BridgeResponse>;
+  close(): Promise<void>;
+}
+
+type Route = (req: BridgeRequest, ctx: BridgeContext) => Promise<BridgeResponse>;
+
+const ROUTES: Record<string, { method: string; route: Route }> = {
+  '/authorize': { method: 'GET', route: authorize },
+  '/callback': { method: 'GET', route: callback },
+  '/token': { method: 'POST', route: token },
+  '/healthz': { method: 'GET', route: async () => json(200, { status: 'ok' }) },
+};
+
+export function createBridge(config: BridgeConfig, options: BridgeOptions): Bridge {
+  const { logger } = options;
+  const now = options.now ?? Date.now;
+  const keys = deriveKeys(config.key);
+  const store = options.store ?? new SqliteBridgeStore(config.dataPath);
+  const upstream = options.upstream ?? createUpstreamClient(config);
+  const links = new Links({ config, keys, store, upstream, logger, now });
+  const ctx: BridgeContext = { config, keys, store, links, upstream, logger, now };
+
+  return {
+    async handle(request) {
+      const entry = ROUTES[request.path];
+      if (entry === undefined) return json(404, { error: 'not_found' });
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      if (method !== entry.method) return json(405, { error: 'method_not_allowed' }, { allow: entry.method });
+      try {
+        return await entry.route(request, ctx);
+      } catch (error) {
+        // Never a stack trace to the caller, never the error's message in the log (it may quote a request).
+        logger.error('bridge.unhandled_error', { path: request.path, errorName: error instanceof Error ? error.name : typeof error });
+        // At the token endpoint a failure must look temporary, or Alexa unlinks the user.
+        if (request.path === '/token') return temporarilyUnavailable();
+        if (request.path === '/healthz') return oauthError(500, 'server_error');
+        return errorPage(500, 'Something went wrong', 'The link could not be completed.');
+      }
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Links: the stable refresh token Alexa holds ↔ the upstream refresh token behind it, and the refresh grant.
+ *
+ * Alexa keeps ONE bridge refresh token for the life of the link (opaque, random; only its keyed hash is stored),
+ * whatever the upstream does, so Alexa never sees a rotation and never loses a link to a lost answer.
+ *
+ * Refresh semantics (see also store/store.ts):
+ * - Non-rotating upstream (profile.rotatesRefreshTokens false): every refresh goes upstream with the stored token;
+ *   no lease, usually no write. If the upstream rotates anyway, the new token is stored (version-conditional) and
+ *   the link is treated as rotating from then on.
+ * - Rotating upstream: one caller at a time spends the upstream token. In process, concurrent refreshes of one link
+ *   share one promise (single-flight); across processes, the caller first takes a short lease with a
+ *   version-conditional replace, others wait for its answer. The rotation is then written with the newest token,
+ *   the one it replaced (`previous`, kept for BRIDGE_REFRESH_GRACE_S) and the answer given (sealed). A refresh
+ *   within REPEAT_ANSWER_S of a rotation gets that same answer instead of spending the new token again: Alexa
+ *   retrying after a lost answer, or racing itself, never presents a rotated-away token — which providers with
+ *   reuse detection (auth0) would take for theft and revoke the whole family.
+ * - `previous` is presented only after the upstream refused the newest token within the grace window (an upstream
+ *   that handed out a rotation it then did not keep). With reuse detection the family is already gone then, so the
+ *   attempt costs nothing.
+ * - Crash ordering: the stored token is only ever replaced after the upstream's answer is in hand, by one
+ *   conditional write. A crash before that write leaves the old token (and a lease that lapses by itself), so the
+ *   link survives as far as the upstream still honours the old token.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../lambda/logging.js';
+import type { BridgeConfig } from './config.js';
+import { refreshTokenId, seal, unseal, type BridgeKeys } from './keys.js';
+import type { UpstreamRefusal, UpstreamResult, UpstreamTokens } from './profiles/profile.js';
+import type { BridgeStore, LinkRecord } from './store/store.js';
+import type { UpstreamClient } from './upstream.js';
+
+/** RFC 6749 §5.1, as Alexa gets it. */
+export interface TokenAnswer {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in?: number;
+  refresh_token?: string;
+}
+
+export type RefreshOutcome =
+  | { kind: 'tokens'; answer: TokenAnswer; source: 'upstream' | 'repeated' }
+  | { kind: 'refused'; error: UpstreamRefusal['error']; reason: string }
+  | { kind: 'unavailable'; reason: string };
+
+/** How long after a rotation a refresh is answered from the stored answer (never longer than the grace). */
+export const REPEAT_ANSWER_S = 30;
+/** The lease covers the upstream call and the write after it. */
+const LEASE_MARGIN_MS = 1000;
+const LEASE_POLL_MS = 25;
+
+const TOKEN_TYP = 'bridge-stored-token';
+const ANSWER_TYP = 'bridge-stored-answer';
+
+interface StoredAnswer {
+  linkId: string;
+  accessToken: string;
+  expiresIn?: number;
+  issuedAtMs: number;
+}
+
+export interface LinksOptions {
+  config: BridgeConfig;
+  keys: BridgeKeys;
+  store: BridgeStore;
+  upstream: UpstreamClient;
+  logger: Logger;
+  now: () => number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Links {
+  private readonly inflight = new Map<string, Promise<RefreshOutcome & { clientId?: string }>>();
+
+  constructor(private readonly options: LinksOptions) {}
+
+  /** Stores a new link for an upstream refresh token; returns the bridge refresh token for Alexa. */
+  async create(clientId: string, upstreamRefreshToken: string): Promise<string> {
+    const { keys, store, config, now } = this.options;
+    const bridgeToken = `brt_${randomBytes(32).toString('base64url')}`;
+    const id = refreshTokenId(keys.refreshTokenId, bridgeToken);
+    await store.createLink({
+      id,
+      version: 1,
+      clientId,
+      upstreamRefreshToken: await this.sealToken(id, upstreamRefreshToken),
+      expiresAt: now() + config.linkTtlSeconds * 1000,
+    });
+    return bridgeToken;
+  }
+
+  /** The refresh grant. Concurrent calls for one bridge token in this process share one outcome. */
+  async refresh(bridgeToken: string, clientId: string): Promise<RefreshOutcome> {
+    const id = refreshTokenId(this.options.keys.refreshTokenId, bridgeToken);
+    let flight = this.inflight.get(id);
+    if (flight === undefined) {
+      flight = this.refreshLink(id).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, flight);
+    }
+    const { clientId: owner, ...outcome } = await flight;
+    if (outcome.kind === 'tokens' && owner !== clientId) return { kind: 'refused', error: 'invalid_grant', reason: 'refresh token of another client' };
+    return outcome.kind === 'tokens' ? { ...outcome, answer: { ...outcome.answer, refresh_token: bridgeToken } } : outcome;
+  }
+
+  private async refreshLink(id: string): Promise<RefreshOutcome & { clientId?: string }> {
+    const { config, store, now } = this.options;
+    const deadline = now() + config.upstream.budgetMs;
+    for (;;) {
+      const link = await store.getLink(id, now());
+      if (link === undefined) return { kind: 'refused', error: 'invalid_grant', reason: 'unknown or expired refresh token' };
+      const withClient = <T extends RefreshOutcome>(outcome: T) => ({ ...outcome, clientId: link.clientId });
+
+      const repeated = await this.repeatedAnswer(link);
+      if (repeated !== undefined) return withClient({ kind: 'tokens', answer: repeated, source: 'repeated' });
+
+      if (!config.profile.rotatesRefreshTokens && link.rotates !== true) return withClient(await this.spend(link));
+
+      if ((link.leaseUntil ?? 0) > now()) {
+        // Another process is spending the token: wait for its answer rather than spend it twice.
+        if (now() + LEASE_POLL_MS >= deadline) return { kind: 'unavailable', reason: 'another refresh of this link is in progress' };
+        await sleep(LEASE_POLL_MS);
+        continue;
+      }
+      const leased: LinkRecord = { ...link, version: link.version + 1, leaseUntil: now() + config.upstream.budgetMs + LEASE_MARGIN_MS };
+      if (!(await store.replaceLink(leased, link.version))) continue; // someone else changed it: look again
+      return withClient(await this.spend(leased));
+    }
+  }
+
+  /** Presents the stored upstream token (and the previous one, if the upstream refused it within the grace). */
+  private async spend(link: LinkRecord): Promise<RefreshOutcome> {
+    const { now, upstream } = this.options;
+    const current = await this.openToken(link.id, link.upstreamRefreshToken);
+    if (current === undefined) return { kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' };
+    let result: UpstreamResult = await upstream.token('refresh_token', { refresh_token: current });
+    let spent = current;
+    if (result.kind === 'refused' && result.error === 'invalid_grant' && link.previousUpstreamRefreshToken !== undefined && (link.previousUntil ?? 0) > now()) {
+      const previous = await this.openToken(link.id, link.previousUpstreamRefreshToken);
+      if (previous !== undefined) {
+        this.options.logger.warn('bridge.refresh_previous_token', { profile: this.options.config.profile.name, outcome: 'newest refused within grace' });
+        result = await upstream.token('refresh_token', { refresh_token: previous });
+        spent = previous;
+      }
+    }
+    if (result.kind === 'tokens') return { kind: 'tokens', answer: await this.recordTokens(link, result, spent), source: 'upstream' };
+    await this.releaseLease(link);
+    if (result.kind === 'refused') return { kind: 'refused', error: result.error, reason: result.detail ?? 'refused' };
+    return result;
+  }
+
+  /** Writes a rotation (or just lifts the lease / extends the expiry) and returns Alexa's answer. */
+  private async recordTokens(link: LinkRecord, tokens: UpstreamTokens, spent: string): Promise<TokenAnswer> {
+    const { config, store, now, logger } = this.options;
+    const answer: TokenAnswer = { access_token: tokens.accessToken, token_type: 'Bearer' };
+    if (tokens.expiresIn !== undefined) answer.expires_in = tokens.expiresIn;
+    const rotated = tokens.refreshToken !== undefined && tokens.refreshToken !== spent;
+    const at = now();
+    const expiresAt = at + config.linkTtlSeconds * 1000;
+
+    let next: LinkRecord | undefined;
+    if (rotated) {
+      const stored: StoredAnswer = { linkId: link.id, accessToken: tokens.accessToken, issuedAtMs: at, ...(tokens.expiresIn === undefined ? {} : { expiresIn: tokens.expiresIn }) };
+      next = {
+        id: link.id,
+        version: link.version + 1,
+        clientId: link.clientId,
+        rotates: true,
+        upstreamRefreshToken: await this.sealToken(link.id, tokens.refreshToken!),
+        previousUpstreamRefreshToken: await this.sealToken(link.id, spent),
+        previousUntil: at + config.refreshGraceSeconds * 1000,
+        lastAnswer: await seal(this.options.keys.storedToken, ANSWER_TYP, stored),
+        lastAnswerUntil: at + Math.min(REPEAT_ANSWER_S, config.refreshGraceSeconds) * 1000,
+        expiresAt,
+      };
+    } else if (link.leaseUntil !== undefined || link.expiresAt - at < (config.linkTtlSeconds * 1000) / 2) {
+      // Lift our lease; and keep a link Alexa still uses from expiring (written at most once per half lifetime).
+      next = { ...link, version: link.version + 1, leaseUntil: undefined, expiresAt };
+    }
+    if (next !== undefined) {
+      const written = await store.replaceLink(next, link.version).catch((error: unknown) => {
+        logger.error('bridge.store_write_failed', { step: 'refresh', errorName: error instanceof Error ? error.name : typeof error });
+        return false;
+      });
+      // The tokens are valid either way; a lost write leaves the older upstream token stored, which is the safe side.
+      if (!written && rotated) logger.warn('bridge.rotation_not_recorded', { profile: config.profile.name, outcome: 'concurrent change' });
+    }
+    return answer;
+  }
+
+  private async releaseLease(link: LinkRecord): Promise<void> {
+    if (link.leaseUntil === undefined) return;
+    await this.options.store.replaceLink({ ...link, version: link.version + 1, leaseUntil: undefined }, link.version).catch(() => false);
+  }
+
+  private async repeatedAnswer(link: LinkRecord): Promise<TokenAnswer | undefined> {
+    const at = this.options.now();
+    if (link.lastAnswer === undefined || (link.lastAnswerUntil ?? 0) <= at) return undefined;
+    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, link.lastAnswer)) as StoredAnswer | undefined;
+    if (stored === undefined || stored.linkId !== link.id) return undefined;
+    const answer: TokenAnswer = { access_token: stored.accessToken, token_type: 'Bearer' };
+    if (stored.expiresIn !== undefined) answer.expires_in = Math.max(0, stored.expiresIn - Math.floor((at - stored.issuedAtMs) / 1000));
+    return answer;
+  }
+
+  /** Sealed with the link's id inside, so a token cannot be moved from one row to another. */
+  private sealToken(linkId: string, token: string): Promise<string> {
+    return seal(this.options.keys.storedToken, TOKEN_TYP, { linkId, token });
+  }
+
+  private async openToken(linkId: string, sealed: string): Promise<string | undefined> {
+    const value = (await unseal(this.options.keys.storedToken, TOKEN_TYP, sealed)) as { linkId?: string; token?: string } | undefined;
+    return value?.linkId === linkId && typeof value.token === 'string' ? value.token : undefined;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What the bridge keeps: single-use markers (states and codes already redeemed) and links (a bridge refresh token →
+ * the upstream refresh token behind it). Deliberately small so a DynamoDB implementation is a page of code: two
+ * primitives carry all the concurrency — an atomic "first use wins" insert and a version-conditional replace
+ * (DynamoDB: `attribute_not_exists(pk)` and `#version = :expected` condition expressions). Every item has an
+ * expiry (epoch ms; DynamoDB: a TTL attribute) and reads treat an expired item as absent.
+ */
+
+export interface LinkRecord {
+  /** Keyed hash of the bridge refresh token Alexa holds (the token itself is never stored). */
+  id: string;
+  /** Incremented by every change; the condition of every replace. */
+  version: number;
+  /** The Alexa client the link was issued to. */
+  clientId: string;
+  /** The newest upstream refresh token, sealed (encrypted with a key derived from BRIDGE_KEY). */
+  upstreamRefreshToken: string;
+  /** The upstream refresh token it replaced, sealed, kept until `previousUntil` (epoch ms). */
+  previousUpstreamRefreshToken?: string;
+  previousUntil?: number;
+  /**
+   * The answer Alexa got from the last rotating refresh (sealed), served again until `lastAnswerUntil` instead of
+   * spending the newest upstream token a second time.
+   */
+  lastAnswer?: string;
+  lastAnswerUntil?: number;
+  /** Set once the upstream was seen rotating this link's token, even if the profile does not say it rotates. */
+  rotates?: boolean;
+  /** Set while one caller is spending the upstream refresh token (epoch ms); others wait for its answer. */
+  leaseUntil?: number;
+  /** When the link may be forgotten (epoch ms); pushed forward as Alexa keeps using it. */
+  expiresAt: number;
+}
+
+export interface BridgeStore {
+  /** Marks `key` as used. True for the first caller only, atomically, even across processes. */
+  useOnce(key: string, expiresAt: number): Promise<boolean>;
+  /** Stores a new link; its id is a fresh random token's hash, so it never exists yet. */
+  createLink(link: LinkRecord): Promise<void>;
+  /** The link, or undefined when absent or expired at `nowMs`. */
+  getLink(id: string, nowMs: number): Promise<LinkRecord | undefined>;
+  /** Replaces the link only if the stored version is still `expectedVersion`; false when someone else changed it. */
+  replaceLink(link: LinkRecord, expectedVersion: number): Promise<boolean>;
+  /** Deletes expired items (SQLite; DynamoDB's TTL does this on its own). */
+  purgeExpired(nowMs: number): Promise<void>;
+  close(): Promise<void>;
+}

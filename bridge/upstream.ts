@@ -1,0 +1,71 @@
+/**
+ * Calls the upstream token endpoint the upstream's way (the profile's client authentication, extra fields and
+ * headers) and hands the raw answer to the profile to read. One attempt, never retried: an authorization code is
+ * single-use, and a rotating refresh token sent twice may be taken for a stolen one. Alexa retries a failed
+ * refresh on its own; within its 4.5 s a second attempt against a struggling upstream rarely helps.
+ *
+ * Whatever goes wrong on the way (refused connection, timeout, a reset, a profile that throws) is `unavailable`.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import got, { type Got } from 'got';
+import type { BridgeConfig } from './config.js';
+import type { TokenGrant, UpstreamAnswer, UpstreamResult } from './profiles/profile.js';
+import { unavailable } from './profiles/rfc6749.js';
+
+/** Upstream answers larger than this are not token answers. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export interface UpstreamClient {
+  token(grant: TokenGrant, params: Record<string, string>): Promise<UpstreamResult>;
+}
+
+/** RFC 6749 §2.3.1: client ID and secret are form-encoded before they go into the Basic header. */
+const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+
+export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
+  const { profile, profileSettings, upstream } = config;
+  const client: Got = got.extend({
+    agent: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
+    timeout: { request: upstream.budgetMs },
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+    responseType: 'text',
+    headers: { 'user-agent': 'ride-hailer-bridge' },
+  });
+
+  const authHeaders: Record<string, string> = {};
+  const authFields: Record<string, string> = {};
+  if (profile.clientAuthentication === 'client_secret_basic') {
+    authHeaders.authorization = `Basic ${Buffer.from(`${formEncode(upstream.clientId)}:${formEncode(upstream.clientSecret)}`).toString('base64')}`;
+  } else {
+    authFields.client_id = upstream.clientId;
+    authFields.client_secret = upstream.clientSecret;
+  }
+
+  return {
+    async token(grant, params) {
+      const form = new URLSearchParams({ grant_type: grant, ...params, ...profile.tokenRequestParams?.(grant, profileSettings), ...authFields });
+      let answer: UpstreamAnswer;
+      try {
+        const response = await client.post(upstream.tokenUrl, {
+          body: form.toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...profile.tokenRequestHeaders, ...authHeaders },
+        });
+        if (response.body.length > MAX_ANSWER_BYTES) return unavailable('upstream answer too large');
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        answer = { status: response.statusCode, headers, body: response.body };
+      } catch (error) {
+        const { code, name } = error as { code?: string; name?: string };
+        return unavailable(`upstream unreachable (${code ?? name ?? 'error'})`);
+      }
+      try {
+        return profile.readTokenAnswer(answer, grant);
+      } catch {
+        return unavailable(`profile ${profile.name} could not read the answer`);
+      }
+    },
+  };
+}

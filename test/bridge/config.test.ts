@@ -1,0 +1,109 @@
+/**
+ * The bridge's configuration: every problem is a ConfigError naming the variable; profiles are found by name.
+ */
+import { expect } from 'chai';
+import { ConfigError, loadBridgeConfig, mapScopes, profileExtraSettings } from '../../bridge/config.js';
+import { knownProfiles, loadProfile } from '../../bridge/profile-loader.js';
+import type { ProviderProfile } from '../../bridge/profiles/profile.js';
+import { bridgeEnv } from './helpers.js';
+
+async function configError(env: Record<string, string | undefined>): Promise<ConfigError> {
+  const error = await loadBridgeConfig(bridgeEnv(env)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).to.be.instanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('bridge: configuration', () => {
+  it('loads a complete environment with its defaults', async () => {
+    const config = await loadBridgeConfig(bridgeEnv({ BRIDGE_PUBLIC_URL: 'https://bridge.example/base/' }));
+    expect(config.port).to.equal(3004);
+    expect(config.publicUrl).to.equal('https://bridge.example/base');
+    expect(config.callbackUrl).to.equal('https://bridge.example/base/callback');
+    expect(config.profile.name).to.equal('oidc');
+    expect(config.alexa.redirectUris).to.have.length(2);
+    expect(config.key).to.have.length(32);
+    expect(config.upstream.budgetMs).to.equal(3500);
+    expect(config.profileSettings.extra).not.to.have.property('BRIDGE_KEY');
+    expect(config.profileSettings.extra).not.to.have.property('BRIDGE_CLIENT_SECRET');
+    expect(config.profileSettings.extra).not.to.have.property('BRIDGE_UPSTREAM_CLIENT_SECRET');
+  });
+
+  const required = [
+    'BRIDGE_PUBLIC_URL',
+    'BRIDGE_UPSTREAM_AUTHORIZATION_URL',
+    'BRIDGE_UPSTREAM_TOKEN_URL',
+    'BRIDGE_UPSTREAM_CLIENT_ID',
+    'BRIDGE_UPSTREAM_CLIENT_SECRET',
+    'BRIDGE_CLIENT_ID',
+    'BRIDGE_CLIENT_SECRET',
+    'BRIDGE_ALEXA_REDIRECT_URIS',
+    'BRIDGE_KEY',
+    'BRIDGE_DATA',
+  ];
+  for (const name of required) {
+    it(`names ${name} when it is missing`, async () => {
+      const error = await configError({ [name]: undefined });
+      expect(error.variable).to.equal(name);
+      expect(error.message).to.match(new RegExp(`^${name}: not set`));
+    });
+  }
+
+  const malformed: [string, string, RegExp][] = [
+    ['BRIDGE_PORT', '70000', /whole number/],
+    ['BRIDGE_PUBLIC_URL', 'bridge.example', /absolute URL/],
+    ['BRIDGE_PUBLIC_URL', 'https://bridge.example/?a=1', /query or fragment/],
+    ['BRIDGE_UPSTREAM_TOKEN_URL', 'ftp://auth.example/token', /http\(s\)/],
+    ['BRIDGE_KEY', 'c2hvcnQ', /32 random bytes/],
+    ['BRIDGE_KEY', 'not base64url!!', /32 random bytes/],
+    ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/x#frag', /fragment/],
+    ['BRIDGE_ALEXA_REDIRECT_URIS', ' , ', /lists no URI/],
+    ['BRIDGE_UPSTREAM_SCOPES', 'order_car', /alexa_scope=upstream scopes/],
+    ['BRIDGE_UPSTREAM_SCOPES', 'a=x,a=y', /mapped twice/],
+    ['BRIDGE_UPSTREAM_BUDGET_MS', '5000', /whole number from 200 to 4000/],
+    ['LOG_LEVEL', 'loud', /one of/],
+  ];
+  for (const [name, value, problem] of malformed) {
+    it(`names ${name} when it is "${value}"`, async () => {
+      const error = await configError({ [name]: value });
+      expect(error.variable).to.equal(name);
+      expect(error.message).to.match(problem);
+    });
+  }
+
+  it('names BRIDGE_PROFILE for an unknown profile and lists the known ones', async () => {
+    const error = await configError({ BRIDGE_PROFILE: 'nosuch' });
+    expect(error.variable).to.equal('BRIDGE_PROFILE');
+    expect(error.message).to.contain('"nosuch"');
+    expect(error.message).to.match(/known: [^)]*\boidc\b/);
+    // Helper modules in the folder are not profiles; a name can never leave the folder.
+    expect(error.message).not.to.match(/\b(profile|rfc6749)\b,/);
+    for (const name of ['../config', 'rfc6749', 'profile', 'OIDC']) {
+      expect((await configError({ BRIDGE_PROFILE: name })).variable).to.equal('BRIDGE_PROFILE');
+    }
+  });
+
+  it('finds profiles by file name, with no list to edit', async () => {
+    const known = await knownProfiles();
+    expect(known).to.include('oidc');
+    expect(known).not.to.include('rfc6749');
+    expect(known).not.to.include('profile');
+    expect((await loadProfile('oidc')).name).to.equal('oidc');
+  });
+
+  it("names a profile's required setting when it is missing, and hands it to the profile as `extra`", () => {
+    const profile = { name: 'needy', requiredSettings: ['BRIDGE_UPSTREAM_AUDIENCE'] } as unknown as ProviderProfile;
+    expect(() => profileExtraSettings(profile, { BRIDGE_KEY: 'k' })).to.throw(ConfigError, /^BRIDGE_UPSTREAM_AUDIENCE: not set \(the "needy" profile needs it\)/);
+    const extra = profileExtraSettings(profile, { BRIDGE_UPSTREAM_AUDIENCE: 'https://api', BRIDGE_KEY: 'k', BRIDGE_UPSTREAM_CLIENT_SECRET: 's' });
+    expect(extra).to.deep.equal({ BRIDGE_UPSTREAM_AUDIENCE: 'https://api' });
+  });
+
+  it('maps Alexa scopes to the upstream’s (BRIDGE_UPSTREAM_SCOPES)', async () => {
+    const config = await loadBridgeConfig(bridgeEnv({ BRIDGE_UPSTREAM_SCOPES: 'order_car=rides:write rides:read, basic_profile=profile, legacy=, *=offline_access' }));
+    expect(mapScopes('order_car basic_profile legacy other', config.upstream.scopeMap)).to.deep.equal(['rides:write', 'rides:read', 'profile', 'other', 'offline_access']);
+    expect(mapScopes('order_car', undefined)).to.deep.equal(['order_car']);
+    expect(mapScopes('', undefined)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The Lambda entry: Function URL / HTTP API (payload 2.0) events through `bridge/index.ts` in process (a whole
+ * code-grant journey against a fake upstream), and the bundle `npm run build` writes to dist/bridge/, loaded on its
+ * own outside the project.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import type { HttpApiEventV2, HttpApiResultV2 } from '../../bridge/adapters/lambda.js';
+import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
+import { BRIDGE_CLIENT, bridgeEnv, CODE_REDIRECT } from './helpers.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+function functionUrlEvent(method: string, path: string, query: Record<string, string> = {}, init: { headers?: Record<string, string>; body?: string; base64?: boolean } = {}): HttpApiEventV2 {
+  const rawQueryString = new URLSearchParams(query).toString();
+  return {
+    version: '2.0',
+    rawPath: path,
+    rawQueryString,
+    headers: { host: 'abc.lambda-url.eu-west-1.on.aws', ...init.headers },
+    requestContext: { http: { method, path } },
+    ...(init.body === undefined ? {} : { body: init.base64 ? Buffer.from(init.body).toString('base64') : init.body, isBase64Encoded: init.base64 ?? false }),
+  };
+}
+
+const basic = `Basic ${Buffer.from(`${encodeURIComponent(BRIDGE_CLIENT.clientId)}:${new URLSearchParams({ v: BRIDGE_CLIENT.clientSecret }).toString().slice(2)}`).toString('base64')}`;
+
+describe('bridge: Lambda handler (Function URL events)', () => {
+  let upstream: FakeTokenEndpoint;
+  let handler: (event: HttpApiEventV2) => Promise<HttpApiResultV2>;
+
+  before(async () => {
+    upstream = await startFakeTokenEndpoint({ rotate: false });
+    const env = bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, LOG_LEVEL: 'silent' });
+    for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
+    try {
+      ({ handler } = await import('../../bridge/index.js'));
+    } finally {
+      for (const name of Object.keys(env)) if (name.startsWith('BRIDGE_')) delete process.env[name];
+    }
+  });
+  after(() => upstream?.close());
+
+  it('answers /authorize with the redirect upstream, /callback with the code, /token (base64 body) with tokens', async () => {
+    const authorize = await handler(functionUrlEvent('GET', '/authorize', { client_id: BRIDGE_CLIENT.clientId, response_type: 'code', redirect_uri: CODE_REDIRECT, scope: 'order_car', state: 'lambda-state' }));
+    expect(authorize.statusCode).to.equal(302);
+    expect(authorize.headers['cache-control']).to.equal('no-store');
+    const up = new URL(authorize.headers.location!);
+    expect(up.origin + up.pathname).to.equal(upstream.authorizationUrl);
+
+    const callback = await handler(functionUrlEvent('GET', '/callback', { code: 'fake-code-lambda', state: up.searchParams.get('state')! }));
+    expect(callback.statusCode).to.equal(302);
+    const back = new URL(callback.headers.location!);
+    expect(back.searchParams.get('state')).to.equal('lambda-state');
+
+    const token = await handler(
+      functionUrlEvent('POST', '/token', {}, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: CODE_REDIRECT }).toString(),
+        base64: true,
+      }),
+    );
+    expect(token.statusCode, token.body).to.equal(200);
+    expect(token.headers['cache-control']).to.equal('no-store');
+    const body = JSON.parse(token.body) as Record<string, unknown>;
+    expect(body.token_type).to.equal('Bearer');
+    expect(body.refresh_token).to.match(/^brt_/);
+  });
+
+  it('answers a bad redirect URI with the 400 page and an unknown path with a JSON 404', async () => {
+    const page = await handler(functionUrlEvent('GET', '/authorize', { client_id: BRIDGE_CLIENT.clientId, response_type: 'code', redirect_uri: 'https://evil.example/', state: 's' }));
+    expect(page.statusCode).to.equal(400);
+    expect(page.headers.location).to.equal(undefined);
+    expect((await handler(functionUrlEvent('GET', '/nope'))).statusCode).to.equal(404);
+  });
+});
+
+describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
+  const bundle = join(root, 'dist/bridge');
+
+  before(function () {
+    this.timeout(60_000);
+    if (!existsSync(join(bundle, 'index.mjs'))) {
+      return promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/build.ts')], { cwd: root });
+    }
+  });
+
+  function run(directory: string, events: HttpApiEventV2[], env: Record<string, string | undefined>) {
+    const script = `
+      import(${JSON.stringify(join(directory, 'index.mjs'))})
+        .then(async ({ handler }) => { const out = []; for (const e of JSON.parse(process.argv[1])) out.push(await handler(e)); return out; })
+        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+    const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+    return promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(events)], { cwd: directory, env: { PATH: process.env.PATH, ...clean } });
+  }
+
+  it('loads outside the project and answers /authorize and /token through its handler', async () => {
+    const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
+    try {
+      cpSync(bundle, isolated, { recursive: true });
+      const { stdout } = await run(
+        isolated,
+        [
+          functionUrlEvent('GET', '/authorize', { client_id: BRIDGE_CLIENT.clientId, response_type: 'code', redirect_uri: CODE_REDIRECT, state: 'b' }),
+          functionUrlEvent('POST', '/token', {}, {
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+            body: 'grant_type=refresh_token&refresh_token=brt_unknown',
+          }),
+          functionUrlEvent('GET', '/healthz'),
+        ],
+        bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') }),
+      );
+      const [authorize, token, health] = JSON.parse(stdout) as HttpApiResultV2[];
+      expect(authorize!.statusCode).to.equal(302);
+      expect(authorize!.headers.location).to.match(/^http:\/\/127\.0\.0\.1:9\/auth\?/);
+      expect(token!.statusCode).to.equal(400);
+      expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
+      expect(JSON.parse(health!.body)).to.deep.equal({ status: 'ok' });
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it('fails its cold start naming a missing variable, and lists the known profiles for an unknown one', async () => {
+    const missing = await run(bundle, [], bridgeEnv({ BRIDGE_CLIENT_SECRET: undefined })).catch((error: { stderr: string }) => error);
+    expect((missing as { stderr: string }).stderr).to.contain('BRIDGE_CLIENT_SECRET: not set');
+    const unknown = await run(bundle, [], bridgeEnv({ BRIDGE_PROFILE: 'nosuch' })).catch((error: { stderr: string }) => error);
+    expect((unknown as { stderr: string }).stderr).to.match(/BRIDGE_PROFILE: unknown profile "nosuch" \(known: [^)]*\boidc\b/);
+  });
+});
