@@ -1,9 +1,12 @@
 /**
- * The local stack in one process, on loopback: the authorization server, the Ride Hailer API, the simulator's
- * server (linking callback + the signing certificate chain) and the skill endpoint with request verification on.
+ * The local stack in one process, on loopback: the authorization server, the bridge in front of it, the Ride Hailer
+ * API, the simulator's server (linking callback + the signing certificate chain) and the skill endpoint with request
+ * verification on.
  * `npm start` (local/start.ts) and the end-to-end tests both start it with `startLocalStack`.
  *
- *   simulator server ─ports known─▶ auth server (callback registered) ─issuer, JWKS─▶ Ride Hailer API
+ *   simulator server ─ports known─▶ auth server (callbacks registered) ─issuer, JWKS─▶ Ride Hailer API
+ *                                     ▲ upstream
+ *                                  bridge (its own Alexa-facing /authorize, /token)
  *        └──────────── certificate mirror, CA file ──────────────┐                 │
  *                                                                ▼                 ▼
  *                      AlexaSimulator ──signed requests──▶ skill endpoint ──bearer──▶ API
@@ -21,9 +24,9 @@ import type { LogLevel } from '../lambda/config.js';
 import { createLogger, type Logger, type LogSink } from '../lambda/logging.js';
 import { startSkillServer, type SkillServer } from '../lambda/server.js';
 import { CALLBACK_PATH, startCallbackServer, type CallbackServer } from './alexa/callback-server.js';
-import { linkingConfig, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
+import { linkingSetups, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
 import type { Locale } from './alexa/interaction-model.js';
-import type { AccessTokenScheme, LinkingConfig } from './alexa/linking.js';
+import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './alexa/linking.js';
 import { createRequestSigner, serveCertificateChain } from './alexa/signing.js';
 import { AlexaSimulator } from './alexa/simulator.js';
 import { createSkillClient, type SendToSkill } from './alexa/skill-client.js';
@@ -31,16 +34,19 @@ import { caCertificateFile, loadOrCreateSigningMaterial } from './alexa/test-ca.
 import { MemoryTokenStore, type TokenStore } from './alexa/token-store.js';
 import { completeLoginHeadlessly } from './auth/headless-login.js';
 import { startAuthServer, type AuthServer } from './auth/server.js';
+import { bridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
 import { DEMO } from './demo.js';
 import { startRideApi, type RideApi } from './ride-api/server.js';
 
-export type StackPiece = 'skill' | 'auth' | 'api' | 'simulator';
+export type StackPiece = 'skill' | 'auth' | 'api' | 'simulator' | 'bridge';
 
 export interface LocalStackOptions {
   /** Loopback ports; 0 or absent = ephemeral (tests). npm start passes 3000–3003. */
   ports?: Partial<Record<StackPiece, number>>;
-  /** SQLite files; default ':memory:'. npm start uses .local/auth.sqlite and .local/rides.sqlite. */
-  databaseFiles?: { auth?: string; rides?: string };
+  /** SQLite files; default ':memory:'. npm start uses .local/auth.sqlite, .local/rides.sqlite and .local/bridge.sqlite. */
+  databaseFiles?: { auth?: string; rides?: string; bridge?: string };
+  /** Where the bridge's key is kept (npm start: .local/bridge-key); default a fresh key per run. */
+  bridgeKeyFile?: string;
   /** Where the test CA and the request-signing key live (created when missing); default a temp dir removed on close. */
   signingDir?: string;
   /** The simulator's link: FileTokenStore('.local/alexa-link.json') for npm start; default a MemoryTokenStore. */
@@ -81,6 +87,10 @@ export interface SimulatorVariant {
   locale?: Locale;
   tokenStore?: TokenStore;
   accessTokenScheme?: AccessTokenScheme;
+  /** Link through the bridge instead of straight to the authorization server. */
+  via?: LinkRoute;
+  /** The implicit grant (through the bridge). */
+  grant?: GrantType;
 }
 
 /** Raised when a piece cannot start, e.g. because its port is taken; says which piece and port. */
@@ -102,6 +112,7 @@ const PIECE_NAMES: Record<StackPiece, string> = {
   auth: 'authorization server',
   api: 'Ride Hailer API',
   simulator: 'simulator server',
+  bridge: 'account-linking bridge',
 };
 
 const HOST = '127.0.0.1';
@@ -123,8 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const ports = options.ports ?? {};
-    const requestedLevel = options.env?.LOG_LEVEL?.trim().toLowerCase() as LogLevel | undefined;
-    const logs = stackLogs(requestedLevel && LOG_LEVELS.includes(requestedLevel) ? requestedLevel : 'info', options.log ?? ((line) => process.stdout.write(`${line}\n`)));
+    const logs = stackLogs(logLevelOf(options), options.log ?? ((line) => process.stdout.write(`${line}\n`)));
     closers.push(async () => logs.stop());
 
     let signingDir = options.signingDir;
@@ -155,19 +165,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logs.watch(simulatorServer.port, 'simulator');
     const redirectUri = new URL(CALLBACK_PATH, simulatorServer.url).href;
 
-    // 2. The authorization server, with the simulator's callback registered beside Alexa's redirect URLs.
+    // 2. The authorization server, with the simulator's callback registered beside Alexa's redirect URLs, and the
+    //    bridge registered as a client of its own (its port settled first: its callback is a redirect URI here).
+    const bridgePort = await settleBridgePort(ports.bridge, HOST);
     const auth = await starting('auth', ports.auth, () =>
       startAuthServer({
         port: ports.auth ?? 0,
         host: HOST,
         databaseFile: options.databaseFiles?.auth ?? ':memory:',
         extraRedirectUris: [redirectUri],
+        additionalClients: [bridgeUpstreamClient(`http://${HOST}:${bridgePort}`)],
         ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
         log: logs.text('auth'),
       }),
     );
     closers.push(() => auth.close());
     logs.watch(new URL(auth.url).port, 'auth');
+
+    // 2b. The bridge in front of it, as seed 003 draws it: Alexa's authorization and token URIs point here.
+    const bridge = await starting('bridge', bridgePort, () =>
+      startLocalBridge({
+        host: HOST,
+        port: bridgePort,
+        upstream: { authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl },
+        simulatorOrigin: simulatorServer.url.origin,
+        ...(options.databaseFiles?.bridge ? { dataFile: options.databaseFiles.bridge } : {}),
+        ...(options.bridgeKeyFile ? { keyFile: options.bridgeKeyFile } : {}),
+        logger: createLogger(logLevelOf(options), logs.json('bridge')),
+      }),
+    );
+    closers.push(() => bridge.close());
+    logs.watch(bridgePort, 'bridge');
 
     // 3. The Ride Hailer API trusts the authorization server's tokens and reads profiles from its user directory.
     const api = await starting('api', ports.api, () =>
@@ -208,17 +236,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 5. Alexa itself.
     const declared = await readAccountLinking(join(PROJECT_ROOT, 'skill-package'));
-    const baseLinking = linkingConfig(declared, { AUTH_AUTHORIZATION_URL: auth.authorizationUrl, AUTH_TOKEN_URL: auth.tokenUrl }, simulatorServer.port);
+    // Every way to link (direct, bridge, bridge + implicit), so a simulator completes and refreshes any of them.
+    const setups = linkingSetups(
+      declared,
+      {
+        AUTH_AUTHORIZATION_URL: auth.authorizationUrl,
+        AUTH_TOKEN_URL: auth.tokenUrl,
+        BRIDGE_AUTHORIZATION_URL: `${bridge.url}/authorize`,
+        BRIDGE_TOKEN_URL: `${bridge.url}/token`,
+      },
+      simulatorServer.port,
+    );
     const simulatorLogger = createLogger(config.logLevel, logs.json('simulator'));
     const createSimulator = (variant: SimulatorVariant = {}): AlexaSimulator => {
-      const linking: LinkingConfig = { ...baseLinking, redirectUri };
       const scheme = variant.accessTokenScheme ?? options.accessTokenScheme;
-      if (scheme !== undefined) linking.accessTokenScheme = scheme;
-      if (options.refreshLeewaySeconds !== undefined) linking.refreshLeewaySeconds = options.refreshLeewaySeconds;
+      const adjusted = setups.map((setup): LinkingConfig => {
+        const linking = { ...setup };
+        if (scheme !== undefined) linking.accessTokenScheme = scheme;
+        if (options.refreshLeewaySeconds !== undefined) linking.refreshLeewaySeconds = options.refreshLeewaySeconds;
+        return linking;
+      });
+      const grant = variant.grant ?? 'AUTH_CODE';
+      const route = variant.via ?? (grant === 'IMPLICIT' ? 'bridge' : 'direct');
+      const linking = adjusted.find((setup) => setup.route === route && setup.grant === grant);
+      if (!linking) throw new Error(`the local stack cannot link with the ${grant} grant through the ${route} route`);
       return new AlexaSimulator({
         skillEndpoint: skill.url,
         locale: variant.locale ?? options.locale ?? 'en-US',
         linking,
+        linkingAlternatives: adjusted,
         tokenStore: variant.tokenStore ?? tokenStore,
         sign,
         skillId: DEMO.skillId,
@@ -228,7 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     simulator = createSimulator();
 
     return {
-      urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin },
+      urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin, bridge: bridge.url },
       simulator,
       createSimulator,
       sendToSkill: createSkillClient({ endpoint: skill.url, sign }),
@@ -240,6 +286,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await closeAll().catch(() => undefined); // the start failure is the news, not a close problem after it
     throw error;
   }
+}
+
+function logLevelOf(options: LocalStackOptions): LogLevel {
+  const requested = options.env?.LOG_LEVEL?.trim().toLowerCase() as LogLevel | undefined;
+  return requested && LOG_LEVELS.includes(requested) ? requested : 'info';
 }
 
 async function starting<T>(piece: StackPiece, port: number | undefined, start: () => Promise<T>): Promise<T> {

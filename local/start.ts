@@ -1,8 +1,9 @@
 /**
- * `npm start`: the whole local stack in one process — authorization server, Ride Hailer API, the Alexa simulator's
- * server and the skill endpoint (request verification on) — with state in .local/ (or LOCAL_DATA_DIR).
+ * `npm start`: the whole local stack in one process — authorization server, the account-linking bridge, Ride Hailer
+ * API, the Alexa simulator's server and the skill endpoint (request verification on) — with state in .local/ (or
+ * LOCAL_DATA_DIR).
  *
- *   PORT (3000)  AUTH_PORT (3001)  API_PORT (3002)  SIMULATOR_PORT (3003)  LOCAL_DATA_DIR (.local)
+ *   PORT (3000)  AUTH_PORT (3001)  API_PORT (3002)  SIMULATOR_PORT (3003)  BRIDGE_PORT (3004)  LOCAL_DATA_DIR (.local)
  *   and the skill's own settings: LOG_LEVEL, ALEXA_VERIFY_REQUESTS, RIDE_API_BUDGET_MS, OAUTH_CLOCK_TOLERANCE_S, …
  *
  * Logs are JSON lines on stdout, one per request from every piece (never a token). Ctrl-C or SIGTERM stops
@@ -15,7 +16,13 @@ import { FileTokenStore } from './alexa/token-store.js';
 import { DEFAULT_PORTS, DEMO } from './demo.js';
 import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from './stack.js';
 
-const PORT_VARIABLES: Record<StackPiece, string> = { skill: 'PORT', auth: 'AUTH_PORT', api: 'API_PORT', simulator: 'SIMULATOR_PORT' };
+const PORT_VARIABLES: Record<StackPiece, string> = {
+  skill: 'PORT',
+  auth: 'AUTH_PORT',
+  api: 'API_PORT',
+  simulator: 'SIMULATOR_PORT',
+  bridge: 'BRIDGE_PORT',
+};
 
 /** The skill settings npm start passes on; the URLs, issuer and CA file are the stack's business. */
 const SKILL_SETTINGS = [
@@ -41,7 +48,7 @@ function portsFrom(env: Env): Record<StackPiece, number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(variable, `"${raw}" must be a port number (0–65535)`);
     return port;
   };
-  return { skill: read('skill'), auth: read('auth'), api: read('api'), simulator: read('simulator') };
+  return { skill: read('skill'), auth: read('auth'), api: read('api'), simulator: read('simulator'), bridge: read('bridge') };
 }
 
 function skillSettings(env: Env): Env {
@@ -54,8 +61,14 @@ function cliPrefix(stack: LocalStack, env: Env): string {
     PORT: new URL(stack.urls.skill).port,
     AUTH_PORT: new URL(stack.urls.auth).port,
     SIMULATOR_PORT: new URL(stack.urls.simulator).port,
+    BRIDGE_PORT: new URL(stack.urls.bridge).port,
   };
-  const defaults: Record<string, string> = { PORT: String(DEFAULT_PORTS.skill), AUTH_PORT: String(DEFAULT_PORTS.auth), SIMULATOR_PORT: String(DEFAULT_PORTS.simulator) };
+  const defaults: Record<string, string> = {
+    PORT: String(DEFAULT_PORTS.skill),
+    AUTH_PORT: String(DEFAULT_PORTS.auth),
+    SIMULATOR_PORT: String(DEFAULT_PORTS.simulator),
+    BRIDGE_PORT: String(DEFAULT_PORTS.bridge),
+  };
   const parts = Object.entries(actual)
     .filter(([name, value]) => value !== defaults[name])
     .map(([name, value]) => `${name}=${value}`);
@@ -74,6 +87,7 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     `  authorization server  ${stack.urls.auth}  (login at /auth, tokens at /token)`,
     `  Ride Hailer API       ${stack.urls.api}`,
     `  Alexa simulator       ${stack.urls.simulator}  (linking callback /link/callback)`,
+    `  account-linking bridge ${stack.urls.bridge}  (Alexa-facing /authorize and /token in front of the authorization server)`,
     '',
     `Demo login (demo-only, never use it anywhere else): ${DEMO.user.email} / ${DEMO.user.password}`,
     '',
@@ -81,6 +95,9 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     '  link the account in a browser (prints the URL to open), or headlessly:',
     `    ${prefix}npm run link`,
     `    ${prefix}npm run link -- --user ${DEMO.user.email} --password ${DEMO.user.password}`,
+    '  …or through the bridge, with the code grant or the implicit grant (token in the redirect\'s fragment):',
+    `    ${prefix}npm run link -- --via bridge`,
+    `    ${prefix}npm run link -- --grant implicit`,
     '  talk to the skill:',
     `    ${prefix}npm run dialog`,
     `    ${prefix}npm run dialog -- --say "order a ride to the airport"`,
@@ -111,7 +128,8 @@ async function main(): Promise<void> {
     dataDir = localDataDir(env);
     stack = await startLocalStack({
       ports,
-      databaseFiles: { auth: join(dataDir, 'auth.sqlite'), rides: join(dataDir, 'rides.sqlite') },
+      databaseFiles: { auth: join(dataDir, 'auth.sqlite'), rides: join(dataDir, 'rides.sqlite'), bridge: join(dataDir, 'bridge.sqlite') },
+      bridgeKeyFile: join(dataDir, 'bridge-key'),
       signingDir: join(dataDir, 'alexa-ca'),
       tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
       env: skillSettings(env),

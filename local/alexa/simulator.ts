@@ -156,8 +156,8 @@ export class AlexaSimulator {
   async link(credentials: { email: string; password: string }): Promise<LinkOutcome> {
     const login = this.options.headlessLogin ?? (await import('../auth/headless-login.js')).completeLoginHeadlessly;
     const authorizationUrl = await this.linker.beginAuthorization();
-    const redirect = await login(authorizationUrl.toString(), credentials, { acceptLanguage: this.locale });
-    return this.completeLinking(redirect);
+    const leftLogin = await login(authorizationUrl.toString(), credentials, { acceptLanguage: this.locale });
+    return this.completeLinking(await followToRedirectUri(leftLogin, this.linker.config.redirectUri));
   }
 
   /**
@@ -276,6 +276,26 @@ export class AlexaSimulator {
   }
 }
 
+
+/**
+ * The login pages send the browser on; through the bridge that is the bridge's /callback first, which redirects
+ * again to Alexa's redirect URI. Follows such hops as a browser would (without requesting the redirect URI itself).
+ */
+async function followToRedirectUri(redirect: URL, redirectUri: string, hops = 5): Promise<URL> {
+  const target = new URL(redirectUri);
+  let current = redirect;
+  for (let hop = 0; hop <= hops; hop += 1) {
+    if (current.origin === target.origin && current.pathname === target.pathname) return current;
+    const response = await fetch(current, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) {
+      throw new LinkingError('authorization_error', `the sign-in ended at ${current.origin}${current.pathname} (${response.status}) instead of the redirect URI`);
+    }
+    current = new URL(location, current);
+  }
+  throw new LinkingError('authorization_error', 'too many redirects after the sign-in');
+}
 
 /** Whether the server at `base` is the simulator's (its /healthz says so), not some other program on the port. */
 async function answersAsSimulator(base: URL): Promise<boolean> {

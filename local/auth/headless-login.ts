@@ -27,6 +27,17 @@ function pageMessage(page: string): string | undefined {
   return match?.[1]?.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+/** The client's redirect URI named in the authorization URL, if it names one. */
+function clientRedirectUri(authorizationUrl: string): URL | undefined {
+  const value = new URL(authorizationUrl).searchParams.get('redirect_uri');
+  if (value === null) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 function csrfToken(page: string): string | undefined {
   return /name="csrf" value="([^"]+)"/.exec(page)?.[1];
 }
@@ -42,7 +53,8 @@ export async function completeLoginHeadlessly(
   opts: HeadlessLoginOptions = {},
 ): Promise<URL> {
   const jar = new CookieJar();
-  const origin = new URL(authorizationUrl).origin;
+  let origin = new URL(authorizationUrl).origin;
+  const redirectUri = clientRedirectUri(authorizationUrl);
 
   const request = (url: URL, form?: Record<string, string>) => jar.fetch(url, { form, acceptLanguage: opts.acceptLanguage });
 
@@ -56,8 +68,19 @@ export async function completeLoginHeadlessly(
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
       const next = new URL(location, url);
-      // Leaving the authorization server: that is the redirect to the client.
-      if (next.origin !== origin) return next;
+      if (next.origin !== origin) {
+        // Sent on before any sign-in page, and not to the client: an intermediary in front of the sign-in pages
+        // (the account-linking bridge). Follow it there.
+        const toClient = redirectUri !== undefined && next.origin === redirectUri.origin && next.pathname === redirectUri.pathname;
+        if (!submittedLogin && !submittedConsent && !toClient) {
+          origin = next.origin;
+          url = next;
+          response = await request(url);
+          continue;
+        }
+        // Leaving the authorization server after the sign-in: that is the redirect to the client.
+        return next;
+      }
       url = next;
       response = await request(url);
       continue;

@@ -46,6 +46,8 @@ describe('local stack end to end', function () {
       accessTokenTtlSeconds: TTL_SECONDS,
       // Refresh just before the real expiry (the default 30 s would refresh a 2 s token on every request).
       refreshLeewaySeconds: 1,
+      // No clock tolerance: an implicit-grant token (never refreshed) must count as expired when it says so.
+      env: { OAUTH_CLOCK_TOLERANCE_S: '0' },
       log: (line) => logLines.push(line),
     });
   });
@@ -181,6 +183,78 @@ describe('local stack end to end', function () {
     expect(records(mark).some((r) => r.service === 'skill' && r.event === 'account_linked')).to.equal(true);
   });
 
+  it('links through the bridge with the code grant: a stable bridge refresh token, refreshes through the bridge', async () => {
+    const store = new MemoryTokenStore();
+    const alexa = stack.createSimulator({ tokenStore: store, via: 'bridge' });
+    expect(alexa.linker.config.authorizationUrl.href).to.equal(`${stack.urls.bridge}/authorize`);
+    const mark = logLines.length;
+    const outcome = await alexa.link(ANN);
+    expect(outcome.event).to.deep.equal({ delivered: true });
+    const link = await store.load();
+    expect(link).to.deep.include({ route: 'bridge', grant: 'AUTH_CODE' });
+    expect(link?.refreshToken).to.match(/^brt_/); // the bridge's own, never the upstream's
+    expect((await alexa.say('who am i')).speech).to.include(DEMO.user.email);
+
+    const expired = await untilExpired(store);
+    const afterExpiry = await alexa.say('where is my ride');
+    expect(afterExpiry.linkRequested).to.equal(false);
+    const refreshed = await store.load();
+    expect(refreshed?.accessToken).to.be.a('string').and.not.equal(expired);
+    expect(refreshed?.refreshToken).to.equal(link?.refreshToken);
+    const tokenCalls = records(mark).filter((r) => r.service === 'bridge' && r.event === 'http_request' && r.path === '/token');
+    expect(tokenCalls.map((r) => r.status)).to.deep.equal([200, 200]); // the code, then the refresh
+  });
+
+  it('links with the implicit grant through the bridge: no refresh token, and a new LinkAccount card once the token expires', async () => {
+    const store = new MemoryTokenStore();
+    const alexa = stack.createSimulator({ tokenStore: store, grant: 'IMPLICIT' });
+    expect(alexa.linker.config.redirectUri).to.match(/\/spa\/skill\/account-linking-status\.html\?vendorId=M1LOCALDEMO$/);
+    await alexa.link(ANN);
+    const link = await store.load();
+    expect(link).to.deep.include({ route: 'bridge', grant: 'IMPLICIT' });
+    expect(link?.refreshToken).to.equal(undefined);
+    expect((await alexa.say('order a ride to the airport')).speech).to.match(/car is on its way/i);
+    expect((await alexa.say('cancel my ride')).directives.map((d) => d.type)).to.include('Dialog.ConfirmIntent');
+    expect((await alexa.say('yes')).speech).to.match(/cancelled/i);
+
+    const mark = logLines.length;
+    await untilExpired(store);
+    const afterExpiry = await alexa.say('where is my ride');
+    expect(afterExpiry.linkRequested).to.equal(true);
+    expect(afterExpiry.card?.type).to.equal('LinkAccount');
+    expect(afterExpiry.speech).to.match(/expired/i);
+    expect(records(mark).some((r) => r.service === 'bridge' && r.path === '/token')).to.equal(false); // nothing to refresh
+
+    await alexa.link(ANN); // the user links again
+    expect((await alexa.say('where is my ride')).linkRequested).to.equal(false);
+  });
+
+  it("completes an implicit link started by another process on the stack's own account-linking-status page", async () => {
+    const linkCli = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')), grant: 'IMPLICIT' });
+    let mode = '';
+    const outcome = await linkCli.linkWithCallback({
+      pollIntervalMs: 50,
+      showUrl: (authorizationUrl, callbackServer, shownMode) => {
+        mode = shownMode;
+        void (async () => {
+          // The browser: login, the bridge's callback, then Alexa's page, whose script posts the fragment.
+          const atBridge = await completeLoginHeadlessly(authorizationUrl.href, ANN);
+          const answer = await fetch(atBridge, { redirect: 'manual' });
+          const final = new URL(answer.headers.get('location')!, atBridge);
+          expect(final.origin).to.equal(callbackServer.origin);
+          await fetch(new URL(`/spa/skill/account-linking-status${final.search}`, final), {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: final.hash.slice(1),
+          });
+        })();
+      },
+    });
+    expect(mode).to.equal('shared-server');
+    expect(outcome.completedElsewhere).to.equal(true);
+    expect(await stack.simulator.linker.linked()).to.deep.include({ grant: 'IMPLICIT', route: 'bridge' });
+  });
+
   it('times the headless link journey from the authorization URL to the stored tokens', async () => {
     const alexa = stack.createSimulator({ tokenStore: new MemoryTokenStore() });
     const samples: number[] = [];
@@ -195,7 +269,7 @@ describe('local stack end to end', function () {
     const everything = logLines.join('\n');
     expect(everything).to.not.match(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWT
     expect(everything).to.not.include(DEMO.user.password);
-    expect(everything).to.not.match(/[?&](code|state)=/);
+    expect(everything).to.not.match(/[?&#](code|state|access_token)=/);
     if (link?.refreshToken) expect(everything).to.not.include(link.refreshToken);
   });
 
@@ -207,7 +281,7 @@ describe('local stack end to end', function () {
 
   it('logs every request of every piece as one JSON line naming the piece', () => {
     const requests = records().filter((r) => r.event === 'http_request');
-    expect(new Set(requests.map((r) => r.service))).to.deep.equal(new Set(['skill', 'auth', 'api', 'simulator']));
+    expect(new Set(requests.map((r) => r.service))).to.deep.equal(new Set(['skill', 'auth', 'api', 'simulator', 'bridge']));
     for (const r of requests) expect(r).to.include.keys('method', 'path', 'status', 'latencyMs');
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * The bridge (bridge/) as the local stack runs it: in front of the local authorization server with the oidc profile,
+ * configured through the same BRIDGE_* variables a deployment uses, and registered at that server as a client of
+ * its own. Alexa (the simulator) presents the skill's usual client ID and secret to it.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import type { Logger } from '../lambda/logging.js';
+import { loadBridgeConfig, startBridgeServer, type BridgeServer } from '../bridge/server.js';
+import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from './alexa/callback-server.js';
+import type { ClientRegistration } from './auth/server.js';
+import { alexaRedirectUris } from './auth/provider.js';
+import { DEMO } from './demo.js';
+
+/** Alexa's redirect URLs for the implicit grant, one per region, for a vendor ID. */
+export function alexaImplicitRedirectUris(vendorId: string): string[] {
+  return ['pitangui.amazon.com', 'layla.amazon.com', 'alexa.amazon.co.jp', 'alexa.amazon.com'].map(
+    (host) => `https://${host}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(vendorId)}`,
+  );
+}
+
+/** The bridge's registration at the local authorization server (DEMO-ONLY credentials). */
+export function bridgeUpstreamClient(bridgeUrl: string): ClientRegistration {
+  return {
+    clientId: DEMO.bridgeUpstreamClientId,
+    clientSecret: DEMO.bridgeUpstreamClientSecret,
+    redirectUris: [`${bridgeUrl}/callback`],
+    name: 'Ride Hailer bridge',
+  };
+}
+
+/**
+ * The bridge must be known to the authorization server before either starts (its callback is a registered redirect
+ * URI), so its port is settled first: the one asked for, or a free one the system hands out now.
+ */
+export async function settleBridgePort(port: number | undefined, host: string): Promise<number> {
+  if (port !== undefined && port !== 0) return port;
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+}
+
+export interface LocalBridgeOptions {
+  host: string;
+  port: number;
+  upstream: { authorizationUrl: string; tokenUrl: string };
+  /** The simulator's origin: its code-grant callback and implicit-grant page become allowed redirect URIs. */
+  simulatorOrigin: string;
+  /** SQLite file of the bridge's store; default ':memory:'. */
+  dataFile?: string;
+  /** Where the bridge's key is kept between runs (created on first start, mode 0600); default a fresh key per run. */
+  keyFile?: string;
+  logger: Logger;
+}
+
+export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {
+  const publicUrl = `http://${options.host}:${options.port}`;
+  const redirectUris = [
+    `${options.simulatorOrigin}${CALLBACK_PATH}`,
+    `${options.simulatorOrigin}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`,
+    ...alexaRedirectUris(DEMO.vendorId),
+    ...alexaImplicitRedirectUris(DEMO.vendorId),
+  ];
+  const config = await loadBridgeConfig({
+    BRIDGE_PUBLIC_URL: publicUrl,
+    BRIDGE_HOST: options.host,
+    BRIDGE_PORT: String(options.port),
+    BRIDGE_PROFILE: 'oidc',
+    BRIDGE_UPSTREAM_AUTHORIZATION_URL: options.upstream.authorizationUrl,
+    BRIDGE_UPSTREAM_TOKEN_URL: options.upstream.tokenUrl,
+    BRIDGE_UPSTREAM_CLIENT_ID: DEMO.bridgeUpstreamClientId,
+    BRIDGE_UPSTREAM_CLIENT_SECRET: DEMO.bridgeUpstreamClientSecret,
+    BRIDGE_CLIENT_ID: DEMO.clientId,
+    BRIDGE_CLIENT_SECRET: DEMO.clientSecret,
+    BRIDGE_ALEXA_REDIRECT_URIS: redirectUris.join(','),
+    BRIDGE_KEY: options.keyFile ? await persistentKey(options.keyFile) : randomBytes(32).toString('base64url'),
+    BRIDGE_DATA: options.dataFile ?? ':memory:',
+  });
+  return startBridgeServer(config, { logger: options.logger });
+}
+
+/** The bridge's key must outlive a restart, or every stored link and code becomes unreadable. */
+async function persistentKey(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32).toString('base64url');
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error; // another process wrote it first: use theirs
+  });
+  await chmod(file, 0o600);
+  return (await readFile(file, 'utf8')).trim();
+}
