@@ -87,7 +87,7 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     `  authorization server  ${stack.urls.auth}  (login at /auth, tokens at /token)`,
     `  Ride Hailer API       ${stack.urls.api}`,
     `  Alexa simulator       ${stack.urls.simulator}  (linking callback /link/callback)`,
-    `  account-linking bridge ${stack.urls.bridge}  (Alexa-facing /authorize and /token in front of the authorization server)`,
+    `  linking bridge        ${stack.urls.bridge}  (Alexa-facing /authorize and /token in front of the authorization server)`,
     '',
     `Demo login (demo-only, never use it anywhere else): ${DEMO.user.email} / ${DEMO.user.password}`,
     '',
