@@ -26,11 +26,17 @@ export type HeadlessLogin = (
 ) => Promise<URL>;
 
 export interface AlexaSimulatorOptions {
-  skillEndpoint: URL | string;
+  /** The skill's HTTPS endpoint (with `sign`); or leave both out and give `send`. */
+  skillEndpoint?: URL | string;
   locale?: Locale;
   linking: LinkingConfig;
   tokenStore: TokenStore;
-  sign: RequestSigner;
+  sign?: RequestSigner;
+  /**
+   * Delivers requests some other way than a signed POST to `skillEndpoint`: e.g. to a function deployed to the local
+   * Alexa cloud (local/alexa-cloud/runtime/send-to-function.ts), as Alexa invokes a Lambda ARN endpoint.
+   */
+  send?: SendToSkill;
   now?: () => Date;
   skillId?: string;
   /** Defaults to the project's skill-package/. */
@@ -91,7 +97,7 @@ export class AlexaSimulator {
     this.locale = options.locale ?? 'en-US';
     this.now = options.now ?? (() => new Date());
     this.identity = simulatorIdentity(options.skillId ?? DEMO.skillId, this.locale);
-    this.send = createSkillClient({ endpoint: options.skillEndpoint, sign: options.sign, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.send = options.send ?? httpSender(options);
     this.linker = new AccountLinker({
       config: options.linking,
       store: options.tokenStore,
@@ -273,6 +279,13 @@ export class AlexaSimulator {
   }
 }
 
+/** The default delivery: a signed POST to the skill's HTTPS endpoint. */
+function httpSender(options: AlexaSimulatorOptions): SendToSkill {
+  if (options.skillEndpoint === undefined || options.sign === undefined) {
+    throw new Error('AlexaSimulator needs either `send` or both `skillEndpoint` and `sign`');
+  }
+  return createSkillClient({ endpoint: options.skillEndpoint, sign: options.sign, ...(options.fetch ? { fetch: options.fetch } : {}) });
+}
 
 /** Whether the server at `base` is the simulator's (its /healthz says so), not some other program on the port. */
 async function answersAsSimulator(base: URL): Promise<boolean> {
