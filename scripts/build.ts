@@ -1,7 +1,20 @@
-// `npm run build`: bundles the skill for AWS Lambda into dist/lambda/ — exactly the folder ask-resources.json names
-// in code.default.src. The ASK CLI ships that folder as it is (no TypeScript compile, no npm install there).
+// `npm run build`: bundles the skill for AWS Lambda into dist/lambda/.
+// `npm run build -- --zip <file>`: the same, then writes the deployment package (dist/lambda zipped, reproducibly) to
+// <file> — what hooks/build.sh and hooks/build.ps1 hand to `ask deploy`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { bundleLambda } from './bundle.js';
+import { zipDirectory } from './zip.js';
 
+const { values } = parseArgs({ options: { zip: { type: 'string' } } });
 const outdir = 'dist/lambda';
 const { bytes, entryBytes } = await bundleLambda('lambda/index.ts', outdir);
 console.log(`built ${outdir}/index.mjs: ${(entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bytes / 1024).toFixed(0)} kB in all`);
+if (values.zip !== undefined) {
+  const zipFile = resolve(values.zip);
+  const zip = await zipDirectory(outdir);
+  await mkdir(dirname(zipFile), { recursive: true });
+  await writeFile(zipFile, zip);
+  console.log(`zipped ${outdir} into ${zipFile}: ${(zip.length / 1024).toFixed(0)} kB`);
+}
