@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
- * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon).
+ * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon),
+ * deploy (issue 8: npm run deploy -- --local against the local Alexa cloud, cold vs warm invocation of the function).
  */
 import { benchAuth } from './auth.js';
+import { benchDeploy } from './deploy.js';
 import { benchLoad } from './load.js';
 import { benchSkill } from './skill.js';
 
@@ -10,6 +12,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   skill: benchSkill,
   auth: benchAuth,
   load: benchLoad,
+  deploy: benchDeploy,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in SECTIONS);
