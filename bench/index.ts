@@ -1,10 +1,12 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
  * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon),
- * bridge (the account-linking bridge's token endpoint against its upstream called directly).
+ * bridge (the account-linking bridge's token endpoint against its upstream called directly), deploy (npm run deploy --
+ * --local against the local Alexa cloud, cold vs warm invocation of the function).
  */
 import { benchAuth } from './auth.js';
 import { benchBridge } from './bridge.js';
+import { benchDeploy } from './deploy.js';
 import { benchLoad } from './load.js';
 import { benchSkill } from './skill.js';
 
@@ -13,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   auth: benchAuth,
   load: benchLoad,
   bridge: benchBridge,
+  deploy: benchDeploy,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in SECTIONS);

@@ -1,12 +1,15 @@
 #!/usr/bin/env sh
-# ASK CLI custom build flow: `ask deploy` runs hooks/build.sh "<zip file to create>" <debug> instead of zipping
-# code.default.src as it finds it. Rebuilding here means `ask deploy` can never ship a stale or missing bundle,
-# even when someone forgets `npm run build`.
+# ASK CLI custom build flow: `ask deploy` runs hooks/build.sh "<zip file to create>" <debug> (from a copy of
+# code.default.src under .ask/) and ships the zip this writes. It always rebuilds from lambda/*.ts, so `ask deploy`
+# never ships a stale or missing bundle, and it installs the build tools itself on a fresh clone.
 set -eu
 zip_file="$1"
 case "$zip_file" in /*) ;; *) zip_file="$PWD/$zip_file" ;; esac  # the CLI runs us from its build folder
-command -v zip >/dev/null || { echo "hooks/build.sh needs the 'zip' command" >&2; exit 1; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
-(cd "$root" && npm run --silent build)
-rm -f "$zip_file"
-(cd "$root/dist/lambda" && zip -qrX "$zip_file" .)
+cd "$root"
+if [ ! -d node_modules ]; then
+  echo "hooks/build.sh: node_modules is missing, running npm ci first" >&2
+  npm ci --no-audit --no-fund
+fi
+# The build writes a reproducible zip (scripts/zip.ts): same code, same bytes, same deploy hash.
+npm run --silent build -- --zip "$zip_file"

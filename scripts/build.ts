@@ -1,16 +1,30 @@
-// `npm run build`: bundles the skill for AWS Lambda into dist/lambda/ — exactly the folder ask-resources.json names
-// in code.default.src. The ASK CLI ships that folder as it is (no TypeScript compile, no npm install there).
-// Then the account-linking bridge into dist/bridge/ (handler `index.handler`), with every provider profile.
+// `npm run build`: bundles the skill for AWS Lambda into dist/lambda/, then the account-linking bridge into
+// dist/bridge/ (handler `index.handler`), with every provider profile.
+// `npm run build -- --zip <file>`: the skill only, then its deployment package (dist/lambda zipped, reproducibly) in
+// <file> — what hooks/build.sh and hooks/build.ps1 hand to `ask deploy`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { knownProfiles } from '../bridge/profile-loader.js';
 import { bundleLambda } from './bundle.js';
+import { zipDirectory } from './zip.js';
 
+const { values } = parseArgs({ options: { zip: { type: 'string' } } });
 const outdir = 'dist/lambda';
 const { bytes, entryBytes } = await bundleLambda('lambda/index.ts', outdir);
 console.log(`built ${outdir}/index.mjs: ${(entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bytes / 1024).toFixed(0)} kB in all`);
 
-// Every file in bridge/profiles/ is bundled (each a lazily loaded chunk); the names of those that are profiles are
-// baked in, so the bundle can list them when BRIDGE_PROFILE names none of them.
-const profiles = await knownProfiles();
-const bridgeOut = 'dist/bridge';
-const bridge = await bundleLambda('bridge/index.ts', bridgeOut, { define: { __BRIDGE_PROFILES__: JSON.stringify(profiles) } });
-console.log(`built ${bridgeOut}/index.mjs: ${(bridge.entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bridge.bytes / 1024).toFixed(0)} kB in all (profiles: ${profiles.join(', ')})`);
+if (values.zip !== undefined) {
+  const zipFile = resolve(values.zip);
+  const zip = await zipDirectory(outdir);
+  await mkdir(dirname(zipFile), { recursive: true });
+  await writeFile(zipFile, zip);
+  console.log(`zipped ${outdir} into ${zipFile}: ${(zip.length / 1024).toFixed(0)} kB`);
+} else {
+  // Every file in bridge/profiles/ is bundled (each a lazily loaded chunk); the names of those that are profiles are
+  // baked in, so the bundle can list them when BRIDGE_PROFILE names none of them.
+  const profiles = await knownProfiles();
+  const bridgeOut = 'dist/bridge';
+  const bridge = await bundleLambda('bridge/index.ts', bridgeOut, { define: { __BRIDGE_PROFILES__: JSON.stringify(profiles) } });
+  console.log(`built ${bridgeOut}/index.mjs: ${(bridge.entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bridge.bytes / 1024).toFixed(0)} kB in all (profiles: ${profiles.join(', ')})`);
+}

@@ -26,13 +26,19 @@ export type HeadlessLogin = (
 ) => Promise<URL>;
 
 export interface AlexaSimulatorOptions {
-  skillEndpoint: URL | string;
+  /** The skill's HTTPS endpoint (with `sign`); or leave both out and give `send`. */
+  skillEndpoint?: URL | string;
   locale?: Locale;
   linking: LinkingConfig;
   /** Other setups (route, grant) whose authorizations and links this simulator completes and refreshes too. */
   linkingAlternatives?: LinkingConfig[];
   tokenStore: TokenStore;
-  sign: RequestSigner;
+  sign?: RequestSigner;
+  /**
+   * Delivers requests some other way than a signed POST to `skillEndpoint`: e.g. to a function deployed to the local
+   * Alexa cloud (local/alexa-cloud/runtime/send-to-function.ts), as Alexa invokes a Lambda ARN endpoint.
+   */
+  send?: SendToSkill;
   now?: () => Date;
   skillId?: string;
   /** Defaults to the project's skill-package/. */
@@ -93,7 +99,7 @@ export class AlexaSimulator {
     this.locale = options.locale ?? 'en-US';
     this.now = options.now ?? (() => new Date());
     this.identity = simulatorIdentity(options.skillId ?? DEMO.skillId, this.locale);
-    this.send = createSkillClient({ endpoint: options.skillEndpoint, sign: options.sign, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.send = options.send ?? httpSender(options);
     this.linker = new AccountLinker({
       config: options.linking,
       store: options.tokenStore,
@@ -276,6 +282,13 @@ export class AlexaSimulator {
   }
 }
 
+/** The default delivery: a signed POST to the skill's HTTPS endpoint. */
+function httpSender(options: AlexaSimulatorOptions): SendToSkill {
+  if (options.skillEndpoint === undefined || options.sign === undefined) {
+    throw new Error('AlexaSimulator needs either `send` or both `skillEndpoint` and `sign`');
+  }
+  return createSkillClient({ endpoint: options.skillEndpoint, sign: options.sign, ...(options.fetch ? { fetch: options.fetch } : {}) });
+}
 
 /**
  * The login pages send the browser on; through the bridge that is the bridge's /callback first, which redirects

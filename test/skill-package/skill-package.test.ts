@@ -35,10 +35,16 @@ function intentsInCode(): Set<string> {
 describe('skill-package', () => {
   const models = Object.fromEntries(LOCALES.map((locale) => [locale, json(`interactionModels/custom/${locale}.json`) as Model]));
 
-  it('has a manifest for exactly the three locales, subscribing to the skill events', () => {
+  it('has a manifest for exactly the three locales; the skill events are subscribed through ask-resources.json', () => {
     const manifest = json('skill.json').manifest;
     expect(Object.keys(manifest.publishingInformation.locales).sort()).to.deep.equal([...LOCALES].sort());
-    expect(manifest.events.subscriptions.map((s: { eventName: string }) => s.eventName).sort()).to.deep.equal(['SKILL_ACCOUNT_LINKED', 'SKILL_DISABLED', 'SKILL_ENABLED']);
+    // SMAPI refuses events.subscriptions without events.endpoint, and the endpoint (the function's ARN) exists only
+    // after the first deploy: `ask deploy` writes both from userConfig.skillEvents once the function is deployed.
+    expect(manifest).not.to.have.property('events');
+    const resources = JSON.parse(readFileSync(new URL('../../ask-resources.json', import.meta.url), 'utf8'));
+    for (const profile of ['default', '__ENVIRONMENT_ASK_PROFILE__']) {
+      expect(resources.profiles[profile].skillInfrastructure.userConfig.skillEvents.subscriptions.slice().sort()).to.deep.equal(['SKILL_ACCOUNT_LINKED', 'SKILL_DISABLED', 'SKILL_ENABLED']);
+    }
   });
 
   it('declares account linking for the authorization-code grant without a committed secret', () => {

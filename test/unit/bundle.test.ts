@@ -1,6 +1,6 @@
 /**
- * The bundle `npm run build` writes is what `ask deploy` ships: it must exist where ask-resources.json says, load on
- * its own (no node_modules, no TypeScript), and answer a LaunchRequest through the exported Lambda handler.
+ * The bundle `npm run build` writes is what `ask deploy` ships (hooks/build.sh zips it): it must load on its own (no
+ * node_modules, no TypeScript) and answer a LaunchRequest through the exported Lambda handler.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { unzipSync } from 'fflate';
 import { launch, TEST_SKILL_ID } from '../support/envelopes.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -15,7 +16,7 @@ const root = new URL('../../', import.meta.url).pathname;
 describe('Lambda bundle (npm run build)', () => {
   const resources = JSON.parse(readFileSync(join(root, 'ask-resources.json'), 'utf8'));
   const profile = resources.profiles.default;
-  const src = join(root, profile.code.default.src);
+  const src = join(root, 'dist/lambda');
 
   before(function () {
     if (!existsSync(join(src, 'index.mjs'))) {
@@ -24,13 +25,14 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
-  it('is deployed from the folder the build writes, with a handler that exists in it', () => {
+  it('is deployed through the build hook from a code folder every clone has, with a handler the bundle exports', () => {
     expect(resources.askcliResourcesVersion).to.equal('2020-03-31');
     expect(profile.skillInfrastructure).to.deep.include({ type: '@ask-cli/lambda-deployer' });
     expect(profile.skillInfrastructure.userConfig).to.include({ runtime: 'nodejs24.x', handler: 'index.handler' });
+    // The CLI checks code.default.src exists before it runs hooks/build.sh: the sources are committed, dist/ is not.
+    expect(profile.code.default.src).to.equal('./lambda');
+    expect(existsSync(join(root, 'lambda/index.ts'))).to.equal(true);
     expect(existsSync(join(src, 'index.mjs'))).to.equal(true);
-    // No package.json there: the ASK CLI would otherwise run `npm install` and ship whatever it resolves.
-    expect(existsSync(join(src, 'package.json'))).to.equal(false);
   });
 
   it('loads outside the project and answers a LaunchRequest through the exported handler', async () => {
@@ -68,10 +70,10 @@ describe('Lambda bundle (npm run build)', () => {
     try {
       // The ASK CLI runs the hook from its build folder with the zip path to create.
       await promisify(execFile)(join(root, 'hooks/build.sh'), ['build.zip', 'false'], { cwd: work });
-      const { stdout } = await promisify(execFile)('zip', ['-sf', join(work, 'build.zip')]);
-      expect(stdout).to.match(/^\s+index\.mjs$/m);
-      expect(stdout).to.match(/^\s+chunks\/\S+\.mjs$/m);
-      expect(stdout).not.to.contain('stale-from-an-old-build');
+      const names = Object.keys(unzipSync(readFileSync(join(work, 'build.zip'))));
+      expect(names).to.include('index.mjs');
+      expect(names.some((name) => /^chunks\/\S+\.mjs$/.test(name))).to.equal(true);
+      expect(names.join('\n')).not.to.contain('stale-from-an-old-build');
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -1,0 +1,186 @@
+/**
+ * The local Alexa cloud: a stateful test double of the parts of Amazon's cloud that `ask deploy` and `ask dialog`
+ * talk to — SMAPI, Login with Amazon, IAM and the Lambda API — on one loopback port, state under `dataDir`.
+ *
+ *   const cloud = await startAlexaCloud({ port: 3005, dataDir: '.local/alexa-cloud', runner });
+ *   // ASK_SMAPI_SERVER_BASE_URL=ASK_LWA_TOKEN_HOST=AWS_ENDPOINT_URL=cloud.url  (see cliEnvironment())
+ *
+ * Routing: `/v1/…` SMAPI (bearer token), `/auth/o2/token` LWA, form POSTs to `/` IAM (Query protocol),
+ * `/2015-03-31/functions…` Lambda (REST-JSON), `/_uploads/…` the skill-package upload URLs, plus whatever routers
+ * `routes` adds (e.g. the simulations route, `/v2/skills/{id}/stages/{stage}/simulations`), mounted behind the
+ * same bearer check as SMAPI.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import express, { Router } from 'express';
+import { createLogger, type Logger, type LogSink } from '../../lambda/logging.js';
+import type { LogLevel } from '../../lambda/config.js';
+import type { FunctionRunner, SkillDirectory } from './contracts.js';
+import { lambdaRoutes } from './aws/lambda.js';
+import { iamRoutes } from './aws/iam.js';
+import { Functions } from './functions.js';
+import { callLogger, noteCall } from './log.js';
+import { createLwa } from './lwa.js';
+import { requireAccessToken } from './smapi/auth.js';
+import { SmapiError, sendSmapiError, smapiErrorHandler } from './smapi/errors.js';
+import { packageRoutes, uploadReceiver } from './smapi/packages.js';
+import { skillRoutes } from './smapi/skills.js';
+import { Skills } from './skills.js';
+import { StateStore } from './state/store.js';
+
+/** Credentials the cloud accepts unless told otherwise; local-only values, like the demo login. */
+export const LOCAL_CLOUD_CREDENTIALS = {
+  accessToken: 'Atza|local-alexa-cloud-access-token',
+  refreshToken: 'Atzr|local-alexa-cloud-refresh-token',
+  vendorId: 'M1LOCALVENDOR',
+  awsAccessKeyId: 'AKIALOCALALEXACLOUD0',
+  awsSecretAccessKey: 'local-alexa-cloud-secret-not-checked',
+  awsAccountId: '000000000000',
+  awsRegion: 'us-east-1',
+} as const;
+
+export const DEFAULT_ALEXA_CLOUD_PORT = 3005;
+
+export interface RouteDeps {
+  skills: SkillDirectory;
+  runner: FunctionRunner | undefined;
+  log: Logger;
+}
+
+export interface AlexaCloudOptions {
+  /** Default 3005; 0 = ephemeral (tests). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Where state.json, uploads and function zips live (created when missing). */
+  dataDir: string;
+  /** Runs deployed functions; without one, code is stored and checked by nobody (control plane only). */
+  runner?: FunctionRunner;
+  /** Receives one JSON line per call (never a token, secret or zip); default stdout. */
+  log?: LogSink;
+  logLevel?: LogLevel;
+  /** Extra routers mounted behind the SMAPI bearer check, e.g. the simulations route. */
+  routes?: (deps: RouteDeps) => Router[];
+  /** Refresh tokens LWA accepts; default [LOCAL_CLOUD_CREDENTIALS.refreshToken]. */
+  refreshTokens?: string[];
+  /** Access tokens accepted without LWA (ASK_ACCESS_TOKEN); default [LOCAL_CLOUD_CREDENTIALS.accessToken]. */
+  accessTokens?: string[];
+  /** The access key ID SigV4 headers must name; default LOCAL_CLOUD_CREDENTIALS.awsAccessKeyId. */
+  awsAccessKeyId?: string;
+  /** The 12-digit account in ARNs; default 000000000000. */
+  awsAccountId?: string;
+  /** Polls of a new import that answer IN_PROGRESS (SMAPI is asynchronous; the CLI waits 2 s per poll); default 1. */
+  importPendingPolls?: number;
+  now?: () => number;
+}
+
+export interface AlexaCloud {
+  url: string;
+  skills: SkillDirectory;
+  /** Environment that points the ASK CLI (and its AWS SDK) at this cloud, with the default credentials. */
+  cliEnvironment(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startAlexaCloud(options: AlexaCloudOptions): Promise<AlexaCloud> {
+  const now = options.now ?? Date.now;
+  const log = createLogger(options.logLevel ?? 'info', options.log ?? ((line) => process.stdout.write(`${line}\n`)));
+  const accessKeyId = options.awsAccessKeyId ?? LOCAL_CLOUD_CREDENTIALS.awsAccessKeyId;
+  const accountId = options.awsAccountId ?? LOCAL_CLOUD_CREDENTIALS.awsAccountId;
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`awsAccountId must be 12 digits, got ${JSON.stringify(accountId)}`);
+
+  const store = new StateStore(options.dataDir);
+  const functions = new Functions(store, options.runner, { accountId, now, log });
+  const skills = new Skills(store, {
+    importPendingPolls: options.importPendingPolls ?? 1,
+    uploadTtlMs: 60 * 60 * 1000,
+    now,
+    lambdaEndpointProblem: (arn, skillId) => functions.alexaTriggerProblem(arn, skillId),
+  });
+  const lwa = createLwa({
+    refreshTokens: options.refreshTokens ?? [LOCAL_CLOUD_CREDENTIALS.refreshToken],
+    fixedAccessTokens: options.accessTokens ?? [LOCAL_CLOUD_CREDENTIALS.accessToken],
+    accessTokenTtlSeconds: 3600,
+    now,
+  });
+  await functions.restore();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(callLogger(log));
+  app.use(lwa.router);
+  app.use(iamRoutes(store, { accessKeyId, accountId, now }));
+  app.use(lambdaRoutes(functions, { accessKeyId }));
+  app.use(uploadReceiver(skills, 100 * 1024 * 1024));
+  // The code location GetFunction names (a presigned S3 URL on AWS): no token, like the upload URLs.
+  app.get('/_code/:name', (req, res) => {
+    noteCall(res, { api: 'lambda', operation: 'downloadCode', functionName: req.params.name });
+    const zip = store.current.functions[req.params.name] ? store.readBlob(store.functionZipPath(req.params.name)) : undefined;
+    if (!zip) return void res.status(404).type('application/xml').send('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+    res.type('application/zip').send(Buffer.from(zip));
+  });
+
+  const smapi = Router();
+  smapi.use(requireAccessToken(lwa));
+  smapi.use(express.json({ limit: '10mb' }));
+  smapi.use(packageRoutes(skills));
+  smapi.use(skillRoutes(skills));
+  for (const extra of options.routes?.({ skills, runner: options.runner, log }) ?? []) smapi.use(extra);
+  smapi.use(smapiErrorHandler);
+  // Everything not matched above is SMAPI's: the token is checked first, so unknown paths answer 401 without one.
+  app.use(smapi);
+
+  app.use((req, res) => {
+    noteCall(res, { api: 'smapi', operation: 'unknown' });
+    sendSmapiError(res, new SmapiError(404, `No route for ${req.method} ${req.path} in the local Alexa cloud.`));
+  });
+  app.use(((error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    log.error('alexa_cloud_internal_error', { reason: (error as Error)?.message });
+    res.status(500).json({ message: 'Internal error in the local Alexa cloud.' });
+  }) as express.ErrorRequestHandler);
+
+  const server: Server = createServer(app);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(options.port ?? DEFAULT_ALEXA_CLOUD_PORT, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info('alexa_cloud_started', { url, dataDir: options.dataDir, runner: options.runner ? 'yes' : 'none' });
+
+  return {
+    url,
+    skills,
+    cliEnvironment: () => ({
+      ASK_SMAPI_SERVER_BASE_URL: url,
+      ASK_LWA_TOKEN_HOST: url,
+      ASK_LWA_AUTHORIZE_HOST: url,
+      ASK_ACCESS_TOKEN: LOCAL_CLOUD_CREDENTIALS.accessToken,
+      ASK_VENDOR_ID: LOCAL_CLOUD_CREDENTIALS.vendorId,
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CLOUD_CREDENTIALS.awsSecretAccessKey,
+      AWS_REGION: LOCAL_CLOUD_CREDENTIALS.awsRegion,
+      AWS_ENDPOINT_URL: url,
+      ASK_SHARE_USAGE: 'false',
+      ASK_SKIP_NEW_VERSION_REMINDER: 'true',
+    }),
+    close: async () => {
+      const closed = once(server, 'close');
+      server.close();
+      server.closeIdleConnections();
+      // Give requests in flight a moment, then cut keep-alive sockets the CLI may hold open.
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, 1000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm run deploy`: everything a deployment of the skill needs, through the project's pinned ASK CLI.
+ *
+ *   1. `ask deploy` — skill package, IAM role, Lambda function (hooks/build.sh rebuilds and zips the bundle);
+ *      once more when the new skill ID had to be recorded in the function's environment (first deploy);
+ *   2. `events.endpoint.uri` = the function's ARN, so the subscribed skill events reach it;
+ *   3. skill-package/accountLinking.json + the client secret from ALEXA_LINKING_CLIENT_SECRET (never written into
+ *      the project) → `ask smapi update-account-linking-info`.
+ *
+ *   npm run deploy                    Amazon, with the ASK CLI profile `default` (or, when the ASK_/AWS_ variables
+ *                                     of ask-cli's CI/CD mode are set, `__ENVIRONMENT_ASK_PROFILE__`)
+ *   npm run deploy -- --profile NAME  another ASK CLI profile
+ *   npm run deploy -- --local         rehearsal against the local Alexa cloud (ALEXA_CLOUD_PORT, default 3005)
+ *
+ * Exits non-zero, naming the step, as soon as one fails.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEMO } from '../local/demo.js';
+import { ask, DeployStepError } from './deploy/ask.js';
+import { checkCloudRunning, cloudUrl, ENVIRONMENT_PROFILE, prepareRehearsal, writeDialogReplay } from './deploy/rehearsal.js';
+import { applyAccountLinking, readDeployState, recordSkillIdForFunction, subscribeEventsAtFunction, type DeployTarget } from './deploy/steps.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+type Env = Record<string, string | undefined>;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[], env: Env): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { local: { type: 'boolean', default: false }, profile: { type: 'string' } } });
+
+  // Checked before anything is deployed, so a missing secret never leaves a half-configured skill behind.
+  const secret = env.ALEXA_LINKING_CLIENT_SECRET?.trim() || (values.local ? DEMO.clientSecret : undefined);
+  if (!secret) {
+    throw new DeployStepError(
+      'checking the environment',
+      'ALEXA_LINKING_CLIENT_SECRET is not set. Export the client secret your authorization server issued to Alexa (it is never stored in the repository), then run again.',
+    );
+  }
+
+  let target: DeployTarget;
+  let url: string | undefined;
+  if (values.local) {
+    await checkCloudRunning(cloudUrl(env));
+    const rehearsal = await prepareRehearsal(PROJECT_ROOT, env);
+    ({ url } = rehearsal);
+    target = rehearsal;
+    say(`Rehearsing the deploy against the local Alexa cloud at ${url} (DEMO-ONLY credentials; staging copy in ${rehearsal.stagingDir}).`);
+  } else {
+    // The secret is for SMAPI only; the CLI and the build hook never need it.
+    const { ALEXA_LINKING_CLIENT_SECRET: _secret, ...rest } = env;
+    target = { cwd: PROJECT_ROOT, env: rest, profile: values.profile ?? (usesEnvironmentProfile(env) ? ENVIRONMENT_PROFILE : 'default') };
+  }
+
+  say(`\n▶ ask deploy (profile ${target.profile})`);
+  await ask('ask deploy', ['deploy', '-p', target.profile], { cwd: target.cwd, env: target.env, inherit: true });
+  let state = await readDeployState(target);
+  if (await recordSkillIdForFunction(target, state.skillId)) {
+    say(`\n▶ ask deploy again: ALEXA_SKILL_ID=${state.skillId} recorded in the function's environment (ask-resources.json)`);
+    await ask('ask deploy (skill ID)', ['deploy', '-p', target.profile], { cwd: target.cwd, env: target.env, inherit: true });
+    state = await readDeployState(target);
+  }
+
+  say('\n▶ events.endpoint.uri → the function');
+  const events = await subscribeEventsAtFunction(target, state);
+  say(events === 'no events' ? '  the manifest subscribes no events; nothing to do' : `  ${events}: ${state.functionArn}`);
+
+  say('\n▶ account linking (skill-package/accountLinking.json + ALEXA_LINKING_CLIENT_SECRET)');
+  await applyAccountLinking(target, state, join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'), secret);
+  say('  applied; the client secret went to SMAPI through a private temp file (already removed), never into the project');
+
+  say(`\n✔ Deployed skill ${state.skillId} with function ${state.functionArn}`);
+  if (url && target.cwd !== PROJECT_ROOT) {
+    say('\nNext (`npm start` must run: the function calls its authorization server and Ride Hailer API):');
+    say('  npm run link -- --user ann@example.com --password ride-hailer-demo    # DEMO-ONLY login; or `npm run link` for the browser');
+    say('  # then talk to the deployed function with the real ASK CLI (DEMO-ONLY credentials of the local cloud):');
+    // The deploy is done; a missing replay template only costs the ready-made command.
+    const replay = await writeDialogReplay(PROJECT_ROOT, target.cwd, state.skillId, url).catch((error: Error) => error);
+    say(replay instanceof Error ? `  (no replay file written: ${replay.message}) npx ask dialog, with the environment of the local cloud` : `  ${replay.command}`);
+  }
+}
+
+/** ask-cli's CI/CD mode: it uses the environment profile when all of these are set (docs/concepts/CI-CD.md). */
+function usesEnvironmentProfile(env: Env): boolean {
+  return Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && (env.ASK_ACCESS_TOKEN || env.ASK_REFRESH_TOKEN) && env.ASK_VENDOR_ID);
+}
+
+try {
+  await main(process.argv.slice(2), process.env);
+} catch (error) {
+  const message = error instanceof DeployStepError ? error.message : `deploy failed: ${(error as Error).message}`;
+  process.stderr.write(`\n✘ ${message}\n`);
+  process.exitCode = 1;
+}
