@@ -33,12 +33,15 @@ import { createSkillClient, type SendToSkill } from './alexa/skill-client.js';
 import { caCertificateFile, loadOrCreateSigningMaterial } from './alexa/test-ca.js';
 import { MemoryTokenStore, type TokenStore } from './alexa/token-store.js';
 import { completeLoginHeadlessly } from './auth/headless-login.js';
+import { startAlexaCloud, type AlexaCloud } from './alexa-cloud/server.js';
+import { LocalFunctionRunner } from './alexa-cloud/runtime/index.js';
+import { createSimulationsRouter } from './alexa-cloud/simulations.js';
 import { startAuthServer, type AuthServer } from './auth/server.js';
 import { bridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
 import { DEMO } from './demo.js';
 import { startRideApi, type RideApi } from './ride-api/server.js';
 
-export type StackPiece = 'skill' | 'auth' | 'api' | 'simulator' | 'bridge';
+export type StackPiece = 'skill' | 'auth' | 'api' | 'simulator' | 'bridge' | 'cloud';
 
 export interface LocalStackOptions {
   /** Loopback ports; 0 or absent = ephemeral (tests). npm start passes 3000–3003. */
@@ -47,6 +50,8 @@ export interface LocalStackOptions {
   databaseFiles?: { auth?: string; rides?: string; bridge?: string };
   /** Where the bridge's key is kept (npm start: .local/bridge-key); default a fresh key per run. */
   bridgeKeyFile?: string;
+  /** The local Alexa cloud's state and deployed functions (npm start: .local/alexa-cloud); default a temp dir removed on close. */
+  cloudDataDir?: string;
   /** Where the test CA and the request-signing key live (created when missing); default a temp dir removed on close. */
   signingDir?: string;
   /** The simulator's link: FileTokenStore('.local/alexa-link.json') for npm start; default a MemoryTokenStore. */
@@ -80,6 +85,8 @@ export interface LocalStack {
   auth: AuthServer;
   /** The Ride Hailer API (setFaults). */
   api: RideApi;
+  /** The local Alexa cloud: what `ask deploy` deployed, and the functions it runs. */
+  cloud: AlexaCloud;
   close(): Promise<void>;
 }
 
@@ -113,6 +120,7 @@ const PIECE_NAMES: Record<StackPiece, string> = {
   api: 'Ride Hailer API',
   simulator: 'simulator server',
   bridge: 'account-linking bridge',
+  cloud: 'local Alexa cloud',
 };
 
 const HOST = '127.0.0.1';
@@ -273,13 +281,40 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     simulator = createSimulator();
 
+    // 6. The local Alexa cloud, for the real ASK CLI: `ask deploy` lands here, the deployed function runs under AWS's
+    //    runtime interface client, and `ask dialog` talks to it as the simulator's user (the same linked account).
+    let cloudDataDir = options.cloudDataDir;
+    if (cloudDataDir === undefined) {
+      const temporary = await mkdtemp(join(tmpdir(), 'local-stack-cloud-'));
+      closers.push(() => rm(temporary, { recursive: true, force: true }));
+      cloudDataDir = temporary;
+    }
+    const cloudLogger = createLogger(logLevelOf(options), logs.json('cloud'));
+    const runner = new LocalFunctionRunner({ dataDir: cloudDataDir, log: (line) => cloudLogger.info('function_log', { line }) });
+    closers.push(() => runner.close());
+    const linkedUser = simulator;
+    const cloud = await starting('cloud', ports.cloud, () =>
+      startAlexaCloud({
+        port: ports.cloud ?? 0,
+        host: HOST,
+        dataDir: cloudDataDir,
+        runner,
+        log: logs.json('cloud'),
+        logLevel: logLevelOf(options),
+        routes: ({ skills }) => [createSimulationsRouter({ skills, runner, accessToken: () => linkedUser.accessToken() })],
+      }),
+    );
+    closers.push(() => cloud.close());
+    logs.watch(new URL(cloud.url).port, 'cloud');
+
     return {
-      urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin, bridge: bridge.url },
+      urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin, bridge: bridge.url, cloud: cloud.url },
       simulator,
       createSimulator,
       sendToSkill: createSkillClient({ endpoint: skill.url, sign }),
       auth,
       api,
+      cloud,
       close: closeAll,
     };
   } catch (error) {

@@ -1,9 +1,10 @@
 /**
  * `npm start`: the whole local stack in one process — authorization server, the account-linking bridge, Ride Hailer
- * API, the Alexa simulator's server and the skill endpoint (request verification on) — with state in .local/ (or
- * LOCAL_DATA_DIR).
+ * API, the Alexa simulator's server, the skill endpoint (request verification on) and the local Alexa cloud the real
+ * ASK CLI deploys to — with state in .local/ (or LOCAL_DATA_DIR).
  *
- *   PORT (3000)  AUTH_PORT (3001)  API_PORT (3002)  SIMULATOR_PORT (3003)  BRIDGE_PORT (3004)  LOCAL_DATA_DIR (.local)
+ *   PORT (3000)  AUTH_PORT (3001)  API_PORT (3002)  SIMULATOR_PORT (3003)  BRIDGE_PORT (3004)  ALEXA_CLOUD_PORT (3005)
+ *   LOCAL_DATA_DIR (.local)
  *   and the skill's own settings: LOG_LEVEL, ALEXA_VERIFY_REQUESTS, RIDE_API_BUDGET_MS, OAUTH_CLOCK_TOLERANCE_S, …
  *
  * Logs are JSON lines on stdout, one per request from every piece (never a token). Ctrl-C or SIGTERM stops
@@ -22,6 +23,7 @@ const PORT_VARIABLES: Record<StackPiece, string> = {
   api: 'API_PORT',
   simulator: 'SIMULATOR_PORT',
   bridge: 'BRIDGE_PORT',
+  cloud: 'ALEXA_CLOUD_PORT',
 };
 
 /** The skill settings npm start passes on; the URLs, issuer and CA file are the stack's business. */
@@ -48,7 +50,7 @@ function portsFrom(env: Env): Record<StackPiece, number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(variable, `"${raw}" must be a port number (0–65535)`);
     return port;
   };
-  return { skill: read('skill'), auth: read('auth'), api: read('api'), simulator: read('simulator'), bridge: read('bridge') };
+  return { skill: read('skill'), auth: read('auth'), api: read('api'), simulator: read('simulator'), bridge: read('bridge'), cloud: read('cloud') };
 }
 
 function skillSettings(env: Env): Env {
@@ -62,12 +64,16 @@ function cliPrefix(stack: LocalStack, env: Env): string {
     AUTH_PORT: new URL(stack.urls.auth).port,
     SIMULATOR_PORT: new URL(stack.urls.simulator).port,
     BRIDGE_PORT: new URL(stack.urls.bridge).port,
+    ALEXA_CLOUD_PORT: new URL(stack.urls.cloud).port,
+    API_PORT: new URL(stack.urls.api).port,
   };
   const defaults: Record<string, string> = {
     PORT: String(DEFAULT_PORTS.skill),
     AUTH_PORT: String(DEFAULT_PORTS.auth),
     SIMULATOR_PORT: String(DEFAULT_PORTS.simulator),
     BRIDGE_PORT: String(DEFAULT_PORTS.bridge),
+    ALEXA_CLOUD_PORT: String(DEFAULT_PORTS.cloud),
+    API_PORT: String(DEFAULT_PORTS.api),
   };
   const parts = Object.entries(actual)
     .filter(([name, value]) => value !== defaults[name])
@@ -88,6 +94,7 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     `  Ride Hailer API       ${stack.urls.api}`,
     `  Alexa simulator       ${stack.urls.simulator}  (linking callback /link/callback)`,
     `  linking bridge        ${stack.urls.bridge}  (Alexa-facing /authorize and /token in front of the authorization server)`,
+    `  local Alexa cloud     ${stack.urls.cloud}  (SMAPI, LWA, IAM and Lambda for the real ASK CLI)`,
     '',
     `Demo login (demo-only, never use it anywhere else): ${DEMO.user.email} / ${DEMO.user.password}`,
     '',
@@ -101,6 +108,8 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     '  talk to the skill:',
     `    ${prefix}npm run dialog`,
     `    ${prefix}npm run dialog -- --say "order a ride to the airport"`,
+    '  deploy with the real ASK CLI to the local Alexa cloud, then talk to the deployed function:',
+    `    ${prefix}npm run deploy -- --local      (prints the \`npx ask dialog --replay …\` command to run next)`,
     '',
     'Ctrl-C stops everything.',
     '',
@@ -130,6 +139,7 @@ async function main(): Promise<void> {
       ports,
       databaseFiles: { auth: join(dataDir, 'auth.sqlite'), rides: join(dataDir, 'rides.sqlite'), bridge: join(dataDir, 'bridge.sqlite') },
       bridgeKeyFile: join(dataDir, 'bridge-key'),
+      cloudDataDir: join(dataDir, 'alexa-cloud'),
       signingDir: join(dataDir, 'alexa-ca'),
       tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
       env: skillSettings(env),

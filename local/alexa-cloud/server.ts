@@ -28,6 +28,7 @@ import { packageRoutes, uploadReceiver } from './smapi/packages.js';
 import { skillRoutes } from './smapi/skills.js';
 import { Skills } from './skills.js';
 import { StateStore } from './state/store.js';
+import { DEFAULT_PORTS } from '../demo.js';
 
 /** Credentials the cloud accepts unless told otherwise; local-only values, like the demo login. */
 export const LOCAL_CLOUD_CREDENTIALS = {
@@ -40,7 +41,7 @@ export const LOCAL_CLOUD_CREDENTIALS = {
   awsRegion: 'us-east-1',
 } as const;
 
-export const DEFAULT_ALEXA_CLOUD_PORT = 3005;
+export const DEFAULT_ALEXA_CLOUD_PORT = DEFAULT_PORTS.cloud;
 
 export interface RouteDeps {
   skills: SkillDirectory;

@@ -3,10 +3,7 @@
  * understanding with the DEPLOYED model, sessions kept across turns until the skill ends them, the linked token,
  * the result fields `ask dialog` reads, and its failures. Also: the AlexaSimulator delivering to a function.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
 import express from 'express';
@@ -14,8 +11,7 @@ import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import type { FunctionRunner, InvocationResult, SkillDirectory, SkillView } from '../../local/alexa-cloud/contracts.js';
 import { sendToFunction } from '../../local/alexa-cloud/runtime/send-to-function.js';
 import { createSimulationsRouter, SKILL_PROBLEM_CAPTION } from '../../local/alexa-cloud/simulations.js';
-import { AlexaSimulator, FileTokenStore, MemoryTokenStore } from '../../local/alexa/index.js';
-import { linkedAccessToken } from '../../local/alexa-cloud/linked-account.js';
+import { AlexaSimulator, MemoryTokenStore } from '../../local/alexa/index.js';
 import type { LinkingConfig } from '../../local/alexa/linking.js';
 
 const SKILL_ID = 'amzn1.ask.skill.11111111-2222-4333-8444-555555555555';
@@ -190,21 +186,6 @@ describe('alexa-cloud simulations route (ask dialog)', () => {
     expect(((await response.json()) as { violations: unknown[] }).violations).to.have.length(1);
     const missing = await fetch(`${base}/${SKILL_ID}/stages/development/simulations/no-such-id`);
     expect(missing.status).to.equal(404);
-  });
-});
-
-describe('linkedAccessToken: the link `npm run link` stored', () => {
-  it('reads the simulator\'s token file (LOCAL_DATA_DIR) and answers undefined when nothing is linked', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'linked-'));
-    try {
-      const env = { LOCAL_DATA_DIR: dataDir };
-      expect(await (await linkedAccessToken(env))()).to.equal(undefined);
-      const expiresAt = new Date(Date.now() + 3600_000).toISOString();
-      await new FileTokenStore(join(dataDir, 'alexa-link.json')).save({ accessToken: 'stored-token', tokenType: 'Bearer', expiresAt, linkedAt: new Date().toISOString() });
-      expect(await (await linkedAccessToken(env))()).to.equal('stored-token');
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
   });
 });
 
