@@ -6,8 +6,8 @@
  *    ask-resources.json lists `userConfig.skillEvents` (this project does; skill.json must not carry `events`, since
  *    SMAPI refuses subscriptions without an endpoint at the first import), and a profile without them, or a manifest
  *    edited in the console, would leave the subscribed events (SkillAccountLinked, …) with nowhere to go;
- *  - skill-package/accountLinking.json with the client secret added from the environment, passed on stdin (or a
- *    private temp file outside the repository where there is no /dev/stdin), never written into the project.
+ *  - skill-package/accountLinking.json with the client secret added from the environment, passed through a private
+ *    temp file outside the repository (mode 0600, removed afterwards), never written into the project.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
