@@ -11,16 +11,18 @@
  *                                     of ask-cli's CI/CD mode are set, `__ENVIRONMENT_ASK_PROFILE__`)
  *   npm run deploy -- --profile NAME  another ASK CLI profile
  *   npm run deploy -- --local         rehearsal against the local Alexa cloud (ALEXA_CLOUD_PORT, default 3005)
+ *   npm run deploy -- --account-linking skill-package-variants/accountLinking.implicit.json
+ *                                     another account-linking request (default skill-package/accountLinking.json)
  *
  * Exits non-zero, naming the step, as soon as one fails.
  */
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO } from '../local/demo.js';
 import { ask, DeployStepError } from './deploy/ask.js';
 import { checkCloudRunning, cloudUrl, ENVIRONMENT_PROFILE, prepareRehearsal, writeDialogReplay } from './deploy/rehearsal.js';
-import { applyAccountLinking, readDeployState, recordSkillIdForFunction, subscribeEventsAtFunction, type DeployTarget } from './deploy/steps.js';
+import { applyAccountLinking, readAccountLinkingRequest, readDeployState, recordSkillIdForFunction, subscribeEventsAtFunction, type DeployTarget } from './deploy/steps.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 type Env = Record<string, string | undefined>;
@@ -28,11 +30,17 @@ type Env = Record<string, string | undefined>;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(argv: string[], env: Env): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { local: { type: 'boolean', default: false }, profile: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { local: { type: 'boolean', default: false }, profile: { type: 'string' }, 'account-linking': { type: 'string' } },
+  });
+  const accountLinkingFile = resolve(values['account-linking'] ?? join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'));
 
-  // Checked before anything is deployed, so a missing secret never leaves a half-configured skill behind.
+  // Checked before anything is deployed, so a missing secret never leaves a half-configured skill behind. The
+  // implicit grant has no token endpoint, so Alexa never uses a secret there.
+  const accountLinking = await readAccountLinkingRequest(accountLinkingFile);
   const secret = env.ALEXA_LINKING_CLIENT_SECRET?.trim() || (values.local ? DEMO.clientSecret : undefined);
-  if (!secret) {
+  if (!secret && accountLinking.type !== 'IMPLICIT') {
     throw new DeployStepError(
       'checking the environment',
       'ALEXA_LINKING_CLIENT_SECRET is not set. Export the client secret your authorization server issued to Alexa (it is never stored in the repository), then run again.',
@@ -66,9 +74,13 @@ async function main(argv: string[], env: Env): Promise<void> {
   const events = await subscribeEventsAtFunction(target, state);
   say(events === 'no events' ? '  the manifest subscribes no events; nothing to do' : `  ${events}: ${state.functionArn}`);
 
-  say('\n▶ account linking (skill-package/accountLinking.json + ALEXA_LINKING_CLIENT_SECRET)');
-  await applyAccountLinking(target, state, join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'), secret);
-  say('  applied; the client secret went to SMAPI through a private temp file (already removed), never into the project');
+  say(`\n▶ account linking (${relative(PROJECT_ROOT, accountLinkingFile)} + ALEXA_LINKING_CLIENT_SECRET)`);
+  await applyAccountLinking(target, state, accountLinking, accountLinking.type === 'IMPLICIT' ? undefined : secret);
+  say(
+    accountLinking.type === 'IMPLICIT'
+      ? '  applied (implicit grant: no access-token URI, no client secret)'
+      : '  applied; the client secret went to SMAPI through a private temp file (already removed), never into the project',
+  );
 
   say(`\n✔ Deployed skill ${state.skillId} with function ${state.functionArn}`);
   if (url && target.cwd !== PROJECT_ROOT) {

@@ -110,6 +110,8 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Unauthenticated, like the other pieces' health checks: tells npm start's tests and users the cloud is up.
+  app.get('/healthz', (_req, res) => void res.set('cache-control', 'no-store').json({ status: 'ok', service: 'alexa-cloud' }));
   app.use(callLogger(log));
   app.use(lwa.router);
   app.use(iamRoutes(store, { accessKeyId, accountId, now }));

@@ -92,13 +92,24 @@ export async function subscribeEventsAtFunction(target: DeployTarget, state: Dep
 }
 
 /** accountLinking.json + the client secret → SMAPI, without the secret ever touching the project. */
-export async function applyAccountLinking(target: DeployTarget, state: DeployState, accountLinkingFile: string, clientSecret: string): Promise<void> {
-  const step = 'applying skill-package/accountLinking.json';
-  const declared = JSON.parse(await readFile(accountLinkingFile, 'utf8')) as { accountLinkingRequest?: Record<string, unknown> };
-  if (!declared.accountLinkingRequest) throw new DeployStepError(step, 'accountLinking.json has no accountLinkingRequest');
-  const request = { accountLinkingRequest: { ...declared.accountLinkingRequest, clientSecret } };
-  await withJsonInput(request, (arg) =>
-    ask(step, ['smapi', 'update-account-linking-info', '-s', state.skillId, '-g', STAGE, '--account-linking-request', arg, '-p', target.profile], askRun(target)),
+/** The `accountLinkingRequest` of an accountLinking.json (the code grant's, or a variant such as the implicit one). */
+export async function readAccountLinkingRequest(file: string): Promise<Record<string, unknown> & { type?: unknown }> {
+  const step = `reading ${file}`;
+  let declared: { accountLinkingRequest?: Record<string, unknown> };
+  try {
+    declared = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new DeployStepError(step, (error as Error).message);
+  }
+  if (!declared.accountLinkingRequest) throw new DeployStepError(step, 'it has no accountLinkingRequest');
+  return declared.accountLinkingRequest;
+}
+
+/** Sends the account-linking request, with the client secret added when there is one (never for the implicit grant). */
+export async function applyAccountLinking(target: DeployTarget, state: DeployState, request: Record<string, unknown>, clientSecret: string | undefined): Promise<void> {
+  const body = { accountLinkingRequest: clientSecret === undefined ? request : { ...request, clientSecret } };
+  await withJsonInput(body, (arg) =>
+    ask('applying the account linking', ['smapi', 'update-account-linking-info', '-s', state.skillId, '-g', STAGE, '--account-linking-request', arg, '-p', target.profile], askRun(target)),
   );
 }
 

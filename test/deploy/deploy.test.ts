@@ -56,6 +56,7 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
     await cp(join(PROJECT_ROOT, 'local'), join(project.dir, 'local'), { recursive: true });
     // …and writes the replay file (this one, with the new skill ID) next to its staging copy.
     await cp(join(PROJECT_ROOT, 'test/deploy/dialog.replay.json'), join(project.dir, 'test/deploy/dialog.replay.json'));
+    await cp(join(PROJECT_ROOT, 'skill-package-variants'), join(project.dir, 'skill-package-variants'), { recursive: true });
   });
 
   after(async () => {
@@ -67,9 +68,9 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
   });
 
   /** `npm run deploy -- --local` in the copy: the copy's own scripts/deploy.ts, on this Node, with tsx. */
-  async function deploy(): Promise<Run> {
+  async function deploy(...args: string[]): Promise<Run> {
     const home = await mkdtemp(join(work, 'home-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(project.dir, 'scripts', 'deploy.ts'), '--local'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(project.dir, 'scripts', 'deploy.ts'), '--local', ...args], {
       cwd: project.dir,
       env: {
         PATH: process.env.PATH,
@@ -155,7 +156,7 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
     expect(order.session.new).to.equal(false);
   });
 
-  it('deploys a code change with the next deploy, and the function answers with the new behaviour', async () => {
+  it('deploys a code change with the next deploy, and the function answers with the new behaviour; --account-linking applies a variant', async () => {
     const speech = join(project.dir, 'lambda', 'speech', 'en.ts');
     const source = await readFile(speech, 'utf8');
     expect(source).to.contain('Welcome back to Ride Hailer, ');
@@ -164,9 +165,12 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
     const before = (await cloudState()).functions[name].codeSha256;
     const from = cloudLines.length;
 
-    const run = await deploy();
+    const run = await deploy('--account-linking', 'skill-package-variants/accountLinking.implicit.json');
     expect(run.code, run.output).to.equal(0);
     expect(operations(from)).to.include('lambda:UpdateFunctionCode:200');
+    const linking = (await cloudState()).skills[skillId].stages.development.accountLinking.request;
+    expect(linking).to.include({ type: 'IMPLICIT', authorizationUrl: 'https://bridge.ride-hailer.example/authorize' });
+    expect(linking).to.not.have.property('clientSecret');
     expect((await cloudState()).functions[name].codeSha256).to.not.equal(before);
     expect((await dialog()).stdout).to.contain('Welcome back to Ride Hailer two, ');
   });

@@ -38,10 +38,10 @@ function startEntry(env: Record<string, string>): Started {
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(condition: () => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -65,8 +65,8 @@ describe('npm start (local/start.ts as a child process)', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('prints the URLs and the demo login, answers on all five pieces, and exits 0 on SIGTERM', async () => {
-    running = startEntry({ PORT: '0', AUTH_PORT: '0', API_PORT: '0', SIMULATOR_PORT: '0', BRIDGE_PORT: '0', LOCAL_DATA_DIR: dataDir });
+  it('prints the URLs and the demo login, answers on all six pieces, and exits 0 on SIGTERM', async () => {
+    running = startEntry({ PORT: '0', AUTH_PORT: '0', API_PORT: '0', SIMULATOR_PORT: '0', BRIDGE_PORT: '0', ALEXA_CLOUD_PORT: '0', LOCAL_DATA_DIR: dataDir });
     const started = running;
     await until(() => started.stdout().includes('Ctrl-C stops everything.') || started.child.exitCode !== null, 'the banner');
     const out = started.stdout();
@@ -82,9 +82,10 @@ describe('npm start (local/start.ts as a child process)', function () {
       api: urlOf('Ride Hailer API'),
       simulator: urlOf('Alexa simulator'),
       bridge: urlOf('linking bridge'),
+      cloud: urlOf('local Alexa cloud'),
     };
     for (const [piece, url] of Object.entries(urls)) expect(url, piece).to.be.a('string');
-    for (const piece of ['skill', 'auth', 'api', 'simulator', 'bridge'] as const) {
+    for (const piece of ['skill', 'auth', 'api', 'simulator', 'bridge', 'cloud'] as const) {
       const health = await fetch(`${urls[piece]}/healthz`);
       expect(health.status, piece).to.equal(200);
       expect(await health.json()).to.include({ status: 'ok' });
@@ -98,8 +99,9 @@ describe('npm start (local/start.ts as a child process)', function () {
           .filter((line) => line.includes('"event":"http_request"'))
           .map((line) => (JSON.parse(line) as { service: string }).service),
       );
-    await until(() => servicesLogged().size === 5, 'a request line from every piece', 10_000);
-    expect([...servicesLogged()].sort()).to.deep.equal(['api', 'auth', 'bridge', 'simulator', 'skill']);
+    const pieces = ['api', 'auth', 'bridge', 'cloud', 'simulator', 'skill'];
+    await until(() => pieces.every((piece) => servicesLogged().has(piece)), () => `a request line from every piece (seen: ${[...servicesLogged()].sort().join(', ')})`, 15_000);
+    expect([...servicesLogged()].sort()).to.deep.equal(pieces);
 
     started.child.kill('SIGTERM');
     expect(await started.exited).to.equal(0);
@@ -111,7 +113,7 @@ describe('npm start (local/start.ts as a child process)', function () {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      running = startEntry({ PORT: '0', AUTH_PORT: String(port), API_PORT: '0', SIMULATOR_PORT: '0', BRIDGE_PORT: '0', LOCAL_DATA_DIR: dataDir });
+      running = startEntry({ PORT: '0', AUTH_PORT: String(port), API_PORT: '0', SIMULATOR_PORT: '0', BRIDGE_PORT: '0', ALEXA_CLOUD_PORT: '0', LOCAL_DATA_DIR: dataDir });
       expect(await running.exited).to.equal(1);
       const message = running
         .stderr()
