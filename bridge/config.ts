@@ -7,13 +7,12 @@
  * replaced by its space-separated list (an empty list drops it); `*` lists scopes always added; scopes without an
  * entry pass through unchanged. Unset = every scope passes through.
  */
-import { ConfigError, type LogLevel } from '../lambda/config.js';
+import type { LogLevel } from '../lambda/config.js';
+import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../lambda/env.js';
 import { loadProfile } from './profile-loader.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
 
-export { ConfigError } from '../lambda/config.js';
-
-type Env = Record<string, string | undefined>;
+export { ConfigError } from '../lambda/env.js';
 
 export interface BridgeConfig {
   host: string;
@@ -107,25 +106,9 @@ export function profileExtraSettings(profile: ProviderProfile, env: Env): Record
   return extra;
 }
 
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function required(env: Env, name: string, why = 'it is required'): string {
-  const value = optional(env, name);
-  if (value === undefined) throw new ConfigError(name, `not set (${why})`);
-  return value;
-}
-
+/** An absolute http(s) URL without userinfo (credentials belong in their own variables, never in a logged URL). */
 function httpUrl(name: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(name, `"${value}" is not an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, `"${value}" must be an http(s) URL`);
+  const url = absoluteHttpUrl(name, value);
   if (url.username !== '' || url.password !== '') throw new ConfigError(name, 'must not carry credentials');
   return url;
 }
@@ -163,24 +146,6 @@ function scopeMap(raw: string | undefined): Map<string, string[]> | undefined {
     map.set(from, entry.slice(eq + 1).split(/\s+/).filter((s) => s !== ''));
   }
   return map;
-}
-
-function integer(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new ConfigError(name, `"${raw}" must be a whole number from ${range.min} to ${range.max}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = raw.toLowerCase() as T;
-  if (!allowed.includes(value)) throw new ConfigError(name, `"${raw}" must be one of ${allowed.join(', ')}`);
-  return value;
 }
 
 /** Alexa's space-separated scopes → the upstream's, per the configured map (see the top of this file). */

@@ -4,6 +4,9 @@
  * Every problem is reported as a ConfigError that names the variable, so a misconfigured deployment fails at
  * start-up with one readable line instead of at the first user request.
  */
+import { ConfigError, httpUrl, integer, oneOf, optional, required, type Env } from './env.js';
+
+export { ConfigError } from './env.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -56,23 +59,12 @@ export interface ServerConfig extends SkillConfig {
   };
 }
 
-type Env = Record<string, string | undefined>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-  }
-}
 
 export function loadSkillConfig(env: Env = process.env): SkillConfig {
   return {
     skillId: required(env, 'ALEXA_SKILL_ID'),
     rideApi: {
-      baseUrl: httpUrl(env, 'RIDE_API_URL', required(env, 'RIDE_API_URL')),
+      baseUrl: httpUrl('RIDE_API_URL', required(env, 'RIDE_API_URL')),
       totalBudgetMs: integer(env, 'RIDE_API_BUDGET_MS', 3000, { min: 100, max: 7000 }),
     },
     tokens: tokenVerification(env),
@@ -107,7 +99,7 @@ function tokenVerification(env: Env): TokenVerificationConfig {
   }
   return {
     mode: 'jwt',
-    jwksUrl: httpUrl(env, 'OAUTH_JWKS_URL', jwks),
+    jwksUrl: httpUrl('OAUTH_JWKS_URL', jwks),
     issuer: required(env, 'OAUTH_ISSUER', 'it is needed when OAUTH_JWKS_URL is set'),
     audience: required(env, 'OAUTH_AUDIENCE', 'it is needed when OAUTH_JWKS_URL is set'),
     algorithms,
@@ -116,49 +108,7 @@ function tokenVerification(env: Env): TokenVerificationConfig {
   };
 }
 
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function required(env: Env, name: string, why = 'it is required'): string {
-  const value = optional(env, name);
-  if (value === undefined) throw new ConfigError(name, `not set (${why})`);
-  return value;
-}
-
-function httpUrl(env: Env, name: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(name, `"${value}" is not an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(name, `"${value}" must be an http(s) URL`);
-  }
-  return url;
-}
-
 function optionalHttpUrl(env: Env, name: string): URL | undefined {
   const value = optional(env, name);
-  return value === undefined ? undefined : httpUrl(env, name, value);
-}
-
-function integer(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new ConfigError(name, `"${raw}" must be a whole number from ${range.min} to ${range.max}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = raw.toLowerCase() as T;
-  if (!allowed.includes(value)) throw new ConfigError(name, `"${raw}" must be one of ${allowed.join(', ')}`);
-  return value;
+  return value === undefined ? undefined : httpUrl(name, value);
 }
