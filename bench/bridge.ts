@@ -88,8 +88,17 @@ export async function benchBridge(): Promise<string> {
     closers.push(() => stop(bridge.child));
     const bridgeUrl = bridge.firstLine.trim();
 
-    const direct = { url: `${issuer}/token`, headers: { ...form, authorization: basic(DEMO.clientId, DEMO.clientSecret) }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await linkDirect(issuer) }).toString() };
-    const through = { url: `${bridgeUrl}/token`, headers: { ...form, authorization: basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret) }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await linkThroughBridge(bridgeUrl) }).toString() };
+    // One link per connection on both sides, as many Alexa users refreshing at once: one link for all would let the
+    // bridge's single-flight (concurrent refreshes of ONE link share one upstream call) flatter it.
+    const refreshBody = (refreshToken: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
+    const directBodies: string[] = [];
+    const bridgeBodies: string[] = [];
+    for (let i = 0; i < CONNECTIONS; i += 1) {
+      directBodies.push(refreshBody(await linkDirect(issuer)));
+      bridgeBodies.push(refreshBody(await linkThroughBridge(bridgeUrl)));
+    }
+    const direct = { url: `${issuer}/token`, headers: { ...form, authorization: basic(DEMO.clientId, DEMO.clientSecret) }, body: directBodies[0]!, bodies: directBodies };
+    const through = { url: `${bridgeUrl}/token`, headers: { ...form, authorization: basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret) }, body: bridgeBodies[0]!, bodies: bridgeBodies };
     const isTokenAnswer = (body: string) => body.includes('"access_token"');
     const run = (target: typeof direct, seconds: number) => runLoad({ ...target, connections: CONNECTIONS, durationSeconds: seconds, expectBody: isTokenAnswer });
 
@@ -112,7 +121,7 @@ export async function benchBridge(): Promise<string> {
     const ms = (n: number) => (n < 1 ? '< 1 ms' : `${n.toFixed(0)} ms`);
     const rps = { direct: med(directRuns, 'requestsPerSecond'), bridge: med(bridgeRuns, 'requestsPerSecond') };
     return [
-      `Bridge (issue 7): POST /token refresh_token grants (HTTP Basic), ${CONNECTIONS} connections, ${ROUNDS} × ${MEASURED_S} s each, medians; baseline = the same upstream (local authorization server, non-rotating) called directly`,
+      `Bridge (issue 7): POST /token refresh_token grants (HTTP Basic), ${CONNECTIONS} connections with a link each, ${ROUNDS} × ${MEASURED_S} s each, medians; baseline = the same upstream (local authorization server, non-rotating) called directly`,
       table([
         { figure: 'requests/s', baseline: rps.direct.toFixed(0), bridge: rps.bridge.toFixed(0), ratio: ratio(rps.bridge, rps.direct), target: '≥ 0.75×' },
         { figure: 'p50', baseline: ms(med(directRuns, 'p50Ms')), bridge: ms(med(bridgeRuns, 'p50Ms')), ratio: '—', target: '—' },

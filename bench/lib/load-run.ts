@@ -4,6 +4,8 @@ import autocannon, { type AutocannonOptions, type AutocannonResult } from 'autoc
 export interface LoadRun {
   url: string;
   body: string;
+  /** Bodies handed to the connections in turn (e.g. one user each), instead of `body` for all of them. */
+  bodies?: string[];
   headers: Record<string, string>;
   connections: number;
   durationSeconds: number;
@@ -24,10 +26,15 @@ export interface LoadFigures {
 }
 
 /** The parts of autocannon 9's API that local/auth/vendor-types.d.ts leaves out. */
-type FullOptions = AutocannonOptions & { verifyBody?: (body: string) => boolean };
+type FullOptions = AutocannonOptions & {
+  verifyBody?: (body: string) => boolean;
+  setupClient?: (client: { setBody(body: string): void }) => void;
+};
 type FullResult = AutocannonResult & { mismatches: number; duration: number };
 
 export async function runLoad(run: LoadRun): Promise<LoadFigures> {
+  let nextBody = 0;
+  const bodies = run.bodies;
   const options: FullOptions = {
     url: run.url,
     method: 'POST',
@@ -37,6 +44,7 @@ export async function runLoad(run: LoadRun): Promise<LoadFigures> {
     duration: run.durationSeconds,
     pipelining: 1,
     ...(run.expectBody ? { verifyBody: run.expectBody } : {}),
+    ...(bodies && bodies.length > 0 ? { setupClient: (client) => client.setBody(bodies[nextBody++ % bodies.length]!) } : {}),
   };
   const result = (await autocannon(options)) as FullResult;
   return {
