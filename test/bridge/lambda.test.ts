@@ -36,11 +36,16 @@ describe('bridge: Lambda handler (Function URL events)', () => {
   before(async () => {
     upstream = await startFakeTokenEndpoint({ rotate: false });
     const env = bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, LOG_LEVEL: 'silent' });
+    // The handler reads its configuration from process.env at import, as on Lambda; put back every variable after.
+    const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
     for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
     try {
       ({ handler } = await import('../../bridge/index.js'));
     } finally {
-      for (const name of Object.keys(env)) if (name.startsWith('BRIDGE_')) delete process.env[name];
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
   after(() => upstream?.close());

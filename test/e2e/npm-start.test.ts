@@ -26,7 +26,8 @@ function startEntry(env: Record<string, string>): Started {
   // Its own process group: tsx runs start.ts in a child process, and a failed test must be able to kill both.
   const child = spawn(process.execPath, [TSX_CLI, 'local/start.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    // Request lines are info lines: whatever the test runner's own environment says, npm start logs at info here.
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
