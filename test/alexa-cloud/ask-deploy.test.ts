@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { copyProject, ENVIRONMENT_PROFILE, runAsk, type ProjectCopy } from '../support/ask-cli.js';
 import { startTestCloud, type TestCloud } from './fakes.js';
 
-describe('alexa-cloud: the real `ask deploy` against the local cloud', function () {
+describe('alexa-cloud: a bare `ask deploy` (the real CLI) from a fresh copy against the local cloud', function () {
   this.timeout(240_000);
   let test: TestCloud;
   let project: ProjectCopy;
@@ -15,19 +15,12 @@ describe('alexa-cloud: the real `ask deploy` against the local cloud', function 
   before(async () => {
     test = await startTestCloud({ importPendingPolls: 1 });
     project = await copyProject();
-    // SMAPI refuses `events.subscriptions` without `events.endpoint`, and the endpoint (the function) does not
-    // exist at the first import. ask-cli's way: the subscriptions live in ask-resources.json (`skillEvents`) and the
-    // CLI writes them into skill.json together with events.endpoint once the function is deployed. The project
-    // does that already; an older skill.json with subscriptions is converted here.
+    // SMAPI refuses `events.subscriptions` without `events.endpoint`, and the endpoint (the function) does not exist
+    // at the first import: the subscriptions live in ask-resources.json (`skillEvents`), and the CLI writes them into
+    // the manifest together with events.endpoint once the function is deployed.
     const manifest = await project.readJson('skill-package/skill.json');
-    const resources = await project.readJson('ask-resources.json');
-    const userConfig = resources.profiles[ENVIRONMENT_PROFILE].skillInfrastructure.userConfig;
-    if (manifest.manifest.events?.subscriptions && !manifest.manifest.events.endpoint) {
-      userConfig.skillEvents = { subscriptions: manifest.manifest.events.subscriptions.map((s: { eventName: string }) => s.eventName) };
-      delete manifest.manifest.events;
-      await project.writeJson('skill-package/skill.json', manifest);
-      await project.writeJson('ask-resources.json', resources);
-    }
+    const userConfig = (await project.readJson('ask-resources.json')).profiles[ENVIRONMENT_PROFILE].skillInfrastructure.userConfig;
+    expect(manifest.manifest.events, 'skill.json declares no events of its own').to.equal(undefined);
     expect(userConfig.skillEvents?.subscriptions, 'skill events configured for the CLI').to.have.members(['SKILL_ACCOUNT_LINKED', 'SKILL_ENABLED', 'SKILL_DISABLED']);
   });
 

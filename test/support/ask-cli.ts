@@ -101,19 +101,13 @@ export interface ProjectCopy {
   remove(): Promise<void>;
 }
 
-const PROJECT_FILES = ['skill-package', 'ask-resources.json', 'hooks', 'lambda', 'scripts', 'package.json', 'tsconfig.json', 'dist'];
+/** What a clone has that `ask deploy` and its build hook use; no dist/: the copy starts as a fresh clone does. */
+const PROJECT_FILES = ['skill-package', 'ask-resources.json', 'hooks', 'lambda', 'scripts', 'package.json', 'tsconfig.json'];
 
-/**
- * A temporary copy of the project for `ask deploy`. When ask-resources.json lacks the environment profile, it is
- * added as a copy of `default` (what the deploy path's CI setup does).
- */
+/** A temporary copy of the project for `ask deploy`, as a fresh clone (node_modules symlinked to save the install). */
 export async function copyProject(): Promise<ProjectCopy> {
   const dir = await mkdtemp(join(tmpdir(), 'ask-project-'));
-  for (const entry of PROJECT_FILES) {
-    await cp(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true, force: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // dist/ may not exist yet
-    });
-  }
+  for (const entry of PROJECT_FILES) await cp(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
   await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const copy: ProjectCopy = {
     dir,
@@ -124,10 +118,5 @@ export async function copyProject(): Promise<ProjectCopy> {
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
-  const resources = await copy.readJson('ask-resources.json');
-  if (!resources.profiles[ENVIRONMENT_PROFILE]) {
-    resources.profiles[ENVIRONMENT_PROFILE] = structuredClone(resources.profiles.default);
-    await copy.writeJson('ask-resources.json', resources);
-  }
   return copy;
 }
