@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 /**
  * Opens (and creates on first use) the authorization server's SQLite database: the oidc-provider store,
- * the users, password-reset tokens and the server's own secrets all live in this one file, so a developer
+ * the users, password-reset tokens, sign-ups awaiting confirmation and the server's own secrets all live in this one file, so a developer
  * links once and stays linked across restarts. ':memory:' gives a throw-away database for tests.
  */
 export function openAuthDatabase(file: string): DatabaseSync {
@@ -36,6 +36,14 @@ export function openAuthDatabase(file: string): DatabaseSync {
     CREATE TABLE IF NOT EXISTS password_resets (
       token_hash TEXT PRIMARY KEY,
       user_id TEXT NOT NULL,
+      interaction_uid TEXT,
+      expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS pending_signups (
+      token_hash TEXT PRIMARY KEY,
+      email TEXT NOT NULL,
+      name TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
       interaction_uid TEXT,
       expires_at INTEGER NOT NULL
     );

@@ -22,25 +22,42 @@ const en = {
   forgotPasswordLink: 'Forgot your password?',
   wrongCredentials: 'That email and password do not match a Ride Hailer account. Check both and try again.',
   missingCredentials: 'Enter your email and your password.',
+  tooManyAttempts: (minutes: number) =>
+    `Too many attempts. For your security, try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`,
 
   signUpTitle: 'Create your Ride Hailer account',
   signUpIntro: 'Create a Ride Hailer account, then link it with Alexa in the next step.',
   nameLabel: 'Your name',
-  newPasswordLabel: 'Choose a password (at least 8 characters)',
+  newPasswordLabel: 'Choose a password (8 to 1024 characters; a long passphrase is welcome)',
   signUpButton: 'Create account',
   haveAccount: 'Already have an account?',
   signInLink: 'Sign in',
   nameMissing: 'Enter your name.',
   emailInvalid: 'Enter a valid email address, for example ann@example.com.',
   passwordTooShort: 'Choose a password with at least 8 characters.',
-  emailTaken: 'There is already a Ride Hailer account with this email. Sign in, or reset your password.',
+  passwordTooLong: 'Choose a password with at most 1024 characters.',
+  nameTooLong: 'Enter a name with at most 100 characters.',
+  signUpSent: (email: string) =>
+    `We have sent a message to ${email}. Follow the link in it to finish creating your account. If you already have a Ride Hailer account, sign in instead.`,
+  mailLocalNote: 'Local development stack: the message is printed in the authorization server log instead of emailed.',
+  confirmSignUpTitle: 'Finish creating your account',
+  confirmSignUpIntro: (email: string) => `Create the Ride Hailer account for ${email}?`,
+  signUpDone: 'Your Ride Hailer account is ready. Sign in with it to link it with Alexa.',
+  signUpAlreadyDone: 'There is already a Ride Hailer account for this email. Sign in, or reset your password.',
+  signUpLinkInvalid: 'This link is invalid or has expired. Create your account again from the sign-in page.',
+  mailSignUpSubject: 'Confirm your Ride Hailer account',
+  mailSignUpText: (link: string) => `To finish creating your Ride Hailer account, open this link within an hour: ${link}`,
+  mailSignUpExistingSubject: 'Someone tried to sign up with your address',
+  mailSignUpExistingText:
+    'Someone tried to create a Ride Hailer account with your email address, which already has one. If it was you, sign in, or use "Forgot your password?" on the sign-in page. If it was not you, you can ignore this message.',
+  mailResetSubject: 'Reset your Ride Hailer password',
+  mailResetText: (link: string) => `To choose a new password, open this link within 30 minutes: ${link}`,
 
   recoverTitle: 'Reset your password',
   recoverIntro: 'Enter the email of your Ride Hailer account. We will send you a link to choose a new password.',
   sendLinkButton: 'Send reset link',
   recoverSent: (email: string) =>
     `If there is a Ride Hailer account for ${email}, we have sent it a link to choose a new password.`,
-  recoverLocalNote: 'Local development stack: the link is printed in the authorization server log instead of emailed.',
   backToSignIn: 'Back to sign in',
   resetTitle: 'Choose a new password',
   resetButton: 'Save new password',
@@ -57,6 +74,8 @@ const en = {
     order_car: 'order a car on your behalf and charge your account',
   } satisfies Record<ScopeName, string>,
   consentUnlinkNote: 'You can unlink Ride Hailer at any time in the Alexa app.',
+  notYou: (name: string) => `Not ${name}?`,
+  useAnotherAccount: 'Use another account',
   allowButton: 'Allow',
   denyButton: 'Cancel',
 
@@ -87,19 +106,37 @@ const de: Messages = {
   wrongCredentials:
     'E-Mail-Adresse und Passwort passen zu keinem Ride-Hailer-Konto. Prüfe beides und versuche es noch einmal.',
   missingCredentials: 'Gib deine E-Mail-Adresse und dein Passwort ein.',
+  tooManyAttempts: (minutes: number) =>
+    `Zu viele Versuche. Zu deiner Sicherheit: Versuche es in ${minutes === 1 ? '1 Minute' : `${minutes} Minuten`} noch einmal.`,
 
   signUpTitle: 'Ride-Hailer-Konto erstellen',
   signUpIntro: 'Erstelle ein Ride-Hailer-Konto und verknüpfe es im nächsten Schritt mit Alexa.',
   nameLabel: 'Dein Name',
-  newPasswordLabel: 'Passwort wählen (mindestens 8 Zeichen)',
+  newPasswordLabel: 'Passwort wählen (8 bis 1024 Zeichen; ein langer Passsatz ist willkommen)',
   signUpButton: 'Konto erstellen',
   haveAccount: 'Du hast schon ein Konto?',
   signInLink: 'Anmelden',
   nameMissing: 'Gib deinen Namen ein.',
   emailInvalid: 'Gib eine gültige E-Mail-Adresse ein, zum Beispiel ann@example.com.',
   passwordTooShort: 'Wähle ein Passwort mit mindestens 8 Zeichen.',
-  emailTaken:
+  passwordTooLong: 'Wähle ein Passwort mit höchstens 1024 Zeichen.',
+  nameTooLong: 'Gib einen Namen mit höchstens 100 Zeichen ein.',
+  signUpSent: (email: string) =>
+    `Wir haben eine Nachricht an ${email} geschickt. Folge dem Link darin, um dein Konto fertig zu erstellen. Falls du schon ein Ride-Hailer-Konto hast, melde dich stattdessen an.`,
+  mailLocalNote: 'Lokale Entwicklungsumgebung: Die Nachricht steht im Log des Autorisierungsservers statt in einer E-Mail.',
+  confirmSignUpTitle: 'Konto fertig erstellen',
+  confirmSignUpIntro: (email: string) => `Das Ride-Hailer-Konto für ${email} erstellen?`,
+  signUpDone: 'Dein Ride-Hailer-Konto ist bereit. Melde dich damit an, um es mit Alexa zu verknüpfen.',
+  signUpAlreadyDone:
     'Für diese E-Mail-Adresse gibt es schon ein Ride-Hailer-Konto. Melde dich an oder setze dein Passwort zurück.',
+  signUpLinkInvalid: 'Dieser Link ist ungültig oder abgelaufen. Erstelle dein Konto noch einmal auf der Anmeldeseite.',
+  mailSignUpSubject: 'Bestätige dein Ride-Hailer-Konto',
+  mailSignUpText: (link: string) => `Um dein Ride-Hailer-Konto fertig zu erstellen, öffne innerhalb einer Stunde diesen Link: ${link}`,
+  mailSignUpExistingSubject: 'Jemand wollte sich mit deiner Adresse registrieren',
+  mailSignUpExistingText:
+    'Jemand wollte mit deiner E-Mail-Adresse ein Ride-Hailer-Konto erstellen; für sie gibt es schon eines. Warst du das, melde dich an oder nutze „Passwort vergessen?“ auf der Anmeldeseite. Sonst kannst du diese Nachricht ignorieren.',
+  mailResetSubject: 'Ride-Hailer-Passwort zurücksetzen',
+  mailResetText: (link: string) => `Um ein neues Passwort zu wählen, öffne innerhalb von 30 Minuten diesen Link: ${link}`,
 
   recoverTitle: 'Passwort zurücksetzen',
   recoverIntro:
@@ -107,7 +144,6 @@ const de: Messages = {
   sendLinkButton: 'Link senden',
   recoverSent: (email: string) =>
     `Falls es für ${email} ein Ride-Hailer-Konto gibt, haben wir einen Link zum Zurücksetzen des Passworts geschickt.`,
-  recoverLocalNote: 'Lokale Entwicklungsumgebung: Der Link steht im Log des Autorisierungsservers statt in einer E-Mail.',
   backToSignIn: 'Zurück zur Anmeldung',
   resetTitle: 'Neues Passwort wählen',
   resetButton: 'Neues Passwort speichern',
@@ -124,6 +160,8 @@ const de: Messages = {
     order_car: 'in deinem Namen ein Auto bestellen und dein Konto belasten',
   },
   consentUnlinkNote: 'Du kannst die Verknüpfung jederzeit in der Alexa-App aufheben.',
+  notYou: (name: string) => `Nicht ${name}?`,
+  useAnotherAccount: 'Anderes Konto verwenden',
   allowButton: 'Erlauben',
   denyButton: 'Abbrechen',
 

@@ -32,6 +32,11 @@ export class PasswordResets {
     return row && { userId: row.user_id, interactionUid: row.interaction_uid ?? undefined };
   }
 
+  /** Invalidates every reset link of the account (after a reset: the other links must not work any more). */
+  revokeAll(userId: string): void {
+    this.db.prepare('DELETE FROM password_resets WHERE user_id = ?').run(userId);
+  }
+
   /** Removes the token; returns what it was for, or undefined if it was unknown, used or expired. */
   redeem(token: string): PendingReset | undefined {
     const pending = this.find(token);

@@ -1,4 +1,4 @@
-import Provider, { errors, type Adapter, type AnyObject } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Adapter, type AnyObject } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { ALL_SCOPES } from '../../lambda/account/scopes.js';
 import { messagesFor, negotiateLocale } from './i18n.js';
@@ -40,6 +40,23 @@ export const STATE_MISSING = 'state parameter is required';
 const INTERACTION_GONE = /session|interaction/i;
 
 /**
+ * oidc-provider's prompts, with consent asked on every linking journey. Without this, a browser that linked once
+ * re-links silently for the 14 days of its session (same client, scopes already granted): nobody sees which
+ * account is being linked, and nobody can switch. Linking is rare and deliberate, so the consent page, which names
+ * the signed-in account and offers "use another account", is always shown; signing in is skipped within a session.
+ */
+function interactionPolicyAskingConsentEachTime() {
+  const policy = interactionPolicy.base();
+  const { Check } = interactionPolicy;
+  policy.get('consent')?.checks.push(
+    new Check('consent_each_linking', 'every account-linking journey is confirmed', 'consent_required', (ctx: AnyObject) =>
+      ctx.oidc.result?.consent ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
+    ),
+  );
+  return policy;
+}
+
+/**
  * oidc-provider configured for Alexa account linking. Each setting below changes a default that would
  * otherwise unlink Alexa users or weaken the flow; see the comments.
  */
@@ -73,7 +90,10 @@ export function createProvider(settings: ProviderSettings): Provider {
       const user = await users.findById(sub);
       return user && { accountId: user.id, claims: async () => ({ sub: user.id }) };
     },
-    interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicyAskingConsentEachTime(),
+      url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: {

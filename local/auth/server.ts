@@ -4,16 +4,23 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { DEMO } from '../demo.js';
+import { revokeAccountAccess } from './account-revocation.js';
 import { CsrfTokens } from './csrf.js';
 import { openAuthDatabase, persistentSecret } from './database.js';
 import { interactionRoutes } from './interactions.js';
+import { logOutbox, type Outbox } from './outbox.js';
 import { PasswordResets } from './password-resets.js';
+import { PendingSignUps } from './pending-signups.js';
 import { alexaRedirectUris, createProvider, type ClientRegistration } from './provider.js';
+import { securityHeaders } from './security-headers.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
+import { DEFAULT_THROTTLE_LIMITS, SignInThrottle, type ThrottleLimits } from './throttle.js';
 import { SqliteUserDirectory, type UserDirectory } from './users.js';
 
 export type { ClientRegistration } from './provider.js';
 export type { User, UserDirectory } from './users.js';
+export type { Mail, Outbox } from './outbox.js';
+export type { ThrottleLimits } from './throttle.js';
 
 export interface AuthServerOptions {
   /** Default 0 (ephemeral); the local stack passes 3001. */
@@ -38,8 +45,15 @@ export interface AuthServerOptions {
   refreshTokenTtlSeconds?: number;
   /** Create the DEMO-ONLY user DEMO.user when missing; default true. */
   seedDemoUser?: boolean;
-  /** Default console.log. Never receives tokens, secrets or passwords (only the local-only reset link). */
+  /**
+   * Default console.log. Never receives tokens, secrets or passwords; only the outbox's local-only mails carry a
+   * link (recovery, sign-up confirmation).
+   */
   log?: (line: string) => void;
+  /** Where the sign-in pages' mails go; default: one readable line each in `log` (LOCAL-ONLY). */
+  outbox?: Outbox;
+  /** Sign-in and mail throttling; defaults in throttle.ts (DEFAULT_THROTTLE_LIMITS). Tests lower them. */
+  throttle?: Partial<ThrottleLimits>;
   /** More confidential clients besides Alexa's; for tests (e.g. a code presented by another client). */
   additionalClients?: ClientRegistration[];
 }
@@ -130,8 +144,22 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.use(interactionRoutes({ provider, users, resets: new PasswordResets(db), csrf, issuer, log }));
+  app.use(
+    interactionRoutes({
+      provider,
+      users,
+      resets: new PasswordResets(db),
+      signUps: new PendingSignUps(db),
+      csrf,
+      throttle: new SignInThrottle({ ...DEFAULT_THROTTLE_LIMITS, ...options.throttle }),
+      revokeAccountAccess: (accountId) => revokeAccountAccess(provider, db, accountId),
+      outbox: options.outbox ?? logOutbox(log),
+      issuer,
+      log,
+    }),
+  );
   app.use(provider.callback());
   server.on('request', app);
 

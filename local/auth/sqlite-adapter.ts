@@ -11,6 +11,21 @@ const GRANTABLE = new Set([
   'PreAuthorizedCode',
 ]);
 
+/** Where each model keeps the account it belongs to. */
+const ACCOUNT_PATH: Record<string, string> = { Grant: '$.accountId', Session: '$.accountId', Interaction: '$.session.accountId' };
+
+/**
+ * IDs of the stored grants, sessions or interactions of an account. oidc-provider's Adapter interface has no
+ * lookup by account, and a password reset needs one; the rows are then removed through oidc-provider's own models.
+ * A scan (no index): resets are rare.
+ */
+export function storedIdsOfAccount(db: DatabaseSync, model: 'Grant' | 'Session' | 'Interaction', accountId: string): string[] {
+  const rows = db
+    .prepare(`SELECT id FROM oidc_store WHERE model = ? AND json_extract(payload, ?) = ?`)
+    .all(model, ACCOUNT_PATH[model]!, accountId) as { id: string }[];
+  return rows.map((row) => row.id);
+}
+
 /**
  * oidc-provider storage adapter on node:sqlite. One table keyed by (model, id); expiry is checked on read
  * (with the same clock oidc-provider uses, Date.now) and expired rows are swept opportunistically.

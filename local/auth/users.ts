@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+import { isAcceptableEmail, isAcceptableName, neutraliseName } from './input.js';
 import { hashPassword, spendVerificationTime, verifyPassword } from './passwords.js';
 
 /** A Ride Hailer account as other parts of the local stack see it. `id` is the `sub` of its tokens. */
@@ -23,6 +24,14 @@ export class EmailTakenError extends Error {
   }
 }
 
+/** Raised by `create` for an email or name the sign-up page would refuse. */
+export class InvalidUserError extends Error {
+  constructor(readonly field: 'email' | 'name') {
+    super(`invalid ${field}`);
+    this.name = 'InvalidUserError';
+  }
+}
+
 export interface UserDirectory {
   /** The account behind a token's `sub`; used by the local Ride Hailer API for GET /v1/me. */
   findById(id: string): Promise<User | undefined>;
@@ -31,6 +40,8 @@ export interface UserDirectory {
   authenticate(email: string, password: string): Promise<User | undefined>;
   /** Creates an account; throws EmailTakenError when the email is in use. */
   create(user: NewUser): Promise<User>;
+  /** Creates an account whose password was hashed earlier (a confirmed sign-up); throws EmailTakenError too. */
+  createWithPasswordHash(user: { name: string; email: string; passwordHash: string }): Promise<User>;
   setPassword(id: string, password: string): Promise<void>;
 }
 
@@ -71,8 +82,15 @@ export class SqliteUserDirectory implements UserDirectory {
   }
 
   async create({ name, email, password }: NewUser): Promise<User> {
-    const user: User = { id: randomUUID(), name: name.trim(), email: normalizeEmail(email) };
-    const passwordHash = await hashPassword(password);
+    return this.createWithPasswordHash({ name, email, passwordHash: await hashPassword(password) });
+  }
+
+  async createWithPasswordHash({ name, email, passwordHash }: { name: string; email: string; passwordHash: string }): Promise<User> {
+    // Every way in (the pages, the stack's seeding, tests) gets the same checks: no control or format characters
+    // in an address, no bidi overrides in a name.
+    const user: User = { id: randomUUID(), name: neutraliseName(name), email: normalizeEmail(email) };
+    if (!isAcceptableEmail(user.email)) throw new InvalidUserError('email');
+    if (!isAcceptableName(user.name)) throw new InvalidUserError('name');
     const inserted = this.db
       .prepare('INSERT OR IGNORE INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(user.id, user.email, user.name, passwordHash, Date.now());

@@ -28,7 +28,41 @@ declare module 'oidc-provider' {
   export interface GrantModel {
     new (properties: { accountId: string; clientId: string }): GrantInstance;
     find(id: string): Promise<GrantInstance | undefined>;
+    adapter: Adapter;
   }
+
+  /** AccessToken, RefreshToken, AuthorizationCode: the models stored per grant. */
+  export interface GrantBoundModel {
+    revokeByGrantId(grantId: string): Promise<void>;
+  }
+
+  export interface SessionInstance {
+    accountId?: string;
+    destroy(): Promise<void>;
+  }
+
+  export interface SessionModel {
+    adapter: Adapter;
+    findByUid(uid: string): Promise<SessionInstance | undefined>;
+  }
+
+  export interface PolicyCheck {
+    reason: string;
+  }
+
+  export interface PolicyPrompt {
+    name: string;
+    checks: PolicyCheck[];
+  }
+
+  export const interactionPolicy: {
+    base(): PolicyPrompt[] & { get(name: string): PolicyPrompt | undefined };
+    Check: {
+      new (reason: string, description: string, error: string, check: (ctx: any) => boolean | Promise<boolean>): PolicyCheck;
+      REQUEST_PROMPT: boolean;
+      NO_NEED_TO_PROMPT: boolean;
+    };
+  };
 
   export interface Adapter {
     upsert(id: string, payload: AnyObject, expiresIn?: number): Promise<void>;
@@ -61,6 +95,11 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: AnyObject);
     issuer: string;
     Grant: GrantModel;
+    AccessToken: GrantBoundModel;
+    RefreshToken: GrantBoundModel;
+    AuthorizationCode: GrantBoundModel;
+    Session: SessionModel;
+    Interaction: { adapter: Adapter };
     Client: { find(id: string): Promise<{ clientId: string; clientName?: string } | undefined> };
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;

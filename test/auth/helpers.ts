@@ -91,6 +91,20 @@ export function captureLog(): { lines: string[]; log: (line: string) => void } {
   return { lines, log: (line) => lines.push(line) };
 }
 
+/**
+ * The link in the last local-only mail to `to` whose path starts with `path` (`/recover/`, `/signup/`); the outbox
+ * prints each mail as one log line.
+ */
+export function linkInMail(lines: readonly string[], to: string, path: string): string | undefined {
+  const mails = lines.filter((line) => line.includes('[local-only outbox') && line.includes(` to ${to}:`));
+  const pattern = new RegExp(`(http://\\S+${path}\\S+)`);
+  for (const line of mails.reverse()) {
+    const link = pattern.exec(line)?.[1];
+    if (link) return link;
+  }
+  return undefined;
+}
+
 export interface PageAnswer {
   status: number;
   /** The URL that answered (after same-origin redirects). */

@@ -3,7 +3,7 @@ import { DEMO } from '../../local/demo.js';
 import { completeLoginHeadlessly, HeadlessLoginError } from '../../local/auth/headless-login.js';
 import { negotiateLocale } from '../../local/auth/i18n.js';
 import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
-import { CALLBACK, DEMO_LOGIN, FormClient, authorizeUrl, captureLog, csrfOf, exchangeCode } from './helpers.js';
+import { CALLBACK, DEMO_LOGIN, FormClient, authorizeUrl, captureLog, csrfOf, exchangeCode, linkInMail } from './helpers.js';
 
 describe('authorization server: sign-in, sign-up, recovery and consent pages', () => {
   let server: AuthServer;
@@ -84,30 +84,46 @@ describe('authorization server: sign-in, sign-up, recovery and consent pages', (
     }
   });
 
-  it('signs up a new user, asks for consent and links the new account', async () => {
+  it('signs up a new user once the address is confirmed, asks for consent and links the new account', async () => {
     const browser = new FormClient();
     const login = await browser.open(authorizeUrl(server));
     const signUp = await browser.open(`${login.url.href}/signup`);
     expect(signUp.text).to.include('Create your Ride Hailer account');
-    const consent = await browser.open(`${login.url.href}/signup`, {
+    const sent = await browser.open(`${login.url.href}/signup`, {
       csrf: csrfOf(signUp.text),
       name: 'Sam <script>alert(1)</script>',
       email: ' sam@example.com ',
       password: 'sam-secret-1',
     });
+    expect(sent.status).to.equal(200);
+    expect(sent.text).to.include('We have sent a message to sam@example.com');
+    expect(await server.users.findByEmail('sam@example.com')).to.equal(undefined); // not before the mailbox owner confirms
+
+    const link = linkInMail(logged.lines, 'sam@example.com', '/signup/');
+    expect(link).to.be.a('string');
+    const confirm = await browser.open(String(link));
+    expect(confirm.text).to.include('Create the Ride Hailer account for sam@example.com?');
+    const done = await browser.open(String(link), { csrf: csrfOf(confirm.text) });
+    expect(done.text).to.include('Your Ride Hailer account is ready');
+    const continueUrl = /href="(\/interaction\/[^"]+)"/.exec(done.text)?.[1];
+    expect(continueUrl).to.equal(login.url.pathname);
+
+    const again = await browser.open(new URL(String(continueUrl), server.url));
+    const consent = await browser.open(`${again.url.href}/login`, { csrf: csrfOf(again.text), email: 'sam@example.com', password: 'sam-secret-1' });
     expect(consent.status).to.equal(200);
     expect(consent.text).to.include('Sam &lt;script&gt;alert(1)&lt;/script&gt;').and.not.include('<script>');
-    const done = await browser.open(`${consent.url.href}/confirm`, { csrf: csrfOf(consent.text) });
-    const code = done.redirect?.searchParams.get('code');
+    const finished = await browser.open(`${consent.url.href}/confirm`, { csrf: csrfOf(consent.text) });
+    const code = finished.redirect?.searchParams.get('code');
     expect(code).to.be.a('string');
     const tokens = await exchangeCode(server, String(code));
     expect(tokens.status).to.equal(200);
     const sam = await server.users.findByEmail('sam@example.com');
     expect(sam?.name).to.equal('Sam <script>alert(1)</script>');
     expect(logged.lines.join('\n')).to.not.include('sam-secret-1');
+    expect((await browser.open(String(link))).status).to.equal(400); // single use
   });
 
-  it('refuses a sign-up for an email that already has an account, inline', async () => {
+  it('answers a sign-up for an email that already has an account like any other, and tells the owner by mail', async () => {
     const browser = new FormClient();
     const login = await browser.open(authorizeUrl(server));
     const signUp = await browser.open(`${login.url.href}/signup`);
@@ -117,8 +133,13 @@ describe('authorization server: sign-in, sign-up, recovery and consent pages', (
       email: DEMO.user.email,
       password: 'another-password',
     });
-    expect(answer.status).to.equal(409);
-    expect(answer.text).to.include('already a Ride Hailer account');
+    expect(answer.status).to.equal(200);
+    expect(answer.text).to.include(`We have sent a message to ${DEMO.user.email}`).and.not.include('There is already');
+    const mail = logged.lines.filter((line) => line.includes('[local-only outbox') && line.includes(` to ${DEMO.user.email}:`)).at(-1);
+    expect(mail).to.include('Someone tried to create a Ride Hailer account with your email address');
+    expect(mail).to.include('sign in').and.include('Forgot your password?');
+    expect(mail).to.not.match(/\/signup\//);
+    expect(await server.users.authenticate(DEMO.user.email, 'another-password')).to.equal(undefined);
   });
 
   it('explains each requested scope in plain words on the consent page', async () => {
@@ -160,8 +181,7 @@ describe('authorization server: sign-in, sign-up, recovery and consent pages', (
     const sent = await browser.open(`${login.url.href}/recover`, { csrf: csrfOf(recover.text), email: ' rita@example.com' });
     expect(sent.text).to.include('rita@example.com').and.include('printed in the authorization server log');
 
-    const line = logged.lines.find((entry) => entry.includes('[local-only') && entry.includes('rita@example.com'));
-    const link = /(http:\/\/\S+\/recover\/\S+)/.exec(line ?? '')?.[1];
+    const link = linkInMail(logged.lines, 'rita@example.com', '/recover/');
     expect(link).to.be.a('string');
     const reset = await browser.open(String(link));
     const done = await browser.open(String(link), { csrf: csrfOf(reset.text), password: 'new-password' });

@@ -1,5 +1,6 @@
 import type { ScopeName } from '../../../lambda/account/scopes.js';
 import type { Messages } from '../i18n.js';
+import { neutraliseName } from '../input.js';
 import { hiddenCsrf } from './forms.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
@@ -14,12 +15,15 @@ export interface ConsentView {
   scopes: readonly ScopeName[];
 }
 
+/** Names the signed-in account, says what each scope allows, and lets another account sign in instead. */
 export function consentPage({ t, base, csrf, clientName, user, scopes }: ConsentView): string {
+  // Names are neutralised on the way in; again here for accounts stored before that (a U+202E must not reorder the page).
+  const name = neutraliseName(user.name);
   return layout(
     t,
     t.consentTitle,
     html`<h1>${t.consentTitle}</h1>
-<p>${t.signedInAs(user.name, user.email)}</p>
+<p>${t.signedInAs(name, user.email)}</p>
 ${
   scopes.length
     ? html`<p>${t.consentIntro(clientName)}</p>
@@ -34,6 +38,11 @@ ${hiddenCsrf(csrf)}
 <form method="post" action="${base}/abort">
 ${hiddenCsrf(csrf)}
 <button type="submit" class="secondary">${t.denyButton}</button>
+</form>
+<form method="post" action="${base}/switch-account" class="links">
+${hiddenCsrf(csrf)}
+<p>${t.notYou(name)}</p>
+<button type="submit" class="secondary" id="switch-account">${t.useAnotherAccount}</button>
 </form>`,
   );
 }

@@ -3,6 +3,7 @@ import { emailInput, errorBox, hiddenCsrf } from './forms.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
+/** The request form; `error` is an inline message (an invalid email, or too many requests and when to retry). */
 export function recoverRequestPage(view: { t: Messages; base: string; csrf: string; email?: string; error?: string }): string {
   const { t, base, csrf, email, error } = view;
   return layout(
@@ -27,7 +28,7 @@ export function recoverSentPage({ t, base, email }: { t: Messages; base: string;
     t.recoverTitle,
     html`<h1>${t.recoverTitle}</h1>
 <p class="notice" id="recover-sent">${t.recoverSent(email)}</p>
-<p><small>${t.recoverLocalNote}</small></p>
+<p><small>${t.mailLocalNote}</small></p>
 <div class="links"><p><a href="${base}">${t.backToSignIn}</a></p></div>`,
   );
 }
