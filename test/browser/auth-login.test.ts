@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Dialog, type Page } from 'playwright-core';
 import { DEMO } from '../../local/demo.js';
 import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
-import { authorizeUrl } from '../auth/helpers.js';
+import { authorizeUrl, captureLog, linkInMail } from '../auth/helpers.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -26,6 +26,7 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
   let callback: Server;
   let callbackUri: string;
   const callbacks: URL[] = [];
+  const logged = captureLog();
 
   /** The client's redirect target on loopback: records where the browser was sent. */
   async function startCallback(): Promise<void> {
@@ -39,7 +40,9 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
 
   before(async () => {
     await startCallback();
-    server = await startAuthServer({ extraRedirectUris: [callbackUri], log: () => {} });
+    server = await startAuthServer({ extraRedirectUris: [callbackUri], log: logged.log });
+    await server.users.create({ name: 'Tom Throttled', email: 'tom@example.com', password: 'tom-password' });
+    await server.users.create({ name: 'Una Other', email: 'una@example.com', password: 'una-password' });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
   });
   after(async () => {
@@ -142,12 +145,21 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
     }
   });
 
-  it('signs up a new user, then consent, then redirects to the callback with a code', async () => {
+  it('signs up a new user, confirms by the mailed link, signs in, consents and redirects to the callback with a code', async () => {
     const { context, page, dialogs } = await phonePage();
     try {
       await page.goto(authorizeUrl(server, { redirectUri: callbackUri, state: 'browser-signup' }));
       await page.click('a:has-text("Create an account")');
       await page.fill('#name', 'Bea Browser');
+      await page.fill('#email', 'bea@example.com');
+      await page.fill('#password', 'bea-password-1');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#signup-sent');
+      expect(await page.textContent('#signup-sent')).to.include('We have sent a message to bea@example.com');
+      await page.goto(String(linkInMail(logged.lines, 'bea@example.com', '/signup/')));
+      await page.click('button:has-text("Create account")');
+      await page.waitForSelector('#signup-done');
+      await page.click('a:has-text("Continue signing in")');
       await page.fill('#email', 'bea@example.com');
       await page.fill('#password', 'bea-password-1');
       await page.click('button[type=submit]');
@@ -158,6 +170,58 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
       expect(redirect.searchParams.get('code')).to.be.a('string');
       expect((await server.users.findByEmail('bea@example.com'))?.name).to.equal('Bea Browser');
       expect(dialogs).to.have.length(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('after too many wrong passwords shows the 429 inline on the same page, with when to retry, without any dialog', async () => {
+    const { context, page, dialogs } = await phonePage();
+    try {
+      await page.goto(authorizeUrl(server, { redirectUri: callbackUri }));
+      const status: number[] = [];
+      page.on('response', (response) => {
+        if (response.request().method() === 'POST') status.push(response.status());
+      });
+      for (const password of ['wrong-1', 'wrong-2', 'wrong-3', 'wrong-4', 'wrong-5', 'tom-password']) {
+        await page.fill('#email', 'tom@example.com');
+        await page.fill('#password', password);
+        await Promise.all([page.waitForEvent('load'), page.click('button[type=submit]')]);
+      }
+      expect(status).to.deep.equal([401, 401, 401, 401, 401, 429]);
+      expect(await page.textContent('#form-error')).to.include('Too many attempts').and.include('try again in 15 minutes');
+      expect(await page.locator('#password').isVisible()).to.equal(true); // the same form, to try again later
+      expect(dialogs).to.have.length(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('"use another account" on the consent page leads to the login, and links the other account', async () => {
+    const { context, page } = await phonePage();
+    try {
+      await page.goto(authorizeUrl(server, { redirectUri: callbackUri, state: 'browser-switch' }));
+      await page.fill('#email', DEMO.user.email);
+      await page.fill('#password', DEMO.user.password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#switch-account');
+      expect(await page.textContent('main')).to.include('Not Ann Example?');
+      await page.click('#switch-account');
+      await page.waitForSelector('#password');
+      expect(await page.textContent('h1')).to.equal('Sign in to Ride Hailer');
+      await page.fill('#email', 'una@example.com');
+      await page.fill('#password', 'una-password');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('button:has-text("Allow")');
+      expect(await page.textContent('main')).to.include('Signed in as Una Other').and.not.include('Ann Example');
+      await page.click('button:has-text("Allow")');
+      const redirect = await waitForCallback('browser-switch');
+      expect(redirect.searchParams.get('code')).to.be.a('string');
+
+      // Linking again in the same browser asks again, naming the account now signed in.
+      await page.goto(authorizeUrl(server, { redirectUri: callbackUri, state: 'browser-again' }));
+      await page.waitForSelector('button:has-text("Allow")');
+      expect(await page.textContent('main')).to.include('Signed in as Una Other');
     } finally {
       await context.close();
     }
