@@ -16,7 +16,7 @@ export const LOCAL_DYNAMODB_CREDENTIALS = { accessKeyId: 'DEMO-ONLY-local-key', 
 export const LOCAL_DYNAMODB_REGION = 'eu-west-1';
 
 /** The environment a bridge process needs to use the local table (besides its other BRIDGE_* settings). */
-export const localDynamoDbEnv = (db: LocalDynamoDb) => ({
+export const localDynamoDbEnv = (db: { endpoint: string; table: string }) => ({
   BRIDGE_STORE: 'dynamodb',
   BRIDGE_DYNAMODB_TABLE: db.table,
   BRIDGE_DYNAMODB_REGION: LOCAL_DYNAMODB_REGION,
