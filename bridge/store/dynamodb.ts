@@ -54,8 +54,11 @@ export class DynamoDbBridgeStore implements BridgeStore {
       ...options.client,
       region: options.region,
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      // Alexa gives the token endpoint 4.5 s in all: a slow store must fail fast rather than retry for long.
-      maxAttempts: options.client?.maxAttempts ?? 3,
+      // Alexa gives the token endpoint 4.5 s in all, for a few store calls and the upstream's: a store call that
+      // hangs must fail (a 503 Alexa retries) rather than use it up. A single call normally takes milliseconds. (Without
+      // throwOnRequestTimeout the SDK only logs a warning and goes on waiting.)
+      maxAttempts: options.client?.maxAttempts ?? 2,
+      requestHandler: options.client?.requestHandler ?? { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
     });
     // Optional record fields are left out of the item rather than written as NULL.
     this.client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });

@@ -5,6 +5,8 @@
  * are checked across handles, not only within one.
  */
 import { expect } from 'chai';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,5 +198,19 @@ describe('bridge store: DynamoDB items', () => {
     await store.createLink(link);
     expect(await rawItem(`link#${link.id}`)).not.to.equal(undefined);
     expect(await store.getLink(link.id, Date.now())).to.equal(undefined);
+  });
+
+  it('a DynamoDB endpoint that accepts connections but never answers fails the call instead of hanging the token endpoint', async () => {
+    const silent = createServer(() => {}); // takes the connection, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const stuck = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+    try {
+      const outcome = await stuck.getLink('any', NOW).then(() => 'answered', (error: unknown) => (error instanceof Error ? error.name : 'rejected'));
+      expect(outcome).not.to.equal('answered');
+    } finally {
+      await stuck.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
