@@ -1,23 +1,30 @@
 /**
  * Issue 7 figures: the bridge's token endpoint (refresh_token grants, oidc profile) against the same upstream — the
- * local authorization server, non-rotating — called directly, in the same run.
+ * local authorization server, non-rotating — called directly, in the same run. Issue 12 figures: the same bridge on
+ * its DynamoDB store (a local dynalite server), one instance and two instances sharing the table, against the
+ * SQLite-backed bridge of the same run.
  *
- *   parent: autocannon, the headless logins that create both links
+ *   parent: autocannon, the headless logins that create the links
  *   child:  the local authorization server (bench/workers/bridge-upstream.ts)
- *   child:  the bridge in front of it          (bench/workers/bridge-server.ts, LOG_LEVEL=warn)
+ *   child:  the bridge in front of it, SQLite in memory   (bench/workers/bridge-server.ts, LOG_LEVEL=warn)
+ *   child:  dynalite with the bridge's table              (bench/workers/dynalite.ts)
+ *   child:  two bridges on that table, A and B            (bench/workers/bridge-server.ts, BRIDGE_STORE=dynamodb)
  *
- * Rounds alternate direct/bridge after a warm-up of each; the medians are reported. Loopback only, bounded in time.
+ * Each round runs every target once, in an order that rotates between rounds, after a warm-up of each; the medians
+ * are reported. Two instances = two autocannon runs at once, half the connections (and links) each. Loopback only,
+ * bounded in time.
  */
 import { randomBytes } from 'node:crypto';
 import { completeLoginHeadlessly } from '../local/auth/headless-login.js';
 import { DEMO } from '../local/demo.js';
+import { localDynamoDbEnv } from '../local/dynamodb.js';
 import { runLoad, type LoadFigures } from './lib/load-run.js';
 import { startWorker, stop } from './lib/processes.js';
 import { median, ratio, table } from './lib/stats.js';
 
 const CONNECTIONS = 10;
 const WARM_UP_S = 2;
-const MEASURED_S = 5;
+const MEASURED_S = 4;
 const ROUNDS = 3;
 const ALEXA_TOKEN_LIMIT_MS = 4500;
 
@@ -70,7 +77,7 @@ export async function benchBridge(): Promise<string> {
     });
     closers.push(() => stop(auth.child));
     const issuer = auth.firstLine.trim();
-    const bridge = await startWorker('bench/workers/bridge-server.ts', {
+    const bridgeSettings = {
       BRIDGE_PORT: '0',
       BRIDGE_PUBLIC_URL: PUBLIC_URL,
       BRIDGE_PROFILE: 'oidc',
@@ -82,54 +89,86 @@ export async function benchBridge(): Promise<string> {
       BRIDGE_CLIENT_SECRET: BRIDGE_CLIENT.secret,
       BRIDGE_ALEXA_REDIRECT_URIS: ALEXA_REDIRECT,
       BRIDGE_KEY: randomBytes(32).toString('base64url'),
-      BRIDGE_DATA: ':memory:',
       LOG_LEVEL: 'warn',
-    });
-    closers.push(() => stop(bridge.child));
-    const bridgeUrl = bridge.firstLine.trim();
+    };
+    const startBridge = async (store: Record<string, string>) => {
+      const worker = await startWorker('bench/workers/bridge-server.ts', { ...bridgeSettings, ...store });
+      closers.push(() => stop(worker.child));
+      return worker.firstLine.trim();
+    };
+    const bridgeUrl = await startBridge({ BRIDGE_DATA: ':memory:' });
+    const dynalite = await startWorker('bench/workers/dynalite.ts', {});
+    closers.push(() => stop(dynalite.child));
+    const [endpoint, tableName] = dynalite.firstLine.trim().split(' ') as [string, string];
+    const onTable = localDynamoDbEnv({ endpoint, table: tableName });
+    const [dynamoA, dynamoB] = [await startBridge(onTable), await startBridge(onTable)];
 
     // One link per connection on both sides, as many Alexa users refreshing at once: one link for all would let the
-    // bridge's single-flight (concurrent refreshes of ONE link share one upstream call) flatter it.
+    // bridge's single-flight (concurrent refreshes of ONE link share one upstream call) flatter it. The DynamoDB links
+    // are made on A; in the table, B refreshes them as well.
     const refreshBody = (refreshToken: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
     const directBodies: string[] = [];
     const bridgeBodies: string[] = [];
+    const dynamoBodies: string[] = [];
     for (let i = 0; i < CONNECTIONS; i += 1) {
       directBodies.push(refreshBody(await linkDirect(issuer)));
       bridgeBodies.push(refreshBody(await linkThroughBridge(bridgeUrl)));
+      dynamoBodies.push(refreshBody(await linkThroughBridge(dynamoA)));
     }
-    const direct = { url: `${issuer}/token`, headers: { ...form, authorization: basic(DEMO.clientId, DEMO.clientSecret) }, body: directBodies[0]!, bodies: directBodies };
-    const through = { url: `${bridgeUrl}/token`, headers: { ...form, authorization: basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret) }, body: bridgeBodies[0]!, bodies: bridgeBodies };
     const isTokenAnswer = (body: string) => body.includes('"access_token"');
-    const run = (target: typeof direct, seconds: number) => runLoad({ ...target, connections: CONNECTIONS, durationSeconds: seconds, expectBody: isTokenAnswer });
+    const bridgeAuth = { ...form, authorization: basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret) };
+    const load = (url: string, headers: Record<string, string>, bodies: string[]) => (seconds: number) =>
+      runLoad({ url, headers, body: bodies[0]!, bodies, connections: bodies.length, durationSeconds: seconds, expectBody: isTokenAnswer });
+    const half = CONNECTIONS / 2;
+    const onA = load(`${dynamoA}/token`, bridgeAuth, dynamoBodies.slice(0, half));
+    const onB = load(`${dynamoB}/token`, bridgeAuth, dynamoBodies.slice(half));
+    const targets = {
+      direct: load(`${issuer}/token`, { ...form, authorization: basic(DEMO.clientId, DEMO.clientSecret) }, directBodies),
+      sqlite: load(`${bridgeUrl}/token`, bridgeAuth, bridgeBodies),
+      dynamo1: load(`${dynamoA}/token`, bridgeAuth, dynamoBodies),
+      dynamo2: async (seconds: number) => combine(await Promise.all([onA(seconds), onB(seconds)])),
+    };
+    type Target = keyof typeof targets;
+    const order = Object.keys(targets) as Target[];
 
-    await run(direct, WARM_UP_S);
-    await run(through, WARM_UP_S);
-    const directRuns: LoadFigures[] = [];
-    const bridgeRuns: LoadFigures[] = [];
+    for (const name of order) await targets[name](WARM_UP_S);
+    const runs: Record<Target, LoadFigures[]> = { direct: [], sqlite: [], dynamo1: [], dynamo2: [] };
     for (let round = 0; round < ROUNDS; round += 1) {
-      // Alternate the order so neither side always runs on a warmer (or hotter) machine.
-      if (round % 2 === 0) {
-        directRuns.push(await run(direct, MEASURED_S));
-        bridgeRuns.push(await run(through, MEASURED_S));
-      } else {
-        bridgeRuns.push(await run(through, MEASURED_S));
-        directRuns.push(await run(direct, MEASURED_S));
+      // Rotate the order so no target always runs on a warmer (or hotter) machine.
+      for (let i = 0; i < order.length; i += 1) {
+        const name = order[(i + round) % order.length]!;
+        runs[name].push(await targets[name](MEASURED_S));
       }
     }
-    const med = (runs: LoadFigures[], key: keyof LoadFigures) => median(runs.map((r) => r[key]));
-    const failures = (runs: LoadFigures[]) => runs.reduce((sum, r) => sum + r.errors + r.non2xx + r.mismatches, 0);
+    const med = (target: Target, key: keyof LoadFigures) => median(runs[target].map((r) => r[key]));
+    const failures = (target: Target) => String(runs[target].reduce((sum, r) => sum + r.errors + r.non2xx + r.mismatches, 0));
     const ms = (n: number) => (n < 1 ? '< 1 ms' : `${n.toFixed(0)} ms`);
-    const rps = { direct: med(directRuns, 'requestsPerSecond'), bridge: med(bridgeRuns, 'requestsPerSecond') };
+    const rps = (target: Target) => med(target, 'requestsPerSecond');
     return [
       `Bridge (issue 7): POST /token refresh_token grants (HTTP Basic), ${CONNECTIONS} connections with a link each, ${ROUNDS} × ${MEASURED_S} s each, medians; baseline = the same upstream (local authorization server, non-rotating) called directly`,
       table([
-        { figure: 'requests/s', baseline: rps.direct.toFixed(0), bridge: rps.bridge.toFixed(0), ratio: ratio(rps.bridge, rps.direct), target: '≥ 0.75×' },
-        { figure: 'p50', baseline: ms(med(directRuns, 'p50Ms')), bridge: ms(med(bridgeRuns, 'p50Ms')), ratio: '—', target: '—' },
-        { figure: 'p99', baseline: ms(med(directRuns, 'p99Ms')), bridge: ms(med(bridgeRuns, 'p99Ms')), ratio: '—', target: `≪ ${ALEXA_TOKEN_LIMIT_MS} ms (Alexa)` },
-        { figure: 'failed answers (all rounds)', baseline: String(failures(directRuns)), bridge: String(failures(bridgeRuns)), ratio: '—', target: '0' },
+        { figure: 'requests/s', baseline: rps('direct').toFixed(0), bridge: rps('sqlite').toFixed(0), ratio: ratio(rps('sqlite'), rps('direct')), target: '≥ 0.75×' },
+        { figure: 'p50', baseline: ms(med('direct', 'p50Ms')), bridge: ms(med('sqlite', 'p50Ms')), ratio: '—', target: '—' },
+        { figure: 'p99', baseline: ms(med('direct', 'p99Ms')), bridge: ms(med('sqlite', 'p99Ms')), ratio: '—', target: `≪ ${ALEXA_TOKEN_LIMIT_MS} ms (Alexa)` },
+        { figure: 'failed answers (all rounds)', baseline: failures('direct'), bridge: failures('sqlite'), ratio: '—', target: '0' },
+      ]),
+      '',
+      `Bridge store (issue 12): the same refreshes through the bridge on DynamoDB (local dynalite server, one strongly consistent GetItem per refresh), one instance (${CONNECTIONS} connections) and two instances on one table (${half} connections each; p50/p99 = the worse instance); baseline = the SQLite-backed bridge above`,
+      table([
+        { figure: 'requests/s', 'SQLite bridge': rps('sqlite').toFixed(0), 'DynamoDB ×1': rps('dynamo1').toFixed(0), 'ratio ×1': ratio(rps('dynamo1'), rps('sqlite')), 'DynamoDB ×2': rps('dynamo2').toFixed(0), 'ratio ×2': ratio(rps('dynamo2'), rps('sqlite')) },
+        { figure: 'p50', 'SQLite bridge': ms(med('sqlite', 'p50Ms')), 'DynamoDB ×1': ms(med('dynamo1', 'p50Ms')), 'ratio ×1': '—', 'DynamoDB ×2': ms(med('dynamo2', 'p50Ms')), 'ratio ×2': '—' },
+        { figure: 'p99', 'SQLite bridge': ms(med('sqlite', 'p99Ms')), 'DynamoDB ×1': ms(med('dynamo1', 'p99Ms')), 'ratio ×1': '—', 'DynamoDB ×2': ms(med('dynamo2', 'p99Ms')), 'ratio ×2': '—' },
+        { figure: 'failed answers (all rounds)', 'SQLite bridge': failures('sqlite'), 'DynamoDB ×1': failures('dynamo1'), 'ratio ×1': '—', 'DynamoDB ×2': failures('dynamo2'), 'ratio ×2': '—' },
       ]),
     ].join('\n');
   } finally {
     for (const close of closers.reverse()) await close();
   }
+}
+
+/** Two runs side by side as one: throughput and counts add up, latencies are the worse of the two. */
+function combine(parts: LoadFigures[]): LoadFigures {
+  const sum = (key: keyof LoadFigures) => parts.reduce((total, p) => total + p[key], 0);
+  const worst = (key: keyof LoadFigures) => Math.max(...parts.map((p) => p[key]));
+  return { requestsPerSecond: sum('requestsPerSecond'), total: sum('total'), p50Ms: worst('p50Ms'), p99Ms: worst('p99Ms'), errors: sum('errors'), non2xx: sum('non2xx'), mismatches: sum('mismatches') };
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
  * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon),
- * bridge (the account-linking bridge's token endpoint against its upstream called directly), deploy (npm run deploy --
+ * bridge (the account-linking bridge's token endpoint against its upstream called directly; on DynamoDB, one and two
+ * instances, against the SQLite-backed bridge), deploy (npm run deploy --
  * --local against the local Alexa cloud, cold vs warm invocation of the function).
  */
 import { benchAuth } from './auth.js';

@@ -37,8 +37,8 @@ export interface BridgeConfig {
   alexa: { clientId: string; clientSecret: string; redirectUris: readonly string[] };
   /** 32-byte master key; per-purpose keys are derived from it (bridge/keys.ts). */
   key: Uint8Array;
-  /** SQLite file of the store, or `:memory:`. */
-  dataPath: string;
+  /** Where single-use markers and links live (bridge/store/). */
+  store: StoreConfig;
   /** How long after a rotation the bridge answers a repeated refresh from its stored answer. */
   refreshGraceSeconds: number;
   /** A link (bridge refresh token) unused for this long is forgotten. */
@@ -46,6 +46,20 @@ export interface BridgeConfig {
   logLevel: LogLevel;
   bodyLimitBytes: number;
 }
+
+/**
+ * BRIDGE_STORE=sqlite (default): an embedded SQLite file, BRIDGE_DATA (`:memory:` for tests), one host.
+ * BRIDGE_STORE=dynamodb: one DynamoDB table shared by every instance (bridge/deploy/dynamodb-table.json).
+ */
+export type StoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'dynamodb';
+      table: string;
+      region: string;
+      /** Another endpoint than AWS's (DynamoDB Local, dynalite); credentials still come from the usual AWS chain. */
+      endpoint?: string;
+    };
 
 /** Variables whose values are secrets: never handed to a profile as an `extra` setting. */
 const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET']);
@@ -84,7 +98,7 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     upstream,
     alexa,
     key,
-    dataPath: required(env, 'BRIDGE_DATA'),
+    store: storeConfig(env),
     refreshGraceSeconds: integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 }),
     linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
@@ -104,6 +118,22 @@ export function profileExtraSettings(profile: ProviderProfile, env: Env): Record
   }
   for (const name of profile.requiredSettings ?? []) extra[name] = optional(env, name);
   return extra;
+}
+
+function storeConfig(env: Env): StoreConfig {
+  const kind = oneOf(env, 'BRIDGE_STORE', ['sqlite', 'dynamodb'] as const, 'sqlite');
+  if (kind === 'sqlite') return { kind, path: required(env, 'BRIDGE_DATA', 'the SQLite file of BRIDGE_STORE=sqlite') };
+  const table = required(env, 'BRIDGE_DYNAMODB_TABLE', 'BRIDGE_STORE=dynamodb');
+  // DynamoDB's own rule for table names.
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw new ConfigError('BRIDGE_DYNAMODB_TABLE', `"${table}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
+  const region = optional(env, 'BRIDGE_DYNAMODB_REGION') ?? optional(env, 'AWS_REGION');
+  if (region === undefined) throw new ConfigError('BRIDGE_DYNAMODB_REGION', 'not set (BRIDGE_STORE=dynamodb needs it, or AWS_REGION)');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new ConfigError('BRIDGE_DYNAMODB_REGION', `"${region}" is not an AWS region (e.g. eu-west-1)`);
+  const rawEndpoint = optional(env, 'BRIDGE_DYNAMODB_ENDPOINT');
+  if (rawEndpoint === undefined) return { kind, table, region };
+  const endpoint = httpUrl('BRIDGE_DYNAMODB_ENDPOINT', rawEndpoint);
+  if (endpoint.search !== '' || endpoint.hash !== '') throw new ConfigError('BRIDGE_DYNAMODB_ENDPOINT', 'must not carry a query or fragment');
+  return { kind, table, region, endpoint: endpoint.href };
 }
 
 /** An absolute http(s) URL without userinfo (credentials belong in their own variables, never in a logged URL). */

@@ -12,14 +12,13 @@ import { Links } from './links.js';
 import { authorize } from './routes/authorize.js';
 import { callback } from './routes/callback.js';
 import { token } from './routes/token.js';
-import { SqliteBridgeStore } from './store/sqlite.js';
 import type { BridgeStore } from './store/store.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream.js';
 
 export interface BridgeOptions {
   logger: Logger;
-  /** Default: SQLite at config.dataPath. */
-  store?: BridgeStore;
+  /** The store config.store names, opened by the entry (bridge/store/open.ts); closed with the bridge. */
+  store: BridgeStore;
   /** Default: got against config.upstream.tokenUrl with the profile's dialect. */
   upstream?: UpstreamClient;
   /** Epoch milliseconds; for tests. */
@@ -44,7 +43,7 @@ export function createBridge(config: BridgeConfig, options: BridgeOptions): Brid
   const { logger } = options;
   const now = options.now ?? Date.now;
   const keys = deriveKeys(config.key);
-  const store = options.store ?? new SqliteBridgeStore(config.dataPath);
+  const { store } = options;
   const upstream = options.upstream ?? createUpstreamClient(config);
   const links = new Links({ config, keys, store, upstream, logger, now });
   const ctx: BridgeContext = { config, keys, store, links, upstream, logger, now };

@@ -3,17 +3,19 @@
  * of the framework-free core. Configuration is read once per container, so a misconfigured function fails its cold
  * start with a message naming the variable.
  *
- * Storage: BRIDGE_DATA is a SQLite file; on Lambda that means /tmp and one container, fine for trying it out. A
- * shared store (DynamoDB, behind bridge/store/store.ts) is what a production deployment with many containers needs.
+ * Storage: BRIDGE_STORE=dynamodb (one table shared by every container) is what a production deployment needs; the
+ * default SQLite file (BRIDGE_DATA) on Lambda means /tmp and one container, fine for trying it out. The store is
+ * opened during the cold start (Lambda's init phase), not at the first request.
  */
 import { createLogger } from '../lambda/logging.js';
 import { EventTooLarge, fromLambdaEvent, toLambdaResult, type HttpApiEventV2, type HttpApiResultV2 } from './adapters/lambda.js';
 import { loadBridgeConfig } from './config.js';
 import { createBridge } from './core.js';
 import { json } from './http/responses.js';
+import { openStore } from './store/open.js';
 
 const config = await loadBridgeConfig();
-const bridge = createBridge(config, { logger: createLogger(config.logLevel) });
+const bridge = createBridge(config, { logger: createLogger(config.logLevel), store: await openStore(config.store) });
 
 export const handler = async (event: HttpApiEventV2): Promise<HttpApiResultV2> => {
   let request;

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../lambda/logging.js';
 import { createBridgeApp } from './adapters/express.js';
 import { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createBridge } from './core.js';
+import { openStore } from './store/open.js';
 import type { BridgeStore } from './store/store.js';
 import type { UpstreamClient } from './upstream.js';
 
@@ -21,6 +22,7 @@ export interface BridgeServerOptions {
   /** Where JSON log lines go (default stdout), at config.logLevel. Ignored when `logger` is given. */
   log?: (line: string) => void;
   logger?: Logger;
+  /** Default: the store config.store names. */
   store?: BridgeStore;
   upstream?: UpstreamClient;
   /** Epoch milliseconds; for tests. */
@@ -36,7 +38,7 @@ export async function startBridgeServer(config: BridgeConfig, options: BridgeSer
   const logger = options.logger ?? createLogger(config.logLevel, options.log);
   const bridge = createBridge(config, {
     logger,
-    ...(options.store ? { store: options.store } : {}),
+    store: options.store ?? (await openStore(config.store)),
     ...(options.upstream ? { upstream: options.upstream } : {}),
     ...(options.now ? { now: options.now } : {}),
   });

@@ -1,6 +1,7 @@
 /**
  * What the bridge keeps: single-use markers (states and codes already redeemed) and links (a bridge refresh token →
- * the upstream refresh token behind it). Deliberately small so a DynamoDB implementation is a page of code: two
+ * the upstream refresh token behind it). Implemented by sqlite.ts (one host) and dynamodb.ts (any number of
+ * instances), both held to test/bridge/store-contract.test.ts. Deliberately small: two
  * primitives carry all the concurrency — an atomic "first use wins" insert and a version-conditional replace
  * (DynamoDB: `attribute_not_exists(pk)` and `#version = :expected` condition expressions). Every item has an
  * expiry (epoch ms; DynamoDB: a TTL attribute) and reads treat an expired item as absent.

@@ -73,6 +73,37 @@ describe('bridge: configuration', () => {
     });
   }
 
+  describe('the store (BRIDGE_STORE)', () => {
+    const dynamo = { BRIDGE_STORE: 'dynamodb', BRIDGE_DATA: undefined, BRIDGE_DYNAMODB_TABLE: 'ride-hailer-bridge', BRIDGE_DYNAMODB_REGION: 'eu-west-1' };
+
+    it('is SQLite at BRIDGE_DATA by default', async () => {
+      expect((await loadBridgeConfig(bridgeEnv({ BRIDGE_DATA: '/var/lib/bridge.sqlite' }))).store).to.deep.equal({ kind: 'sqlite', path: '/var/lib/bridge.sqlite' });
+    });
+
+    it('is DynamoDB with BRIDGE_STORE=dynamodb: the table, the region (or AWS_REGION), an optional endpoint; BRIDGE_DATA unused', async () => {
+      expect((await loadBridgeConfig(bridgeEnv(dynamo))).store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'eu-west-1' });
+      const fromAws = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: 'us-east-1', BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }));
+      expect(fromAws.store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000/' });
+    });
+
+    const problems: [Record<string, string | undefined>, string, RegExp][] = [
+      [{ BRIDGE_STORE: 'redis' }, 'BRIDGE_STORE', /one of sqlite, dynamodb/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: undefined }, 'BRIDGE_DYNAMODB_TABLE', /not set/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: 'arn:aws:dynamodb:eu-west-1:1:table/x' }, 'BRIDGE_DYNAMODB_TABLE', /not a DynamoDB table name/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: undefined }, 'BRIDGE_DYNAMODB_REGION', /not set .*AWS_REGION/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Ireland' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'localhost:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /http\(s\) URL/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://key:secret@127.0.0.1:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /credentials/],
+    ];
+    for (const [env, name, problem] of problems) {
+      it(`names ${name} (${JSON.stringify(Object.fromEntries(Object.entries(env).filter(([k]) => k === name)))})`, async () => {
+        const error = await configError(env);
+        expect(error.variable).to.equal(name);
+        expect(error.message).to.match(problem);
+      });
+    }
+  });
+
   it('names BRIDGE_PROFILE for an unknown profile and lists the known ones', async () => {
     const error = await configError({ BRIDGE_PROFILE: 'nosuch' });
     expect(error.variable).to.equal('BRIDGE_PROFILE');

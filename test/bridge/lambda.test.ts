@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { HttpApiEventV2, HttpApiResultV2 } from '../../bridge/adapters/lambda.js';
+import { localDynamoDbEnv, startLocalDynamoDb } from '../../local/dynamodb.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 import { BRIDGE_CLIENT, bridgeEnv, CODE_REDIRECT } from './helpers.js';
 
@@ -127,6 +128,29 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       expect(JSON.parse(health!.body)).to.deep.equal({ status: 'ok' });
     } finally {
       rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it('with BRIDGE_STORE=dynamodb loads the AWS SDK chunk and reads the table (a local dynalite server)', async function () {
+    this.timeout(20_000);
+    const db = await startLocalDynamoDb();
+    const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
+    try {
+      cpSync(bundle, isolated, { recursive: true });
+      const refreshEvent = functionUrlEvent('POST', '/token', {}, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: 'grant_type=refresh_token&refresh_token=brt_unknown',
+      });
+      const { stdout } = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db) });
+      // 400 = the link was looked up and is unknown; a store that failed to load or answer would give a 503.
+      const [token] = JSON.parse(stdout) as HttpApiResultV2[];
+      expect(token!.statusCode, token!.body).to.equal(400);
+      expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
+      const other = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db), BRIDGE_DYNAMODB_TABLE: 'no-such-table' });
+      expect((JSON.parse(other.stdout) as HttpApiResultV2[])[0]!.statusCode).to.equal(503);
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+      await db.close();
     }
   });
 

@@ -1,0 +1,15 @@
+/**
+ * Opens the store BRIDGE_STORE names. Each implementation is imported only when chosen, so a SQLite deployment
+ * never loads the AWS SDK (in the Lambda bundle it is a chunk of its own, parsed only by a DynamoDB deployment).
+ */
+import type { StoreConfig } from '../config.js';
+import type { BridgeStore } from './store.js';
+
+export async function openStore(config: StoreConfig): Promise<BridgeStore> {
+  if (config.kind === 'dynamodb') {
+    const { DynamoDbBridgeStore } = await import('./dynamodb.js');
+    return new DynamoDbBridgeStore({ table: config.table, region: config.region, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
+  }
+  const { SqliteBridgeStore } = await import('./sqlite.js');
+  return new SqliteBridgeStore(config.path);
+}
