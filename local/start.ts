@@ -93,6 +93,7 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     `  authorization server  ${stack.urls.auth}  (login at /auth, tokens at /token)`,
     `  Ride Hailer API       ${stack.urls.api}`,
     `  Alexa simulator       ${stack.urls.simulator}  (linking callback /link/callback)`,
+    `  testers' console      ${stack.urls.simulator}/  (the Test tab: talk, link, expire, revoke, faults, JSON in and out)`,
     `  linking bridge        ${stack.urls.bridge}  (Alexa-facing /authorize and /token in front of the authorization server)`,
     `  local Alexa cloud     ${stack.urls.cloud}  (SMAPI, LWA, IAM and Lambda for the real ASK CLI)`,
     '',

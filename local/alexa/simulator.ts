@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Intent, SessionEndedReason } from 'ask-sdk-model';
+import type { Intent, RequestEnvelope, ResponseEnvelope, SessionEndedReason } from 'ask-sdk-model';
 import type { Logger } from '../../lambda/logging.js';
 import { DEMO } from '../demo.js';
 import { SIMULATOR_HEALTH, startCallbackServer, type CallbackServer } from './callback-server.js';
@@ -50,7 +50,12 @@ export interface AlexaSimulatorOptions {
   logger?: Logger;
   /** Defaults to completeLoginHeadlessly from local/auth/headless-login.ts. */
   headlessLogin?: HeadlessLogin;
+  /** Sees every envelope sent and the skill's answer (the console's and `npm run dialog -- --json`'s JSON view). */
+  onExchange?: ExchangeListener;
 }
+
+/** Called after each exchange with the skill; `response` is undefined when the skill did not answer usably. */
+export type ExchangeListener = (request: RequestEnvelope, response: ResponseEnvelope | undefined) => void;
 
 /** The result of linking; deliberately without tokens so it can be printed. */
 export interface LinkOutcome {
@@ -99,7 +104,7 @@ export class AlexaSimulator {
     this.locale = options.locale ?? 'en-US';
     this.now = options.now ?? (() => new Date());
     this.identity = simulatorIdentity(options.skillId ?? DEMO.skillId, this.locale);
-    this.send = options.send ?? httpSender(options);
+    this.send = observed(options.send ?? httpSender(options), options.onExchange);
     this.linker = new AccountLinker({
       config: options.linking,
       store: options.tokenStore,
@@ -133,10 +138,10 @@ export class AlexaSimulator {
     await (await this.session()).end(reason);
   }
 
-  /** An out-of-session skill event; throws SkillRequestError when the skill refuses it. */
-  async sendSkillEvent(type: SkillEventType): Promise<void> {
+  /** An out-of-session skill event and the skill's answer; throws SkillRequestError when the skill refuses it. */
+  async sendSkillEvent(type: SkillEventType): Promise<ResponseEnvelope> {
     const accessToken = await this.linker.accessToken();
-    await this.send(skillEventRequest({ identity: this.identity, locale: this.locale, accessToken, now: this.now() }, type));
+    return this.send(skillEventRequest({ identity: this.identity, locale: this.locale, accessToken, now: this.now() }, type));
   }
 
   /** The browser path, step 1: the authorization URL to open. */
@@ -280,6 +285,19 @@ export class AlexaSimulator {
       now: this.now,
     });
   }
+}
+
+function observed(send: SendToSkill, listener: ExchangeListener | undefined): SendToSkill {
+  if (!listener) return send;
+  return async (request) => {
+    let response: ResponseEnvelope | undefined;
+    try {
+      response = await send(request);
+      return response;
+    } finally {
+      listener(request, response);
+    }
+  };
 }
 
 /** The default delivery: a signed POST to the skill's HTTPS endpoint. */
