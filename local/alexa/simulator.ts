@@ -84,6 +84,8 @@ export interface BrowserLinkOptions {
   sharedCallbackTimeoutMs?: number;
   /** How often the token store is read while another process holds the callback; default 250 ms. */
   pollIntervalMs?: number;
+  /** Ask for fewer scopes than accountLinking.json lists. */
+  scopes?: string[];
 }
 
 /** After another process took our state, how long its code exchange (4.5 s budget) and save may take. */
@@ -164,9 +166,9 @@ export class AlexaSimulator {
   }
 
   /** Links headlessly through the real login form (tests, `npm run link -- --user … --password …`). */
-  async link(credentials: { email: string; password: string }): Promise<LinkOutcome> {
+  async link(credentials: { email: string; password: string }, options: { scopes?: string[] } = {}): Promise<LinkOutcome> {
     const login = this.options.headlessLogin ?? (await import('../auth/headless-login.js')).completeLoginHeadlessly;
-    const authorizationUrl = await this.linker.beginAuthorization();
+    const authorizationUrl = await this.linker.beginAuthorization(options);
     const leftLogin = await login(authorizationUrl.toString(), credentials, { acceptLanguage: this.locale });
     return this.completeLinking(await followToRedirectUri(leftLogin, this.linker.config.redirectUri));
   }
@@ -211,7 +213,7 @@ export class AlexaSimulator {
     const abort = () => reject(options.signal?.reason ?? new Error('linking aborted'));
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
-      options.showUrl(await this.linker.beginAuthorization(), server.url, 'own-server');
+      options.showUrl(await this.linker.beginAuthorization(scopesOption(options)), server.url, 'own-server');
       return await promise;
     } finally {
       options.signal?.removeEventListener('abort', abort);
@@ -225,7 +227,7 @@ export class AlexaSimulator {
       throw new Error(`port ${callbackServer.port} is in use by another program (not the simulator of npm start); free it or choose another SIMULATOR_PORT`);
     }
     const startedAt = this.now().getTime();
-    const authorizationUrl = await this.linker.beginAuthorization();
+    const authorizationUrl = await this.linker.beginAuthorization(scopesOption(options));
     options.showUrl(authorizationUrl, callbackServer, 'shared-server');
 
     const deadline = Date.now() + (options.sharedCallbackTimeoutMs ?? STATE_LIFETIME_MS);
@@ -287,6 +289,10 @@ export class AlexaSimulator {
   }
 }
 
+function scopesOption(options: BrowserLinkOptions): { scopes?: string[] } {
+  return options.scopes ? { scopes: options.scopes } : {};
+}
+
 function observed(send: SendToSkill, listener: ExchangeListener | undefined): SendToSkill {
   if (!listener) return send;
   return async (request) => {
@@ -329,7 +335,7 @@ async function followToRedirectUri(redirect: URL, redirectUri: string, hops = 5)
 }
 
 /** Whether the server at `base` is the simulator's (its /healthz says so), not some other program on the port. */
-async function answersAsSimulator(base: URL): Promise<boolean> {
+export async function answersAsSimulator(base: URL): Promise<boolean> {
   try {
     const response = await fetch(new URL('/healthz', base), { signal: AbortSignal.timeout(2000) });
     const body = (await response.json()) as { service?: unknown };
