@@ -93,10 +93,10 @@ describe('local stack end to end', function () {
 
       expect((await alexa.launch()).speech).to.include('Ann Example');
       expect((await alexa.say('order a ride to the airport')).speech).to.match(/car is on its way to take you to the airport/i);
-      expect((await alexa.say('where is my ride')).speech).to.match(/your ride to airport is on its way/i);
+      expect((await alexa.say('where is my ride')).speech).to.match(/your ride to the airport is on its way/i);
       const confirm = await alexa.say('cancel my ride');
       expect(confirm.directives.map((d) => d.type)).to.include('Dialog.ConfirmIntent');
-      expect((await alexa.say('yes')).speech).to.match(/ride to airport is cancelled/i);
+      expect((await alexa.say('yes')).speech).to.match(/ride to the airport is cancelled/i);
       expect((await alexa.say('who am i')).speech).to.include(DEMO.user.email);
 
       const expired = await untilExpired(store);
