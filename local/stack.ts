@@ -23,12 +23,14 @@ import { loadServerConfig } from '../lambda/config.js';
 import type { LogLevel } from '../lambda/config.js';
 import { createLogger, type Logger, type LogSink } from '../lambda/logging.js';
 import { startSkillServer, type SkillServer } from '../lambda/server.js';
+import type { Router } from 'express';
+import { createConsoleRouter } from './alexa/console/router.js';
 import { CALLBACK_PATH, startCallbackServer, type CallbackServer } from './alexa/callback-server.js';
 import { linkingSetups, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
 import type { Locale } from './alexa/interaction-model.js';
 import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './alexa/linking.js';
 import { createRequestSigner, serveCertificateChain } from './alexa/signing.js';
-import { AlexaSimulator } from './alexa/simulator.js';
+import { AlexaSimulator, type ExchangeListener } from './alexa/simulator.js';
 import { createSkillClient, type SendToSkill } from './alexa/skill-client.js';
 import { caCertificateFile, loadOrCreateSigningMaterial } from './alexa/test-ca.js';
 import { MemoryTokenStore, type TokenStore } from './alexa/token-store.js';
@@ -98,6 +100,8 @@ export interface SimulatorVariant {
   via?: LinkRoute;
   /** The implicit grant (through the bridge). */
   grant?: GrantType;
+  /** Sees every envelope and answer (the console's JSON pane). */
+  onExchange?: ExchangeListener;
 }
 
 /** Raised when a piece cannot start, e.g. because its port is taken; says which piece and port. */
@@ -158,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // 1. The simulator's server first: its port decides the redirect URI the authorization server must know.
     //    The callback completes links for the stack's simulator, which exists only once the skill runs.
     let simulator: AlexaSimulator | undefined;
+    let testersConsole: Router | undefined;
     const simulatorServer: CallbackServer = await starting('simulator', ports.simulator, () =>
       startCallbackServer({
         port: ports.simulator ?? 0,
@@ -166,7 +171,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           if (!simulator) throw new Error('the local stack is still starting');
           return simulator.completeLinking(url);
         },
-        handlers: [serveCertificateChain(material)],
+        // The testers' console (`/`) is mounted once the stack it drives exists.
+        handlers: [serveCertificateChain(material), (req, res, next) => (testersConsole ? testersConsole(req, res, next) : next())],
       }),
     );
     closers.push(() => simulatorServer.close());
@@ -277,9 +283,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sign,
         skillId: DEMO.skillId,
         logger: simulatorLogger,
+        ...(variant.onExchange ? { onExchange: variant.onExchange } : {}),
       });
     };
     simulator = createSimulator();
+    testersConsole = createConsoleRouter({ createSimulator, revocationUrl: auth.revocationUrl, api });
 
     // 6. The local Alexa cloud, for the real ASK CLI: `ask deploy` lands here, the deployed function runs under AWS's
     //    runtime interface client, and `ask dialog` talks to it as the simulator's user (the same linked account).

@@ -13,6 +13,7 @@
 import { join, relative } from 'node:path';
 import { ConfigError } from '../lambda/config.js';
 import { localDataDir } from './alexa/config.js';
+import { answersAsSimulator } from './alexa/simulator.js';
 import { FileTokenStore } from './alexa/token-store.js';
 import { DEFAULT_PORTS, DEMO } from './demo.js';
 import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from './stack.js';
@@ -35,6 +36,31 @@ const SKILL_SETTINGS = [
   'RIDE_API_BUDGET_MS',
   'OAUTH_CLOCK_TOLERANCE_S',
 ] as const;
+
+const HELP = `npm start — the whole local stack on 127.0.0.1, state in .local/ (LOCAL_DATA_DIR)
+
+Usage: npm start [-- --help]          Ctrl-C stops it ("stopped", exit 0).
+
+Pieces and their ports (each can be changed with its variable):
+  PORT=3000              the skill endpoint (Alexa request verification on)
+  AUTH_PORT=3001         the OAuth 2.0 authorization server (login, consent, tokens)
+  API_PORT=3002          the Ride Hailer API
+  SIMULATOR_PORT=3003    the Alexa simulator: linking callback and the testers' console at /
+  BRIDGE_PORT=3004       the account-linking bridge
+  ALEXA_CLOUD_PORT=3005  the local Alexa cloud for the real ASK CLI
+  e.g. PORT=4000 SIMULATOR_PORT=4003 npm start
+
+Settings passed on to the skill: LOG_LEVEL (debug|info|warn|error|silent), ALEXA_VERIFY_REQUESTS (on|off),
+ALEXA_BODY_LIMIT_BYTES, ALEXA_CERT_DOWNLOAD_TIMEOUT_MS, RIDE_API_BUDGET_MS, OAUTH_CLOCK_TOLERANCE_S
+  e.g. LOG_LEVEL=warn npm start
+API faults from the start: RIDE_API_FAULT_STATUS, RIDE_API_FAULT_LATENCY_MS, … (or later: npm run fault)
+  e.g. RIDE_API_FAULT_STATUS=503 npm start
+
+Then, in another terminal: npm run link, npm run dialog, npm run fault (each with --help);
+npm run reset (with the stack stopped) restores the demo data.`;
+
+/** A second Ctrl-C this soon after the first is the same keypress delivered twice (the terminal and tsx both send it). */
+const SAME_SIGNAL_MS = 1000;
 
 /** Closing waits for requests in flight; after this long the process leaves anyway. */
 const CLOSE_DEADLINE_MS = 5000;
@@ -93,6 +119,7 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
     `  authorization server  ${stack.urls.auth}  (login at /auth, tokens at /token)`,
     `  Ride Hailer API       ${stack.urls.api}`,
     `  Alexa simulator       ${stack.urls.simulator}  (linking callback /link/callback)`,
+    `  testers' console      ${stack.urls.simulator}/  (the Test tab: talk, link, expire, revoke, faults, JSON in and out)`,
     `  linking bridge        ${stack.urls.bridge}  (Alexa-facing /authorize and /token in front of the authorization server)`,
     `  local Alexa cloud     ${stack.urls.cloud}  (SMAPI, LWA, IAM and Lambda for the real ASK CLI)`,
     '',
@@ -128,12 +155,28 @@ function startFailure(error: unknown): string {
   return `npm start: could not start the local stack: ${error instanceof Error ? error.message : 'unknown error'}`;
 }
 
+/** npm start run twice: the simulator port answers as the simulator of a stack that already runs. */
+async function alreadyRunning(ports: Record<StackPiece, number>): Promise<string | undefined> {
+  if (ports.simulator === 0) return undefined;
+  const url = new URL(`http://127.0.0.1:${ports.simulator}/`);
+  return (await answersAsSimulator(url)) ? url.origin : undefined;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
   let stack: LocalStack;
   let dataDir: string;
   try {
     const ports = portsFrom(env);
+    const running = await alreadyRunning(ports);
+    if (running !== undefined) {
+      process.stdout.write(`npm start: the local stack is already running (its simulator answers at ${running}, the console at ${running}/); use it, or stop it with Ctrl-C in its terminal first.\n`);
+      process.exit(0);
+    }
     dataDir = localDataDir(env);
     stack = await startLocalStack({
       ports,
@@ -150,20 +193,24 @@ async function main(): Promise<void> {
   }
   process.stdout.write(banner(stack, dataDir, env));
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
       process.stderr.write(`npm start: ${signal} again, leaving without waiting\n`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     process.stderr.write(`npm start: ${signal} received, stopping the local stack …\n`);
     setTimeout(() => {
       process.stderr.write('npm start: some connections did not close in time; leaving anyway\n');
       process.exit(0);
     }, CLOSE_DEADLINE_MS).unref();
     stack.close().then(
-      () => process.exit(0),
+      () => {
+        process.stderr.write('npm start: stopped.\n');
+        process.exit(0);
+      },
       (error: unknown) => {
         process.stderr.write(`npm start: stopped, but not cleanly: ${error instanceof Error ? error.message : 'unknown error'}\n`);
         process.exit(1);

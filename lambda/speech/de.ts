@@ -1,6 +1,7 @@
 import { Scope, type ScopeName } from '../account/scopes.js';
 import type { Ride } from '../rides/types.js';
 import type { Messages } from './messages.js';
+import { towards } from './destinations.js';
 import { ssml } from './ssml.js';
 
 const permission: Record<ScopeName, string> = {
@@ -23,12 +24,12 @@ export const de: Messages = {
   apiUnavailable: 'Ride Hailer antwortet gerade nicht. Bitte versuche es gleich noch einmal.',
   tryAgainReprompt: 'Du kannst es noch einmal versuchen oder stopp sagen.',
   askDestination: 'Wohin möchtest du fahren?',
-  rideOrdered: (ride) => `Erledigt. Ein Auto ist unterwegs und bringt dich zum Ziel ${ssml(ride.destination)}. ${arrival(ride)}.`,
-  rideAlreadyActive: (ride) => `Du hast schon eine Fahrt zum Ziel ${ssml(ride.destination)}. ${arrival(ride)}. Für eine neue Fahrt storniere zuerst diese.`,
-  rideStatus: (ride) => `Deine Fahrt zum Ziel ${ssml(ride.destination)} ist unterwegs. ${arrival(ride)}.`,
+  rideOrdered: (ride) => `Erledigt. Ein Auto ist unterwegs und bringt dich ${towards(ride.destination, 'de')}. ${arrival(ride)}.`,
+  rideAlreadyActive: (ride) => `Du hast schon eine Fahrt ${towards(ride.destination, 'de')}. ${arrival(ride)}. Für eine neue Fahrt storniere zuerst diese.`,
+  rideStatus: (ride) => `Deine Fahrt ${towards(ride.destination, 'de')} ist unterwegs. ${arrival(ride)}.`,
   noActiveRide: 'Du hast gerade keine Fahrt. Sage zum Beispiel: bestelle eine Fahrt zum Flughafen.',
-  confirmCancel: (ride) => `Möchtest du deine Fahrt zum Ziel ${ssml(ride.destination)} wirklich stornieren?`,
-  rideCancelled: (ride) => `In Ordnung, deine Fahrt zum Ziel ${ssml(ride.destination)} ist storniert.`,
+  confirmCancel: (ride) => `Möchtest du deine Fahrt ${towards(ride.destination, 'de')} wirklich stornieren?`,
+  rideCancelled: (ride) => `In Ordnung, deine Fahrt ${towards(ride.destination, 'de')} ist storniert.`,
   cancelKept: 'In Ordnung, deine Fahrt bleibt bestehen.',
   whoAmI: (name, email) => `Ride Hailer ist mit dem Konto von ${ssml(name)} verknüpft, ${ssml(email)}.`,
   help: 'Mit Ride Hailer kannst du eine Fahrt bestellen, zum Beispiel: bestelle eine Fahrt zum Flughafen. Du kannst auch fragen, wo deine Fahrt ist, sie stornieren, oder fragen, welches Konto verknüpft ist. Was möchtest du tun?',

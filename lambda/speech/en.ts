@@ -1,6 +1,7 @@
 import { Scope, type ScopeName } from '../account/scopes.js';
 import type { Ride } from '../rides/types.js';
 import type { Messages } from './messages.js';
+import { towards } from './destinations.js';
 import { ssml } from './ssml.js';
 
 const permission: Record<ScopeName, string> = {
@@ -23,12 +24,12 @@ export const en: Messages = {
   apiUnavailable: "Ride Hailer isn't answering right now. Please try again in a minute.",
   tryAgainReprompt: 'You can try again, or say stop.',
   askDestination: 'Where would you like to go?',
-  rideOrdered: (ride) => `Done. A car is on its way to take you to ${ssml(ride.destination)}. ${arrival(ride)}.`,
-  rideAlreadyActive: (ride) => `You already have a ride to ${ssml(ride.destination)}. ${arrival(ride)}. To order another one, cancel this ride first.`,
-  rideStatus: (ride) => `Your ride to ${ssml(ride.destination)} is on its way. ${arrival(ride)}.`,
+  rideOrdered: (ride) => `Done. A car is on its way to take you ${towards(ride.destination, 'en')}. ${arrival(ride)}.`,
+  rideAlreadyActive: (ride) => `You already have a ride ${towards(ride.destination, 'en')}. ${arrival(ride)}. To order another one, cancel this ride first.`,
+  rideStatus: (ride) => `Your ride ${towards(ride.destination, 'en')} is on its way. ${arrival(ride)}.`,
   noActiveRide: "You don't have a ride right now. You can say: order a ride to the airport.",
-  confirmCancel: (ride) => `Do you really want to cancel your ride to ${ssml(ride.destination)}?`,
-  rideCancelled: (ride) => `Okay, your ride to ${ssml(ride.destination)} is cancelled.`,
+  confirmCancel: (ride) => `Do you really want to cancel your ride ${towards(ride.destination, 'en')}?`,
+  rideCancelled: (ride) => `Okay, your ride ${towards(ride.destination, 'en')} is cancelled.`,
   cancelKept: 'Okay, I kept your ride.',
   whoAmI: (name, email) => `Ride Hailer is linked to the account of ${ssml(name)}, ${ssml(email)}.`,
   help: 'With Ride Hailer you can order a ride, for example: order a ride to the airport. You can also ask where your ride is, cancel it, or ask which account is linked. What would you like to do?',

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { LinkingError } from './linking.js';
+import { endPageFor, pageLanguage, renderEndPage, renderImplicitPage } from './end-pages.js';
 
 export const CALLBACK_PATH = '/link/callback';
 /** Alexa's redirect page for the implicit grant; the token comes in the fragment, which never reaches a server. */
@@ -39,31 +39,34 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   const app = express();
   app.disable('x-powered-by');
 
-  const complete = async (callbackUrl: URL, res: Response) => {
+  // The end of the journey is a page in the browser's language; the implicit page's script asks for JSON instead.
+  const complete = async (callbackUrl: URL, req: Request, res: Response) => {
+    let failure: unknown;
     try {
       await options.onCallback(callbackUrl);
-      reply(res, 200, 'Linked — you can close this page.');
     } catch (error) {
-      if (!(error instanceof LinkingError)) {
-        reply(res, 500, 'Linking failed unexpectedly; see the terminal.');
-      } else if (error.code === 'access_denied') {
-        reply(res, 200, 'Linking cancelled — you did not allow access. You can close this page.');
-      } else {
-        const clientMistake = error.code === 'state_mismatch' || error.code === 'authorization_error';
-        reply(res, clientMistake ? 400 : 502, `Linking failed: ${error.message}`);
-      }
+      failure = error;
+    }
+    const page = endPageFor(failure, pageLanguage(req.get('accept-language')));
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.status(page.status).set(PAGE_HEADERS).json({ outcome: page.outcome, title: page.title, message: page.message });
+    } else {
+      sendHtml(res, page.status, renderEndPage(page));
     }
   };
   const base = `http://${host.includes(':') ? `[${host}]` : host}`;
 
-  app.get(CALLBACK_PATH, (req, res) => complete(new URL(req.originalUrl, base), res));
+  app.get(CALLBACK_PATH, (req, res) => complete(new URL(req.originalUrl, base), req, res));
 
   // The implicit grant: the page reads its own fragment and posts it here (form-encoded, as it came).
-  app.get(IMPLICIT_CALLBACK_PATH, (_req, res) => implicitPage(res));
+  app.get(IMPLICIT_CALLBACK_PATH, (req, res) => {
+    const nonce = randomBytes(16).toString('base64');
+    sendHtml(res, 200, renderImplicitPage(pageLanguage(req.get('accept-language')), nonce, IMPLICIT_FRAGMENT_PATH), nonce);
+  });
   app.post(IMPLICIT_FRAGMENT_PATH, express.text({ type: 'application/x-www-form-urlencoded', limit: '16kb' }), (req: Request, res) => {
     const fragment = typeof req.body === 'string' ? req.body : '';
     const query = new URL(req.originalUrl, base).search;
-    return complete(new URL(`${IMPLICIT_CALLBACK_PATH}${query}#${fragment}`, base), res);
+    return complete(new URL(`${IMPLICIT_CALLBACK_PATH}${query}#${fragment}`, base), req, res);
   });
   app.get('/healthz', (_req, res) => {
     res.set('cache-control', 'no-store').json(SIMULATOR_HEALTH);
@@ -96,39 +99,26 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   };
 }
 
-/**
- * Alexa's account-linking-status page, reduced to its job: take the fragment (access token, state) out of the
- * address bar at once, hand it to the simulator, and show the outcome. The script runs under a per-response nonce.
- */
-function implicitPage(res: Response) {
-  const nonce = randomBytes(16).toString('base64');
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  // The URL held a one-time code (or the page a token); keep it out of Referer headers.
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  // A browser visits once; not keeping the connection lets linkWithCallback close the server right away.
+  connection: 'close',
+};
+
+/** The login pages' policy (inline style only); the implicit page's script may run under its nonce and post back. */
+function sendHtml(res: Response, status: number, page: string, nonce?: string) {
+  const script = nonce === undefined ? '' : ` script-src 'nonce-${nonce}'; connect-src 'self';`;
   res
-    .status(200)
+    .status(status)
     .set({
+      ...PAGE_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; style-src 'unsafe-inline'`,
-      connection: 'close',
+      'content-security-policy': `default-src 'none';${script} style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     })
-    .send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Account linking</title>
-<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style></head>
-<body><p id="status">Linking your account …</p>
-<script nonce="${nonce}">
-const fragment = location.hash.slice(1);
-history.replaceState(null, '', location.pathname + location.search);
-fetch(${JSON.stringify(IMPLICIT_FRAGMENT_PATH)} + location.search, {
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: fragment,
-})
-  .then((response) => response.text())
-  .then((text) => { document.getElementById('status').textContent = text; })
-  .catch(() => { document.getElementById('status').textContent = 'Linking failed: the simulator did not answer.'; });
-</script></body></html>
-`);
+    .send(page);
 }
 
 function reply(res: Response, status: number, text: string) {

@@ -24,6 +24,10 @@ export interface SimulatorConfig {
   skillId: string;
   /** Port of the simulator's own server (the linking callback; npm start mounts the certificate chain there too). */
   port: number;
+  /** The simulator's server of npm start (callback, console, /healthz). */
+  simulatorUrl: URL;
+  /** The authorization server's RFC 7009 revocation endpoint (`npm run link -- --revoke`). */
+  revocationUrl: URL;
   /** How new links are made (route and grant as chosen, e.g. `npm run link -- --via bridge`). */
   linking: LinkingConfig;
   /**
@@ -65,6 +69,8 @@ export async function loadSimulatorConfig(env: Env = process.env, projectRoot = 
     skillEndpoint: httpUrl(env, 'SKILL_ENDPOINT_URL', `http://127.0.0.1:${skillPort}/`),
     skillId: optional(env, 'ALEXA_SKILL_ID') ?? DEMO.skillId,
     port,
+    simulatorUrl: new URL(`http://127.0.0.1:${port}/`),
+    revocationUrl: httpUrl(env, 'AUTH_REVOCATION_URL', `http://127.0.0.1:${integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth)}/token/revocation`),
     skillPackageDir,
     tokenFile: join(dataDir, 'alexa-link.json'),
     signingDir: join(dataDir, 'alexa-ca'),

@@ -1,15 +1,16 @@
 /**
- * `npm run dialog`: talk to the skill like `ask dialog`.
- *   npm run dialog [-- --locale de-DE]                          a REPL (.quit or Ctrl-D to leave, .help for more)
- *   npm run dialog -- --say "order a ride" --say "airport"      a scripted conversation; exit 1 if the skill refused
- *   npm run dialog -- --event linked|enabled|disabled           send a skill event
+ * `npm run dialog`: talk to the skill like `ask dialog`; `npm run dialog -- --help` lists every option.
  */
 import { createInterface, type Interface } from 'node:readline';
+import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import { parseArgs } from 'node:util';
 import { parseLocale } from './config.js';
 import type { Turn } from './dialog-session.js';
 import type { SkillEventType } from './envelopes.js';
+import { describeLinkChange, linkChange } from './link-change.js';
+import { redactEnvelope } from './redact.js';
 import { LINK_HINT, renderError, renderTurn } from './render.js';
+import { ensureStackRunning } from './stack-check.js';
 import type { AlexaSimulator } from './simulator.js';
 import type { SimulatorConfig } from './config.js';
 import { linkInBrowser, simulatorFromEnvironment } from './wiring.js';
@@ -18,7 +19,50 @@ const EVENTS: Record<string, SkillEventType> = { linked: 'SkillAccountLinked', e
 
 const REPL_HELP = `Say anything the skill understands, e.g. "open ride hailer", "order a ride to the airport".
   .link     link the account (browser)      .unlink   remove the link
+  .json     show/hide the request and response envelopes (tokens shortened)
   .end      end the session                 .quit     leave (Ctrl-D works too)`;
+
+const DIALOG_HELP = `npm run dialog — talk to the skill as Alexa does (signed requests to npm start's skill endpoint)
+
+Usage: npm run dialog [-- options]    (npm start must be running in another terminal)
+
+  (no option)                 a conversation at the prompt; type .help there for its commands
+                              (.link, .unlink, .json, .end, .quit)
+                                npm run dialog
+  --locale en-US|en-GB|de-DE  the locale of the requests (default en-US)
+                                npm run dialog -- --locale de-DE
+  --say TEXT                  say this and print the answer; repeat for a conversation; exit 1 if the skill refused
+                                npm run dialog -- --say "order a ride to the airport" --say "where is my ride"
+  --event linked|enabled|disabled
+                              send AlexaSkillEvent.SkillAccountLinked / SkillEnabled / SkillDisabled
+                                npm run dialog -- --event enabled
+  --json                      print each request and response envelope (tokens shortened to their first characters)
+                                npm run dialog -- --json --say "who am i"
+  --help                      this text
+
+A line starting with "(link)" says when the simulator refreshed the access token or the link was dropped.
+Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, LOCAL_DATA_DIR).`;
+
+/** Whether envelopes are printed; --json sets it, .json toggles it. */
+const view = { json: false };
+
+function printExchange(request: RequestEnvelope, response: ResponseEnvelope | undefined): void {
+  if (!view.json) return;
+  console.log(`  request ${JSON.stringify(redactEnvelope(request), null, 2).replace(/\n/gu, '\n  ')}`);
+  console.log(response ? `  response ${JSON.stringify(redactEnvelope(response), null, 2).replace(/\n/gu, '\n  ')}` : '  response (none usable)');
+}
+
+/** Runs one exchange and says when the link changed under it (a silent refresh, a dropped link). */
+async function watchingTheLink<T>(simulator: AlexaSimulator, exchange: () => Promise<T>): Promise<T> {
+  const before = await simulator.linker.linked();
+  try {
+    return await exchange();
+  } finally {
+    const after = await simulator.linker.linked();
+    const change = linkChange(before, after);
+    if (change) console.log(`(link) ${describeLinkChange(change, after)}`);
+  }
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -26,14 +70,22 @@ async function main(): Promise<number> {
       locale: { type: 'string' },
       say: { type: 'string', multiple: true },
       event: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(DIALOG_HELP);
+    return 0;
+  }
+  view.json = values.json;
   const events = (values.event ?? []).map((name) => {
     const type = EVENTS[name];
     if (!type) throw new Error(`--event must be one of ${Object.keys(EVENTS).join(', ')}`);
     return type;
   });
-  const { simulator, config } = await simulatorFromEnvironment({ locale: parseLocale(values.locale) });
+  const { simulator, config } = await simulatorFromEnvironment({ locale: parseLocale(values.locale), onExchange: printExchange });
+  await ensureStackRunning(config);
 
   if (events.length > 0 || values.say) return script(simulator, events, values.say ?? []);
   return repl(simulator, config);
@@ -43,12 +95,12 @@ async function main(): Promise<number> {
 async function script(simulator: AlexaSimulator, events: SkillEventType[], utterances: string[]): Promise<number> {
   try {
     for (const event of events) {
-      await simulator.sendSkillEvent(event);
+      await watchingTheLink(simulator, () => simulator.sendSkillEvent(event));
       console.log(`Sent AlexaSkillEvent.${event}; the skill accepted it.`);
     }
     for (const utterance of utterances) {
       console.log(`you> ${utterance}`);
-      const turn = await simulator.say(utterance);
+      const turn = await watchingTheLink(simulator, () => simulator.say(utterance));
       printTurn(turn);
       if (turn.linkRequested) console.log(LINK_HINT);
     }
@@ -86,6 +138,10 @@ async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise
     const input = line.trim();
     try {
       if (input === '.help') console.log(REPL_HELP);
+      else if (input === '.json') {
+        view.json = !view.json;
+        console.log(view.json ? 'Envelopes on (tokens shortened).' : 'Envelopes off.');
+      }
       else if (input === '.link') await linkFromRepl(simulator, config, rl);
       else if (input === '.unlink') {
         await simulator.unlink();
@@ -93,7 +149,7 @@ async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise
       } else if (input === '.end') await simulator.endSession();
       else if (input === '' && simulator.sessionOpen) continue;
       else {
-        const turn = await simulator.say(input);
+        const turn = await watchingTheLink(simulator, () => simulator.say(input));
         printTurn(turn);
         if (turn.linkRequested) {
           const answer = await next('Link now? (y/n) ');

@@ -1,18 +1,40 @@
 /**
- * `npm run link`: links the simulator's Alexa user to a Ride Hailer account, as the Alexa app would.
- *   npm run link                                   prints the URL to open; completes on the callback (its own, or
- *                                                  npm start's when that runs: then it waits for npm start to finish)
- *   npm run link -- --user <email> --password <pw>  completes headlessly through the real login form (no callback)
- *   npm run link -- --via bridge                   links through the bridge (bridge/, npm start's port 3004)
- *   npm run link -- --grant implicit               the implicit grant (token in the redirect's fragment; always
- *                                                  through the bridge, no refresh token)
- *   npm run link -- --status | --unlink
+ * `npm run link`: links the simulator's Alexa user to a Ride Hailer account, as the Alexa app would, and breaks the
+ * link the ways real users meet (`--expire`, `--revoke`). `npm run link -- --help` lists every option.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lambda/config.js';
 import type { LinkChoice } from './config.js';
 import { renderError, renderLinkOutcome } from './render.js';
+import { ensureStackRunning } from './stack-check.js';
 import { linkInBrowser, simulatorFromEnvironment } from './wiring.js';
+
+const LINK_HELP = `npm run link — link the simulator's Alexa user to a Ride Hailer account, as the Alexa app does
+
+Usage: npm run link [-- options]      (npm start must be running in another terminal)
+
+  (no option)                 print the authorization URL; open it, sign in, allow — npm start completes the link
+                                npm run link
+  --user EMAIL --password PW  link headlessly through the real login form
+                                npm run link -- --user ann@example.com --password ride-hailer-demo
+  --via bridge|direct         link through the account-linking bridge (default direct)
+                                npm run link -- --via bridge
+  --grant code|implicit       the implicit grant (token in the redirect's fragment, through the bridge, no refresh)
+                                npm run link -- --grant implicit
+  --scope basic_profile       grant only basic_profile: ordering then answers "permission missing"
+                                npm run link -- --scope basic_profile --user ann@example.com --password ride-hailer-demo
+  --status                    say whether and how the account is linked, and when the access token expires
+                                npm run link -- --status
+  --expire                    mark the access token expired: the next request refreshes it (npm run dialog shows it)
+                                npm run link -- --expire
+  --revoke                    revoke the refresh token at the authorization server: the next refresh is refused,
+                              the link is dropped and the skill sends a new LinkAccount card
+                                npm run link -- --revoke
+  --unlink                    forget the link: the skill gets no access token
+                                npm run link -- --unlink
+  --help                      this text
+
+Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, BRIDGE_PORT, LOCAL_DATA_DIR).`;
 
 /** `--via` and `--grant` as the simulator's route and accountLinking.json's grant type. */
 function linkChoice(via: string | undefined, grant: string | undefined): LinkChoice {
@@ -28,6 +50,15 @@ function linkChoice(via: string | undefined, grant: string | undefined): LinkCho
   return choice;
 }
 
+function scopesOf(scope: string | undefined): string[] | undefined {
+  if (scope === undefined) return undefined;
+  const scopes = scope.split(/[\s,]+/u).filter(Boolean);
+  const known = ['basic_profile', 'order_car'];
+  const unknown = scopes.filter((name) => !known.includes(name));
+  if (scopes.length === 0 || unknown.length > 0) throw new ConfigError('--scope', `"${scope}" must name scopes of ${known.join(', ')}`);
+  return scopes;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -35,12 +66,22 @@ async function main(): Promise<number> {
       password: { type: 'string' },
       unlink: { type: 'boolean', default: false },
       status: { type: 'boolean', default: false },
+      expire: { type: 'boolean', default: false },
+      revoke: { type: 'boolean', default: false },
+      scope: { type: 'string' },
       via: { type: 'string' },
       grant: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(LINK_HELP);
+    return 0;
+  }
+  const scopes = scopesOf(values.scope);
   const { simulator, config } = await simulatorFromEnvironment({ choice: linkChoice(values.via, values.grant) });
 
+  // These only read or change the stored link.
   if (values.unlink) {
     await simulator.unlink();
     console.log('Account unlinked; the skill will get no access token.');
@@ -53,8 +94,24 @@ async function main(): Promise<number> {
     } else {
       const how = `${link.grant === 'IMPLICIT' ? 'implicit grant' : 'code grant'}${link.route === 'bridge' ? ', through the bridge' : ''}`;
       const refresh = link.refreshToken ? ' (refreshable)' : ' (no refresh token: link again when it expires)';
-      console.log(`Linked (${how}); the access token expires at ${link.expiresAt}${refresh}.`);
+      const scope = link.scope ? ` with scope "${link.scope}"` : '';
+      console.log(`Linked (${how})${scope}; the access token expires at ${link.expiresAt}${refresh}.`);
     }
+    return 0;
+  }
+  if (values.expire) {
+    if (!(await simulator.linker.expireAccessToken())) {
+      console.error('Not linked: nothing to expire. Link first with npm run link.');
+      return 1;
+    }
+    console.log('The access token is now expired; the next request refreshes it (npm run dialog prints a line when it does).');
+    return 0;
+  }
+
+  await ensureStackRunning(config);
+  if (values.revoke) {
+    await simulator.linker.revokeAtServer(config.revocationUrl);
+    console.log('Revoked the refresh token at the authorization server. The next request tries to refresh, is refused, and the link is dropped: the skill then answers with a LinkAccount card.');
     return 0;
   }
   if ((values.user === undefined) !== (values.password === undefined)) {
@@ -63,13 +120,13 @@ async function main(): Promise<number> {
   }
 
   if (values.user !== undefined && values.password !== undefined) {
-    console.log(renderLinkOutcome(await simulator.link({ email: values.user, password: values.password })));
+    console.log(renderLinkOutcome(await simulator.link({ email: values.user, password: values.password }, scopes ? { scopes } : {})));
     return 0;
   }
 
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort(new Error('linking cancelled')));
-  console.log(await linkInBrowser(simulator, config, { signal: abort.signal }));
+  console.log(await linkInBrowser(simulator, config, { signal: abort.signal, ...(scopes ? { scopes } : {}) }));
   return 0;
 }
 

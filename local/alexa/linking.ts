@@ -108,8 +108,8 @@ export class AccountLinker {
    * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states,
    * so any process sharing the token store can complete the redirect from then on.
    */
-  async beginAuthorization(): Promise<URL> {
-    const { url, saved } = this.issueAuthorization();
+  async beginAuthorization(options: { scopes?: string[] } = {}): Promise<URL> {
+    const { url, saved } = this.issueAuthorization(options.scopes);
     await saved;
     return url;
   }
@@ -130,7 +130,8 @@ export class AccountLinker {
     return state !== null && (await this.pendingStates.has(hashState(state)));
   }
 
-  private issueAuthorization(): { url: URL; saved: Promise<void> } {
+  /** `scopes`: ask for fewer than accountLinking.json lists (a user who grants only some), default all of them. */
+  private issueAuthorization(scopes: string[] = this.config.scopes): { url: URL; saved: Promise<void> } {
     const state = randomBytes(32).toString('base64url');
     const issuedAt = this.now().getTime();
     const saved = this.pendingStates.add(
@@ -142,7 +143,7 @@ export class AccountLinker {
     url.searchParams.set('state', state);
     url.searchParams.set('client_id', this.config.clientId);
     url.searchParams.set('response_type', grantOf(this.config) === 'IMPLICIT' ? 'token' : 'code');
-    url.searchParams.set('scope', this.config.scopes.join(' '));
+    url.searchParams.set('scope', scopes.join(' '));
     url.searchParams.set('redirect_uri', this.config.redirectUri);
     return { url, saved };
   }
@@ -217,6 +218,47 @@ export class AccountLinker {
   async unlink(): Promise<void> {
     await this.store.clear();
     this.logger.info('link.removed');
+  }
+
+  /** Marks the stored access token as expired, so the next request refreshes it (the testers' "expire now"). */
+  async expireAccessToken(): Promise<boolean> {
+    const link = await this.store.load();
+    if (!link) return false;
+    await this.store.save({ ...link, expiresAt: new Date(this.now().getTime() - 1000).toISOString() });
+    this.logger.info('link.expired_by_hand');
+    return true;
+  }
+
+  /**
+   * Revokes the link's refresh token at the authorization server (RFC 7009, with the client's own credentials), as
+   * a user does who removes the skill's access in their account settings. The link stays stored, as Alexa keeps it
+   * until its next refresh is refused; the access token is marked expired so that refresh happens on the next request.
+   */
+  async revokeAtServer(revocationUrl: URL | string): Promise<void> {
+    const link = await this.store.load();
+    if (!link) throw new LinkingError('authorization_error', 'no account is linked');
+    if (link.refreshToken === undefined) throw new LinkingError('authorization_error', 'this link has no refresh token to revoke (implicit grant)');
+    if ((link.route ?? 'direct') !== 'direct') {
+      throw new LinkingError('authorization_error', 'a link made through the bridge holds the bridge\'s token; revoke works on direct links');
+    }
+    const config = this.setupFor('direct', 'AUTH_CODE');
+    const body = new URLSearchParams({ token: link.refreshToken, token_type_hint: 'refresh_token' });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (config.accessTokenScheme === 'HTTP_BASIC') headers.authorization = basicAuthorization(config.clientId, config.clientSecret);
+    else {
+      body.set('client_id', config.clientId);
+      body.set('client_secret', config.clientSecret);
+    }
+    let response: Response;
+    try {
+      response = await this.fetch(revocationUrl, { method: 'POST', headers, body: body.toString(), redirect: 'manual', signal: AbortSignal.timeout(config.tokenRequestTimeoutMs) });
+      await response.body?.cancel();
+    } catch {
+      throw new LinkingError('token_endpoint_unreachable', 'the revocation endpoint could not be reached');
+    }
+    if (!response.ok) throw new LinkingError('token_request_failed', `the revocation endpoint answered ${response.status}`, { status: response.status });
+    await this.store.save({ ...link, expiresAt: new Date(this.now().getTime() - 1000).toISOString() });
+    this.logger.info('link.revoked_at_server');
   }
 
   private async refresh(link: StoredLink): Promise<string | undefined> {

@@ -4,6 +4,15 @@
  * Each sample utterance becomes a regular expression (case- and punctuation-insensitive, `{slot}` → a capture
  * group); when several match, the most specific wins: the one whose slots swallowed the fewest characters.
  * Custom slot values resolve to their canonical value like Alexa's entity resolution.
+ *
+ * Alexa's models generalise beyond the samples; this emulates the cheap part of that, so a tester's natural phrasing
+ * is not a Fallback just because no sample has it word for word:
+ *   - fillers are ignored ("please", "can you", "um"; "bitte", "mal"),
+ *   - articles and possessives are interchangeable and optional ("order ride", "order my car"; "bestelle Taxi"),
+ *   - the vehicle words are one class (ride, car, cab, taxi; Fahrt, Auto, Taxi, Wagen),
+ *   - "to" before a slot may be left out ("book a cab home"),
+ *   - any words fill a slot (an unknown destination is passed on as spoken, ER_SUCCESS_NO_MATCH).
+ * It does not learn from the samples (synonyms of verbs, another word order, misspellings stay Fallback).
  */
 import { createHash } from 'node:crypto';
 import type { Intent, Slot, slu } from 'ask-sdk-model';
@@ -49,6 +58,24 @@ const INVOCATIONS: Record<'en' | 'de', { launch: string[]; oneShot: string[] }> 
   },
 };
 
+/** Word classes: each word in a sample matches any word of its class in the utterance. */
+const TOLERANCE: Record<'en' | 'de', { articles: string[]; vehicles: string[]; fillers: string[]; dative: string; optionalBeforeSlot: string[] }> = {
+  en: {
+    articles: ['a', 'an', 'the', 'my', 'some'],
+    vehicles: ['ride', 'car', 'cab', 'taxi', 'taxicab'],
+    fillers: ['please', 'um', 'uh', 'hey', 'just', 'now', 'can you', 'could you', 'would you', 'will you', 'i want you to', 'i would like to', 'id like to', 'i want to', 'for me', 'kindly'],
+    dative: 'me',
+    optionalBeforeSlot: ['to'],
+  },
+  de: {
+    articles: ['ein', 'eine', 'einen', 'der', 'die', 'das', 'den', 'mein', 'meine', 'meinen'],
+    vehicles: ['fahrt', 'auto', 'taxi', 'wagen'],
+    fillers: ['bitte', 'mal', 'doch', 'äh', 'ähm', 'jetzt', 'kannst du', 'könntest du', 'würdest du', 'ich möchte', 'ich will', 'für mich'],
+    dative: 'mir',
+    optionalBeforeSlot: [],
+  },
+};
+
 export interface Nlu {
   readonly locale: Locale;
   /** Understands a fresh utterance: launch, one-shot invocation, a sample, a built-in, or the fallback. */
@@ -74,6 +101,12 @@ interface CompiledSample {
 
 export function createNlu(model: InteractionModel, options: { locale: Locale; skillId: string }): Nlu {
   const language = options.locale.startsWith('de') ? 'de' : 'en';
+  const tolerance = TOLERANCE[language];
+  const compile = (intentName: string, sample: string) => compileSample(intentName, sample, tolerance);
+  const withoutFillers = (text: string) => removeFillers(text, tolerance.fillers);
+  /** The utterance as said, without fillers, and without "me"/"mir" too ("order me a cab" = "order a cab"). */
+  const matchTolerantly = (samples: CompiledSample[], text: string) =>
+    bestMatch(samples, text) ?? bestMatch(samples, withoutFillers(text)) ?? bestMatch(samples, removeFillers(withoutFillers(text), [tolerance.dative]));
   const languageModel = model.interactionModel.languageModel;
   const intents = new Map(languageModel.intents.map((intent) => [intent.name, intent]));
   const slotTypes = new Map((languageModel.types ?? []).map((type) => [type.name, type]));
@@ -120,7 +153,7 @@ export function createNlu(model: InteractionModel, options: { locale: Locale; sk
   };
 
   const understandRequest = (text: string): Understanding => {
-    const match = bestMatch(allSamples, text);
+    const match = matchTolerantly(allSamples, text);
     if (match) return { kind: 'intent', intent: intentFrom(match) };
     return { kind: 'intent', intent: { name: FALLBACK_INTENT, confirmationStatus: 'NONE', slots: {} } };
   };
@@ -135,7 +168,8 @@ export function createNlu(model: InteractionModel, options: { locale: Locale; sk
       return understandRequest(text);
     },
     builtIn(utterance) {
-      const match = bestMatch(builtInSamples, withoutWakeWord(normalize(utterance)));
+      const text = withoutWakeWord(normalize(utterance));
+      const match = matchTolerantly(builtInSamples, text);
       return match ? intentFrom(match) : undefined;
     },
     slotAnswer(intentName, slotName, utterance) {
@@ -213,8 +247,11 @@ function bestMatch(samples: CompiledSample[], text: string): SampleMatch | undef
   return best;
 }
 
-/** `order a ride to {destination}` → /^order a ride to (.+?)$/iu, after the same normalisation as utterances. */
-function compile(intentName: string, sample: string): CompiledSample {
+/**
+ * `order a ride to {destination}` → /^order (?:(?:a|an|the|my|some) )?(?:ride|car|cab|taxi|taxicab) (?:to )?(.+?)$/iu,
+ * after the same normalisation as utterances.
+ */
+function compileSample(intentName: string, sample: string, tolerance: (typeof TOLERANCE)['en']): CompiledSample {
   const slotNames: string[] = [];
   const wordsBefore: Array<string | undefined> = [];
   let literalLength = 0;
@@ -230,10 +267,52 @@ function compile(intentName: string, sample: string): CompiledSample {
       }
       previousLiteral = part;
       literalLength += part.length;
-      return part.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+      return tolerantLiteral(part, tolerance);
     })
     .join('');
   return { intentName, regex: new RegExp(`^${source}$`, 'iu'), slotNames, wordsBefore, literalLength };
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+
+/**
+ * A literal stretch of a sample as a pattern: articles optional and interchangeable, vehicle words one class, and an
+ * optional word ("to") right before the slot that follows may be left out. Spaces stay where the sample has them.
+ */
+function tolerantLiteral(part: string, tolerance: (typeof TOLERANCE)['en']): string {
+  const words = part.split(' ');
+  const endsBeforeSlot = part.endsWith(' ');
+  const articles = `(?:${tolerance.articles.map(escapeRegex).join('|')})`;
+  const vehicles = `(?:${tolerance.vehicles.map(escapeRegex).join('|')})`;
+  let pattern = '';
+  words.forEach((word, index) => {
+    const lower = word.toLocaleLowerCase();
+    const last = index === words.length - 1;
+    const separator = last ? '' : ' ';
+    const followedByWord = words.slice(index + 1).some((next) => next !== '') || endsBeforeSlot;
+    if (word === '') {
+      pattern += separator;
+    } else if (tolerance.articles.includes(lower) && followedByWord) {
+      pattern += `(?:${articles} )?`;
+    } else if (tolerance.optionalBeforeSlot.includes(lower) && index === words.length - 2 && endsBeforeSlot) {
+      pattern += `(?:${escapeRegex(word)} )?`;
+    } else {
+      pattern += (tolerance.vehicles.includes(lower) ? vehicles : escapeRegex(word)) + separator;
+    }
+  });
+  return pattern;
+}
+
+/** Drops filler words and phrases anywhere in the utterance ("could you please order a ride" → "order a ride"). */
+function removeFillers(text: string, fillers: string[]): string {
+  const pattern = new RegExp(`(?:^|\\s)(?:${fillers.map(escapeRegex).join('|')})(?=\\s|$)`, 'giu');
+  let previous: string;
+  let current = text;
+  do {
+    previous = current;
+    current = current.replace(pattern, ' ').replace(/\s+/gu, ' ').trim();
+  } while (current !== previous);
+  return current;
 }
 
 /**

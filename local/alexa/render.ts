@@ -5,6 +5,7 @@
 import type { Turn } from './dialog-session.js';
 import { LinkingError } from './linking.js';
 import { SkillRequestError } from './skill-client.js';
+import { StackNotRunning } from './stack-check.js';
 import type { LinkOutcome } from './simulator.js';
 
 export function renderTurn(turn: Turn): string {
@@ -39,6 +40,8 @@ export function renderLinkOutcome(outcome: LinkOutcome): string {
 
 /** One readable line for the errors the simulator expects; anything else is reported without its stack. */
 export function renderError(error: unknown): string {
+  if (error instanceof StackNotRunning) return `${error.message[0]!.toUpperCase()}${error.message.slice(1)}.`;
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return `${(error as Error).message} (see --help)`;
   if (error instanceof LinkingError) return `Linking failed (${error.code}): ${error.message}`;
   if (error instanceof SkillRequestError) return `Skill request failed (${error.code}): ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;

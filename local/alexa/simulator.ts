@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Intent, SessionEndedReason } from 'ask-sdk-model';
+import type { Intent, RequestEnvelope, ResponseEnvelope, SessionEndedReason } from 'ask-sdk-model';
 import type { Logger } from '../../lambda/logging.js';
 import { DEMO } from '../demo.js';
 import { SIMULATOR_HEALTH, startCallbackServer, type CallbackServer } from './callback-server.js';
@@ -50,7 +50,12 @@ export interface AlexaSimulatorOptions {
   logger?: Logger;
   /** Defaults to completeLoginHeadlessly from local/auth/headless-login.ts. */
   headlessLogin?: HeadlessLogin;
+  /** Sees every envelope sent and the skill's answer (the console's and `npm run dialog -- --json`'s JSON view). */
+  onExchange?: ExchangeListener;
 }
+
+/** Called after each exchange with the skill; `response` is undefined when the skill did not answer usably. */
+export type ExchangeListener = (request: RequestEnvelope, response: ResponseEnvelope | undefined) => void;
 
 /** The result of linking; deliberately without tokens so it can be printed. */
 export interface LinkOutcome {
@@ -79,6 +84,8 @@ export interface BrowserLinkOptions {
   sharedCallbackTimeoutMs?: number;
   /** How often the token store is read while another process holds the callback; default 250 ms. */
   pollIntervalMs?: number;
+  /** Ask for fewer scopes than accountLinking.json lists. */
+  scopes?: string[];
 }
 
 /** After another process took our state, how long its code exchange (4.5 s budget) and save may take. */
@@ -99,7 +106,7 @@ export class AlexaSimulator {
     this.locale = options.locale ?? 'en-US';
     this.now = options.now ?? (() => new Date());
     this.identity = simulatorIdentity(options.skillId ?? DEMO.skillId, this.locale);
-    this.send = options.send ?? httpSender(options);
+    this.send = observed(options.send ?? httpSender(options), options.onExchange);
     this.linker = new AccountLinker({
       config: options.linking,
       store: options.tokenStore,
@@ -133,10 +140,10 @@ export class AlexaSimulator {
     await (await this.session()).end(reason);
   }
 
-  /** An out-of-session skill event; throws SkillRequestError when the skill refuses it. */
-  async sendSkillEvent(type: SkillEventType): Promise<void> {
+  /** An out-of-session skill event and the skill's answer; throws SkillRequestError when the skill refuses it. */
+  async sendSkillEvent(type: SkillEventType): Promise<ResponseEnvelope> {
     const accessToken = await this.linker.accessToken();
-    await this.send(skillEventRequest({ identity: this.identity, locale: this.locale, accessToken, now: this.now() }, type));
+    return this.send(skillEventRequest({ identity: this.identity, locale: this.locale, accessToken, now: this.now() }, type));
   }
 
   /** The browser path, step 1: the authorization URL to open. */
@@ -159,9 +166,9 @@ export class AlexaSimulator {
   }
 
   /** Links headlessly through the real login form (tests, `npm run link -- --user … --password …`). */
-  async link(credentials: { email: string; password: string }): Promise<LinkOutcome> {
+  async link(credentials: { email: string; password: string }, options: { scopes?: string[] } = {}): Promise<LinkOutcome> {
     const login = this.options.headlessLogin ?? (await import('../auth/headless-login.js')).completeLoginHeadlessly;
-    const authorizationUrl = await this.linker.beginAuthorization();
+    const authorizationUrl = await this.linker.beginAuthorization(options);
     const leftLogin = await login(authorizationUrl.toString(), credentials, { acceptLanguage: this.locale });
     return this.completeLinking(await followToRedirectUri(leftLogin, this.linker.config.redirectUri));
   }
@@ -206,7 +213,7 @@ export class AlexaSimulator {
     const abort = () => reject(options.signal?.reason ?? new Error('linking aborted'));
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
-      options.showUrl(await this.linker.beginAuthorization(), server.url, 'own-server');
+      options.showUrl(await this.linker.beginAuthorization(scopesOption(options)), server.url, 'own-server');
       return await promise;
     } finally {
       options.signal?.removeEventListener('abort', abort);
@@ -220,7 +227,7 @@ export class AlexaSimulator {
       throw new Error(`port ${callbackServer.port} is in use by another program (not the simulator of npm start); free it or choose another SIMULATOR_PORT`);
     }
     const startedAt = this.now().getTime();
-    const authorizationUrl = await this.linker.beginAuthorization();
+    const authorizationUrl = await this.linker.beginAuthorization(scopesOption(options));
     options.showUrl(authorizationUrl, callbackServer, 'shared-server');
 
     const deadline = Date.now() + (options.sharedCallbackTimeoutMs ?? STATE_LIFETIME_MS);
@@ -282,6 +289,23 @@ export class AlexaSimulator {
   }
 }
 
+function scopesOption(options: BrowserLinkOptions): { scopes?: string[] } {
+  return options.scopes ? { scopes: options.scopes } : {};
+}
+
+function observed(send: SendToSkill, listener: ExchangeListener | undefined): SendToSkill {
+  if (!listener) return send;
+  return async (request) => {
+    let response: ResponseEnvelope | undefined;
+    try {
+      response = await send(request);
+      return response;
+    } finally {
+      listener(request, response);
+    }
+  };
+}
+
 /** The default delivery: a signed POST to the skill's HTTPS endpoint. */
 function httpSender(options: AlexaSimulatorOptions): SendToSkill {
   if (options.skillEndpoint === undefined || options.sign === undefined) {
@@ -311,7 +335,7 @@ async function followToRedirectUri(redirect: URL, redirectUri: string, hops = 5)
 }
 
 /** Whether the server at `base` is the simulator's (its /healthz says so), not some other program on the port. */
-async function answersAsSimulator(base: URL): Promise<boolean> {
+export async function answersAsSimulator(base: URL): Promise<boolean> {
   try {
     const response = await fetch(new URL('/healthz', base), { signal: AbortSignal.timeout(2000) });
     const body = (await response.json()) as { service?: unknown };

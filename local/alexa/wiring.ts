@@ -4,7 +4,7 @@ import { loadSimulatorConfig, type LinkChoice, type SimulatorConfig } from './co
 import type { Locale } from './interaction-model.js';
 import { renderLinkOutcome } from './render.js';
 import { createRequestSigner } from './signing.js';
-import { AlexaSimulator, type LinkOutcome } from './simulator.js';
+import { AlexaSimulator, type ExchangeListener, type LinkOutcome } from './simulator.js';
 import { loadOrCreateSigningMaterial } from './test-ca.js';
 import { FileTokenStore } from './token-store.js';
 
@@ -14,7 +14,7 @@ export interface WiredSimulator {
 }
 
 export async function simulatorFromEnvironment(
-  options: { locale?: Locale; env?: Record<string, string | undefined>; choice?: LinkChoice } = {},
+  options: { locale?: Locale; env?: Record<string, string | undefined>; choice?: LinkChoice; onExchange?: ExchangeListener } = {},
 ): Promise<WiredSimulator> {
   const config = await loadSimulatorConfig(options.env ?? process.env, undefined, options.choice);
   const material = await loadOrCreateSigningMaterial(config.signingDir);
@@ -29,6 +29,7 @@ export async function simulatorFromEnvironment(
     skillPackageDir: config.skillPackageDir,
     // Only warnings (a dropped link, a failed refresh) reach the terminal; the logger redacts credential fields.
     logger: createLogger('warn', (line) => process.stderr.write(`${line}\n`)),
+    ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   });
   return { simulator, config };
 }
@@ -38,11 +39,12 @@ export async function simulatorFromEnvironment(
  * callback server when the port is free; when npm start already serves it, npm start completes the link and this
  * process waits for it in the shared token store. Resolves to what to print.
  */
-export async function linkInBrowser(simulator: AlexaSimulator, config: SimulatorConfig, options: { signal?: AbortSignal; print?: (text: string) => void } = {}): Promise<string> {
+export async function linkInBrowser(simulator: AlexaSimulator, config: SimulatorConfig, options: { signal?: AbortSignal; print?: (text: string) => void; scopes?: string[] } = {}): Promise<string> {
   const print = options.print ?? ((text: string) => console.log(text));
   const outcome = await simulator.linkWithCallback({
     port: config.port,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.scopes ? { scopes: options.scopes } : {}),
     showUrl: (url, callbackServer, mode) => {
       print(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n`);
       print(

@@ -59,6 +59,8 @@ export interface RideApiOptions {
 export interface RideApi {
   url: string;
   setFaults(f: Faults): void;
+  /** The fault switches in force (a copy). */
+  faults(): Faults;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startRideApi(options: RideApiOptions): Promise<RideApi> {
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     setFaults,
+    faults: () => ({ ...faults }),
     async close() {
       closing.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -92,11 +92,11 @@ describe('local stack end to end', function () {
       expect(records(mark).some((r) => r.service === 'skill' && r.event === 'account_linked')).to.equal(true);
 
       expect((await alexa.launch()).speech).to.include('Ann Example');
-      expect((await alexa.say('order a ride to the airport')).speech).to.match(/car is on its way to take you to airport/i);
-      expect((await alexa.say('where is my ride')).speech).to.match(/your ride to airport is on its way/i);
+      expect((await alexa.say('order a ride to the airport')).speech).to.match(/car is on its way to take you to the airport/i);
+      expect((await alexa.say('where is my ride')).speech).to.match(/your ride to the airport is on its way/i);
       const confirm = await alexa.say('cancel my ride');
       expect(confirm.directives.map((d) => d.type)).to.include('Dialog.ConfirmIntent');
-      expect((await alexa.say('yes')).speech).to.match(/ride to airport is cancelled/i);
+      expect((await alexa.say('yes')).speech).to.match(/ride to the airport is cancelled/i);
       expect((await alexa.say('who am i')).speech).to.include(DEMO.user.email);
 
       const expired = await untilExpired(store);
@@ -134,7 +134,7 @@ describe('local stack end to end', function () {
     const first = await stack.sendToSkill(envelope);
     const second = await stack.sendToSkill(envelope);
     for (const answer of [first, second]) {
-      expect(JSON.stringify(answer.response.outputSpeech)).to.match(/car is on its way to take you to airport/i);
+      expect(JSON.stringify(answer.response.outputSpeech)).to.match(/car is on its way to take you to the airport/i);
     }
 
     const current = await fetch(`${stack.urls.api}/v1/rides/current`, { headers: { authorization: `Bearer ${accessToken}` } });

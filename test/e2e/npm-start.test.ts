@@ -126,4 +126,25 @@ describe('npm start (local/start.ts as a child process)', function () {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   });
+
+  it('says once that a stack is already running, and stops on Ctrl-C to the whole group with "stopped" and 0', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const simulatorPort = String((probe.address() as { port: number }).port);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const ports = { PORT: '0', AUTH_PORT: '0', API_PORT: '0', BRIDGE_PORT: '0', ALEXA_CLOUD_PORT: '0', LOCAL_DATA_DIR: dataDir };
+    running = startEntry({ ...ports, SIMULATOR_PORT: simulatorPort });
+    const first = running;
+    await until(() => first.stdout().includes('Ctrl-C stops everything.') || first.child.exitCode !== null, 'the banner');
+
+    const second = startEntry({ ...ports, SIMULATOR_PORT: simulatorPort });
+    expect(await second.exited).to.equal(0);
+    expect(second.stdout().match(/already running/g)).to.have.length(1);
+    expect(second.stderr()).to.equal('');
+
+    // A terminal's Ctrl-C reaches every process of the group: tsx relays it too, so start.ts sees it twice.
+    process.kill(-first.child.pid!, 'SIGINT');
+    expect(await first.exited).to.equal(0);
+    expect(first.stderr()).to.include('npm start: stopped.').and.not.include('leaving without waiting');
+  });
 });

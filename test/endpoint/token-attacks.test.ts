@@ -87,7 +87,7 @@ describe('token attacks through the signed skill endpoint', function () {
     tokensSent.push(token);
     const answer = await stack.endpoint.send(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
     expect(answer.status).to.equal(200);
-    expect(speechOf(answer.json)).to.match(/A car is on its way to take you to airport/);
+    expect(speechOf(answer.json)).to.match(/A car is on its way to take you to the airport/);
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal(['POST /v1/rides']);
     expect(stub.requests[0]!.headers.authorization).to.equal(`Bearer ${token}`);
     expect(stack.issuer.jwksFetches()).to.be.greaterThan(0);

@@ -152,3 +152,47 @@ describe('simulator NLU matching rules', () => {
     expect(resolutionOf(intent, 'destination')?.values[0]?.value.name).to.equal('Zuhause');
   });
 });
+
+describe('simulator NLU tolerance: real phrasings that are not samples word for word', () => {
+  const cases: Record<'en-US' | 'de-DE', Array<[string, string, string | undefined]>> = {
+    'en-US': [
+      ['I need a car', 'OrderRideIntent', undefined],
+      ['book me a cab home', 'OrderRideIntent', 'home'],
+      ['get me a taxi to 42 main street', 'OrderRideIntent', '42 main street'],
+      ['could you please order me a cab to the airport', 'OrderRideIntent', 'the airport'],
+      ['order ride to the stadium', 'OrderRideIntent', 'the stadium'],
+      ['how long until my car arrives', 'RideStatusIntent', undefined],
+      ['where is the cab', 'RideStatusIntent', undefined],
+      ['um cancel the taxi please', 'CancelRideIntent', undefined],
+    ],
+    'de-DE': [
+      ['wer ist verknüpft', 'WhoAmIIntent', undefined],
+      ['bestelle bitte ein Taxi zum Flughafen', 'OrderRideIntent', 'Flughafen'],
+      ['bestelle mir mal einen Wagen zum Bahnhof', 'OrderRideIntent', 'Bahnhof'],
+      ['wo ist mein Wagen', 'RideStatusIntent', undefined],
+      ['storniere das Taxi', 'CancelRideIntent', undefined],
+    ],
+  };
+  for (const [locale, phrasings] of Object.entries(cases) as Array<[Locale, Array<[string, string, string | undefined]>]>) {
+    it(`${locale}: ${phrasings.length} phrasings reach their intent, unknown destinations as spoken`, async () => {
+      const nlu = createNlu(await loadInteractionModel(skillPackage, locale), { locale, skillId: SKILL_ID });
+      for (const [utterance, intentName, destination] of phrasings) {
+        const intent = intentOf(nlu, utterance);
+        expect(intent.name, utterance).to.equal(intentName);
+        expect(intent.slots?.destination?.value, utterance).to.equal(destination);
+      }
+    });
+  }
+
+  it('still falls back for what no sample covers in any order or wording', async () => {
+    const nlu = createNlu(await loadInteractionModel(skillPackage, 'en-US'), { locale: 'en-US', skillId: SKILL_ID });
+    for (const utterance of ['sing me a song', 'please please', 'car']) expect(intentOf(nlu, utterance).name, utterance).to.equal('AMAZON.FallbackIntent');
+  });
+
+  it('gives every de-DE intent with samples at least five', async () => {
+    const model = await loadInteractionModel(skillPackage, 'de-DE');
+    for (const intent of model.interactionModel.languageModel.intents.filter((each) => !each.name.startsWith('AMAZON.'))) {
+      expect(intent.samples!.length, intent.name).to.be.at.least(5);
+    }
+  });
+});

@@ -125,7 +125,7 @@ describe('AlexaSimulator', () => {
     expect(outcome.expiresAt).to.be.a('string');
     expect(await store.load()).to.not.equal(undefined);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(realPage).to.match(/linked — you can close this page/i);
+    expect(realPage).to.include('<h1 id="title">Linked</h1>').and.include('You can close this page');
     expect(tokenServer.requests.map((request) => new URLSearchParams(request.body).get('code'))).to.deep.equal(['browser-code']);
   });
 

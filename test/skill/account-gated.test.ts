@@ -38,7 +38,7 @@ const CASES: Case[] = [
     envelope: (o) => intent('OrderRideIntent', { ...o, slots: { destination: 'airport' } }),
     scope: 'order_car',
     route: { method: 'POST', path: '/v1/rides', body: RIDE },
-    success: /A car is on its way to take you to airport\. Your car arrives in 4 minutes/,
+    success: /A car is on its way to take you to the airport\. Your car arrives in 4 minutes/,
     onNotFound: /something went wrong/,
   },
   {
@@ -46,7 +46,7 @@ const CASES: Case[] = [
     envelope: (o) => intent('RideStatusIntent', o),
     scope: 'order_car',
     route: { method: 'GET', path: '/v1/rides/current', body: RIDE },
-    success: /Your ride to airport is on its way\. Your car arrives in 4 minutes/,
+    success: /Your ride to the airport is on its way\. Your car arrives in 4 minutes/,
     onNotFound: /You don't have a ride right now/,
   },
   {
@@ -54,7 +54,7 @@ const CASES: Case[] = [
     envelope: (o) => intent('CancelRideIntent', { ...o, confirmationStatus: 'CONFIRMED' }),
     scope: 'order_car',
     route: { method: 'DELETE', path: '/v1/rides/current', body: { ...RIDE, status: 'cancelled' } },
-    success: /your ride to airport is cancelled/,
+    success: /your ride to the airport is cancelled/,
     onNotFound: /You don't have a ride right now/,
   },
   {

@@ -120,7 +120,7 @@ describe('skill behaviour', () => {
     it('tells the user about the ride they already have (409)', async () => {
       stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { ...RIDE, destination: 'office', etaMinutes: 1 } } });
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
-      expect(speechOf(response)).to.match(/You already have a ride to office\. Your car arrives in 1 minute\./);
+      expect(speechOf(response)).to.match(/You already have a ride to the office\. Your car arrives in 1 minute\./);
     });
 
     it('escapes a destination that would break the SSML', async () => {
@@ -157,7 +157,7 @@ describe('skill behaviour', () => {
     it('asks for confirmation first, naming the ride', async () => {
       stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
       const response = await harness.invoke(intent('CancelRideIntent', { token }));
-      expect(speechOf(response)).to.equal('Do you really want to cancel your ride to airport?');
+      expect(speechOf(response)).to.equal('Do you really want to cancel your ride to the airport?');
       expect(response.response.directives?.map((d: Directive) => d.type)).to.deep.equal(['Dialog.ConfirmIntent']);
       expect(stub.requests.map((r) => r.method)).to.deep.equal(['GET']);
     });
@@ -271,7 +271,7 @@ describe('skill behaviour', () => {
       const opaque = await createHarness({ apiUrl: stub.url, opaqueTokens: true });
       stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
       const response = await opaque.invoke(intent('RideStatusIntent', { token: 'Atza|opaque-token-from-login-with-amazon' }));
-      expect(speechOf(response)).to.match(/Your ride to airport is on its way/);
+      expect(speechOf(response)).to.match(/Your ride to the airport is on its way/);
       expect(stub.requests[0]!.headers.authorization).to.equal('Bearer Atza|opaque-token-from-login-with-amazon');
     });
   });

@@ -1,0 +1,232 @@
+// The console's only script: sends what the tester does to /console/api/… and draws the answers. No framework and
+// no innerHTML: every text the skill or the server sends is set with textContent.
+'use strict';
+
+const t = JSON.parse(document.getElementById('console-messages').textContent);
+const locale = document.body.dataset.locale;
+const transcript = document.getElementById('transcript');
+const utterance = document.getElementById('utterance');
+let lastLinkedAt;
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'class') node.className = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) if (child !== undefined && child !== null) node.append(child);
+  return node;
+}
+
+async function call(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (!response.ok) throw new Error(json.error || `HTTP ${response.status}`);
+  return json;
+}
+
+function add(node) {
+  transcript.querySelector('.empty')?.remove();
+  const item = el('li', {}, node);
+  transcript.append(item);
+  item.scrollIntoView({ block: 'end' });
+  return item;
+}
+
+function note(text, problem = false) {
+  add(el('p', { class: problem ? 'note problem' : 'note', role: problem ? 'alert' : 'status' }, text));
+}
+
+function speak(text) {
+  if (!document.getElementById('speak').checked || !('speechSynthesis' in window)) return;
+  const spoken = new SpeechSynthesisUtterance(text);
+  spoken.lang = locale;
+  speechSynthesis.speak(spoken);
+}
+
+function linkCard() {
+  return el(
+    'div',
+    { class: 'card', 'data-card': 'LinkAccount' },
+    el('strong', {}, t.linkCardTitle),
+    el('p', {}, t.linkCardText),
+    el('a', { class: 'button', href: '/console/link', target: '_blank', rel: 'noopener', 'data-link': '' }, t.linkButton),
+  );
+}
+
+function copyButton(text) {
+  const button = el('button', { type: 'button', class: 'secondary' }, t.copy);
+  button.addEventListener('click', async () => {
+    await navigator.clipboard.writeText(text).catch(() => undefined);
+    button.textContent = t.copied;
+  });
+  return button;
+}
+
+function skillIo(exchanges) {
+  if (!exchanges.length) return null;
+  const details = el('details', { class: 'io' }, el('summary', {}, `${t.skillIo} (${exchanges.length})`));
+  for (const { request, response } of exchanges) {
+    const requestText = JSON.stringify(request, null, 2);
+    const responseText = response === null ? t.noResponse : JSON.stringify(response, null, 2);
+    details.append(
+      el('p', { class: 'meta' }, `${t.request}: ${request.request.type} `, copyButton(requestText)),
+      el('pre', { 'data-json': 'request' }, requestText),
+      el('p', { class: 'meta' }, `${t.response} `, copyButton(responseText)),
+      el('pre', { 'data-json': 'response' }, responseText),
+    );
+  }
+  return details;
+}
+
+function describeIntent(turn) {
+  if (!turn.intent) return turn.requestType;
+  const slots = Object.values(turn.intent.slots || {})
+    .filter((slot) => slot.value !== undefined)
+    .map((slot) => `${slot.name}="${slot.value}"`);
+  const confirmation = turn.intent.confirmationStatus && turn.intent.confirmationStatus !== 'NONE' ? ` ${turn.intent.confirmationStatus}` : '';
+  return `${turn.requestType} ${turn.intent.name}${slots.length ? ` ${slots.join(' ')}` : ''}${confirmation}`;
+}
+
+function showAnswer(answer) {
+  if (answer.linkChange) note(answer.linkChange.text, answer.linkChange.kind === 'dropped');
+  const turn = answer.turn;
+  const bubble = el('div', { class: 'alexa' });
+  if (turn) {
+    bubble.append(el('p', { class: 'meta' }, describeIntent(turn)));
+    if (turn.speech !== undefined) {
+      bubble.append(el('p', { 'data-speech': '' }, turn.speech));
+      speak(turn.speech);
+    }
+    if (turn.reprompt !== undefined) bubble.append(el('p', { class: 'meta' }, `${t.reprompt}: ${turn.reprompt}`));
+    for (const directive of turn.directives) {
+      const target = directive.slotToElicit || directive.slotToConfirm;
+      bubble.append(el('p', { class: 'meta', 'data-directive': directive.type }, `${t.directive}: ${directive.type}${target ? ` → ${target}` : ''}`));
+    }
+    if (turn.card) {
+      if (turn.card.type === 'LinkAccount') bubble.append(linkCard());
+      else bubble.append(el('div', { class: 'card', 'data-card': turn.card.type }, el('strong', {}, turn.card.title || t.card), el('p', {}, turn.card.content || '')));
+    }
+    bubble.append(el('p', { class: 'meta' }, turn.ended ? t.sessionEnded : t.sessionOpen));
+  }
+  if (answer.error) bubble.append(el('p', { class: 'note problem', role: 'alert' }, `${t.failed}: ${answer.error}`));
+  const io = skillIo(answer.exchanges);
+  if (io) bubble.append(io);
+  if (bubble.childElementCount > 0) add(bubble);
+  if (answer.account) showAccount(answer.account);
+}
+
+function showAccount(account) {
+  const list = document.getElementById('account');
+  list.replaceChildren();
+  const row = (term, value) => list.append(el('dt', {}, term), el('dd', {}, value));
+  row(t.linked, account.linked ? '✓' : t.notLinked);
+  list.dataset.linked = String(account.linked);
+  if (account.linked) {
+    if (account.subject) row(t.subject, account.subject);
+    row(t.scopes, account.scopes.join(' ') || '—');
+    row(t.expires, `${account.expiresAt}${account.expired ? ` (${t.expired})` : ''}`);
+    row(t.grant, `${account.grant}, ${account.route} (${account.refreshable ? t.refreshable : t.notRefreshable})`);
+  }
+  // A link completed in the other tab shows up here without a reload.
+  const linkedAt = account.linkedAt ?? null;
+  if (lastLinkedAt !== undefined && linkedAt !== lastLinkedAt) note(account.linked ? t.linkedNow : t.unlinkedNow);
+  lastLinkedAt = linkedAt;
+}
+
+function showFaults(faults) {
+  const names = Object.entries(faults).filter(([, value]) => value !== undefined && value !== false && value !== 0);
+  document.getElementById('faults-status').textContent = `${t.faultsApplied}: ${names.map(([name, value]) => (value === true ? name : `${name}=${value}`)).join(', ') || t.noFaults}`;
+}
+
+async function busy(button, action) {
+  if (button) button.disabled = true;
+  try {
+    await action();
+  } catch (error) {
+    note(`${t.failed}: ${error.message}`, true);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+document.getElementById('locale').addEventListener('change', () => document.getElementById('locale-form').submit());
+
+document.getElementById('say-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = utterance.value.trim();
+  if (!text) return;
+  utterance.value = '';
+  add(el('p', { class: 'you' }, text));
+  busy(event.submitter, async () => showAnswer(await call('POST', '/console/api/say', { locale, utterance: text })));
+});
+
+document.getElementById('new-session').addEventListener('click', (event) =>
+  busy(event.currentTarget, async () => {
+    const answer = await call('POST', '/console/api/session/end', { locale });
+    if (answer.exchanges.length) note(t.sessionEndedByUser);
+    showAnswer({ ...answer, turn: null });
+  }),
+);
+
+for (const button of document.querySelectorAll('[data-account]')) {
+  button.addEventListener('click', () =>
+    busy(button, async () => {
+      const action = button.dataset.account;
+      const { account } = await call('POST', '/console/api/account', { action });
+      if (action === 'expire') note(t.expiredNow);
+      if (action === 'revoke') note(t.revoked);
+      showAccount(account);
+    }),
+  );
+}
+
+for (const button of document.querySelectorAll('[data-event]')) {
+  button.addEventListener('click', () =>
+    busy(button, async () => {
+      add(el('p', { class: 'you' }, `${t.event}: AlexaSkillEvent.${button.dataset.event}`));
+      const answer = await call('POST', '/console/api/event', { locale, event: button.dataset.event });
+      if (!answer.error) note(`AlexaSkillEvent.${button.dataset.event}: ${t.accepted}`);
+      showAnswer({ ...answer, turn: null });
+    }),
+  );
+}
+
+const faultsForm = document.getElementById('faults-form');
+faultsForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const data = new FormData(faultsForm);
+  const faults = {
+    latencyMs: Number(data.get('latencyMs') || 0),
+    hang: data.has('hang'),
+    malformedJson: data.has('malformedJson'),
+    refuseAllTokens: data.has('refuseAllTokens'),
+  };
+  if (data.get('status')) faults.status = Number(data.get('status'));
+  busy(event.submitter, async () => showFaults((await call('PUT', '/console/api/faults', faults)).faults));
+});
+document.getElementById('faults-off').addEventListener('click', (event) =>
+  busy(event.currentTarget, async () => {
+    faultsForm.reset();
+    showFaults((await call('PUT', '/console/api/faults', {})).faults);
+  }),
+);
+
+async function refreshState() {
+  try {
+    const { account, faults } = await call('GET', '/console/api/state');
+    showAccount(account);
+    showFaults(faults);
+  } catch {
+    // npm start stopped; the next poll tries again.
+  }
+}
+refreshState();
+// Linking happens in another tab; the account panel follows it.
+setInterval(() => {
+  if (document.visibilityState === 'visible') refreshState();
+}, 1500);

@@ -1,0 +1,153 @@
+/**
+ * The terminal tools as a tester runs them (tsx child processes against a stack in this process, sharing its data
+ * directory): --help, the stack check, the failure journeys in one command each, --json and the link lines.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { PROJECT_ROOT } from '../../local/alexa/config.js';
+import { FileTokenStore } from '../../local/alexa/token-store.js';
+import { DEMO } from '../../local/demo.js';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+
+const TSX_CLI = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const run = promisify(execFile);
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(script: string, args: string[], env: Record<string, string>): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [TSX_CLI, script, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('the terminal tools (npm run link, dialog, fault, start --help)', function () {
+  this.timeout(90_000);
+
+  it('explain themselves with --help, every option with an example', async () => {
+    const [link, dialog, fault, start] = await Promise.all([
+      cli('local/alexa/link.ts', ['--help'], {}),
+      cli('local/alexa/dialog.ts', ['--help'], {}),
+      cli('local/ride-api/fault-cli.ts', ['--help'], {}),
+      cli('local/start.ts', ['--help'], {}),
+    ]);
+    for (const ran of [link, dialog, fault, start]) expect(ran.code, ran.stderr).to.equal(0);
+    for (const option of ['--user', '--password', '--via', '--grant', '--scope', '--status', '--expire', '--revoke', '--unlink', '--help']) {
+      expect(link.stdout).to.include(option);
+    }
+    expect(link.stdout).to.include('npm run link -- --revoke');
+    for (const option of ['--locale', '--say', '--event', '--json', '.json', '.link', '--help']) expect(dialog.stdout).to.include(option);
+    for (const option of ['status=', 'latency=', 'hang', 'malformed', 'refuse-tokens', 'off']) expect(fault.stdout).to.include(option);
+    for (const variable of ['PORT=3000', 'AUTH_PORT', 'SIMULATOR_PORT', 'LOG_LEVEL', 'npm run reset']) expect(start.stdout).to.include(variable);
+  });
+
+  it('say "start it with npm start" when no stack answers, instead of waiting or pretending', async () => {
+    const port = await closedPort();
+    const env = { SIMULATOR_PORT: String(port), PORT: String(port), AUTH_PORT: String(port), LOCAL_DATA_DIR: await mkdtemp(join(tmpdir(), 'cli-nostack-')) };
+    try {
+      const [dialog, link, fault] = await Promise.all([
+        cli('local/alexa/dialog.ts', ['--say', 'hello'], env),
+        cli('local/alexa/link.ts', [], env),
+        cli('local/ride-api/fault-cli.ts', ['status=503'], env),
+      ]);
+      for (const ran of [dialog, link, fault]) {
+        expect(ran.code).to.equal(1);
+        expect(ran.stderr).to.include('start it with npm start');
+        expect(ran.stdout).to.not.include('http://'); // no URL to a dead server, no "Account linked"
+      }
+    } finally {
+      await rm(env.LOCAL_DATA_DIR, { recursive: true, force: true });
+    }
+  });
+
+  describe('against a running stack', () => {
+    let stack: LocalStack;
+    let dataDir: string;
+    let env: Record<string, string>;
+
+    before(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'cli-stack-'));
+      stack = await startLocalStack({
+        log: () => undefined,
+        signingDir: join(dataDir, 'alexa-ca'),
+        tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
+      });
+      const portOf = (url: string) => new URL(url).port;
+      env = {
+        LOCAL_DATA_DIR: dataDir,
+        PORT: portOf(stack.urls.skill),
+        AUTH_PORT: portOf(stack.urls.auth),
+        SIMULATOR_PORT: portOf(stack.urls.simulator),
+        BRIDGE_PORT: portOf(stack.urls.bridge),
+      };
+    });
+    after(async () => {
+      await stack?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('links with --scope basic_profile, and ordering names the missing permission', async () => {
+      const link = await cli('local/alexa/link.ts', ['--scope', 'basic_profile', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
+      expect(link.code, link.stderr).to.equal(0);
+      expect(link.stdout).to.include('with scope "basic_profile"');
+      const dialog = await cli('local/alexa/dialog.ts', ['--say', 'order a ride to the airport'], env);
+      expect(dialog.stdout).to.include('ordering rides').and.include('[card: LinkAccount]');
+    });
+
+    it('--expire, then the dialog shows the refresh; --json prints envelopes with tokens shortened', async () => {
+      expect((await cli('local/alexa/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
+      const expire = await cli('local/alexa/link.ts', ['--expire'], env);
+      expect(expire.stdout).to.include('now expired');
+      const dialog = await cli('local/alexa/dialog.ts', ['--json', '--say', 'who am i'], env);
+      expect(dialog.code, dialog.stderr).to.equal(0);
+      expect(dialog.stdout).to.include('(link) access token refreshed');
+      expect(dialog.stdout).to.include('"type": "IntentRequest"').and.include('"outputSpeech"');
+      const token = (await stack.simulator.linker.linked())!.accessToken;
+      expect(dialog.stdout).to.include(`"accessToken": "${token.slice(0, 6)}…(${token.length})"`);
+      expect(dialog.stdout).to.not.include(token);
+      expect(dialog.stdout).to.include(DEMO.user.email);
+    });
+
+    it('--revoke, then the link is dropped on the next request and the card comes back', async () => {
+      expect((await cli('local/alexa/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
+      const revoke = await cli('local/alexa/link.ts', ['--revoke'], env);
+      expect(revoke.code, revoke.stderr).to.equal(0);
+      const dialog = await cli('local/alexa/dialog.ts', ['--say', 'who am i'], env);
+      expect(dialog.stdout).to.include('(link) link dropped').and.include('[card: LinkAccount]');
+      expect((await cli('local/alexa/link.ts', ['--status'], env)).stdout).to.include('Not linked');
+    });
+
+    it('npm run fault switches the API faults of the running stack on and off', async () => {
+      const on = await cli('local/ride-api/fault-cli.ts', ['status=503', 'latency=10'], env);
+      expect(on.code, on.stderr).to.equal(0);
+      expect(on.stdout).to.include('status=503').and.include('latencyMs=10');
+      expect(stack.api.faults()).to.deep.include({ status: 503, latencyMs: 10 });
+      const wrong = await cli('local/ride-api/fault-cli.ts', ['status=42'], env);
+      expect(wrong.code).to.equal(1);
+      expect(wrong.stderr).to.include('status must be an integer from 400 to 599');
+      const off = await cli('local/ride-api/fault-cli.ts', ['off'], env);
+      expect(off.stdout).to.include('No API faults');
+      expect(stack.api.faults()).to.deep.equal({});
+    });
+  });
+});
