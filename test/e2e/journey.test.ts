@@ -178,8 +178,10 @@ describe('local stack end to end', function () {
     expect(mode).to.equal('shared-server');
     expect(outcome.completedElsewhere).to.equal(true);
     expect(await stack.simulator.accessToken()).to.be.a('string');
-    const callback = records(mark).find((r) => r.service === 'simulator' && r.path === '/link/callback');
-    expect(callback?.status).to.equal(200);
+    // The tokens are stored before npm start's callback has sent the skill event and its page: wait for both lines.
+    const callbackLine = () => records(mark).find((r) => r.service === 'simulator' && r.path === '/link/callback');
+    for (let waited = 0; callbackLine() === undefined && waited < 5000; waited += 50) await sleep(50);
+    expect(callbackLine()?.status).to.equal(200);
     expect(records(mark).some((r) => r.service === 'skill' && r.event === 'account_linked')).to.equal(true);
   });
 
