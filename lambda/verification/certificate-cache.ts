@@ -49,7 +49,7 @@ export class CertificateChainCache {
     const pem = await this.fetchCertificate(url).catch((error: unknown) => {
       throw isRefusal(error) ? error : new AlexaRequestRefused('certificate_unavailable', 'certificate download failed');
     });
-    const chain = verifyCertificateChain(pem, this.trustStore, this.now());
+    const chain = await verifyCertificateChain(pem, this.trustStore, this.now());
     if (this.verified.size >= MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(url.href, chain);
     return chain;
