@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- section…]`: every figure is printed next to a baseline measured in the same run, as a ratio.
  * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon),
+ * chain (the signing-chain validator per first-seen chain and per cached request, against the one it replaced),
  * bridge (the account-linking bridge's token endpoint against its upstream called directly; on DynamoDB, one and two
  * instances, against the SQLite-backed bridge), deploy (npm run deploy --
  * --local against the local Alexa cloud, cold vs warm invocation of the function).
  */
 import { benchAuth } from './auth.js';
 import { benchBridge } from './bridge.js';
+import { benchChain } from './chain.js';
 import { benchDeploy } from './deploy.js';
 import { benchLoad } from './load.js';
 import { benchSkill } from './skill.js';
@@ -15,6 +17,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   skill: benchSkill,
   auth: benchAuth,
   load: benchLoad,
+  chain: benchChain,
   bridge: benchBridge,
   deploy: benchDeploy,
 };

@@ -22,7 +22,10 @@ export type TokenVerificationConfig =
       audience: string;
       jwksUrl: URL;
       algorithms: string[];
-      /** Required `typ` header (e.g. `at+jwt`, RFC 9068), or undefined to accept any. */
+      /**
+       * Required `typ` header: `at+jwt` (RFC 9068 §4) unless OAUTH_TOKEN_TYPE names another, or undefined when
+       * OAUTH_TOKEN_TYPE=any — then an ID token or any other JWT from the same issuer and audience passes too.
+       */
       tokenType: string | undefined;
       clockToleranceSeconds: number;
     }
@@ -103,9 +106,19 @@ function tokenVerification(env: Env): TokenVerificationConfig {
     issuer: required(env, 'OAUTH_ISSUER', 'it is needed when OAUTH_JWKS_URL is set'),
     audience: required(env, 'OAUTH_AUDIENCE', 'it is needed when OAUTH_JWKS_URL is set'),
     algorithms,
-    tokenType: optional(env, 'OAUTH_TOKEN_TYPE'),
+    tokenType: tokenType(env),
     clockToleranceSeconds: integer(env, 'OAUTH_CLOCK_TOLERANCE_S', 10, { min: 0, max: 300 }),
   };
+}
+
+/** RFC 9068's `at+jwt` unless the deployment relaxes it (RFC 8725 §3.11: tokens of different kinds must not be confused). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+function tokenType(env: Env): string | undefined {
+  const value = optional(env, 'OAUTH_TOKEN_TYPE') ?? ACCESS_TOKEN_TYPE;
+  if (value.toLowerCase() === 'any') return undefined;
+  if (!/^[\x21-\x7e]+$/.test(value)) throw new ConfigError('OAUTH_TOKEN_TYPE', `"${value}" is not a media type such as at+jwt (or "any")`);
+  return value;
 }
 
 function optionalHttpUrl(env: Env, name: string): URL | undefined {

@@ -4,10 +4,12 @@
  *
  *   tsx lambda/server.ts        (reads the environment; see the README's configuration table)
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { createAlexaApp } from './http/app.js';
+import { capConnections, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './http/connection-limits.js';
 import { createLogger, type Logger } from './logging.js';
 import { buildSkill, productionDeps, type SkillDeps } from './skill.js';
 
@@ -16,19 +18,27 @@ export interface SkillServer {
   close(): Promise<void>;
 }
 
-export async function startSkillServer(config: ServerConfig, options: { logger?: Logger; deps?: Partial<SkillDeps> } = {}): Promise<SkillServer> {
+export interface SkillServerOptions {
+  logger?: Logger;
+  deps?: Partial<SkillDeps>;
+  /** For tests: shorter timeouts or a smaller cap than lambda/http/connection-limits.ts's defaults. */
+  connectionLimits?: Partial<ConnectionLimits>;
+}
+
+export async function startSkillServer(config: ServerConfig, options: SkillServerOptions = {}): Promise<SkillServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   // The HTTP layer checks the skill ID before dispatch and answers a mismatch with 400; the SDK's own check would
   // turn it (or an envelope without `context`) into a 500, so it is left to that layer here.
   const skill = buildSkill({ ...productionDeps(config, logger), skillId: undefined, ...options.deps });
   const app = createAlexaApp({ skill, config, logger });
-  const server = app.listen(config.port, config.host);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const server = createServer(serverOptions(limits), app);
+  capConnections(server, limits);
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // Alexa and load balancers keep connections open; outlive their idle timeouts so sockets are reused, not reset.
-  server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}/`;
   logger.info('skill_server_listening', { url, verification: config.verification.enabled ? 'on' : 'off' });

@@ -5,7 +5,7 @@
 import { SkillBuilders, type Skill } from 'ask-sdk-core';
 import { createAccountInterceptor } from './account/account.js';
 import { createTokenVerifier, type TokenVerifier } from './account/token-verifier.js';
-import type { SkillConfig } from './config.js';
+import { ACCESS_TOKEN_TYPE, type SkillConfig } from './config.js';
 import { cancelRideHandler } from './handlers/cancel-ride.js';
 import { errorHandler } from './handlers/error-handler.js';
 import { launchHandler } from './handlers/launch.js';
@@ -53,10 +53,23 @@ export function buildSkill(deps: SkillDeps): Skill {
 
 /** The real collaborators for a configuration: the got-based API client and the jose (or opaque) token verifier. */
 export function productionDeps(config: SkillConfig, logger: Logger): SkillDeps {
+  announceRelaxedTokenType(config, logger);
   return {
     skillId: config.skillId,
     rides: createRideClient(config.rideApi),
     tokens: createTokenVerifier(config.tokens),
     logger,
   };
+}
+
+/** Said once at start: with a JWKS configured, anything but `typ: at+jwt` lets other JWTs of the issuer pass as access tokens. */
+function announceRelaxedTokenType(config: SkillConfig, logger: Logger): void {
+  const tokens = config.tokens;
+  if (tokens.mode !== 'jwt' || tokens.tokenType?.toLowerCase() === ACCESS_TOKEN_TYPE) return;
+  logger.warn('oauth_token_type_relaxed', {
+    message:
+      tokens.tokenType === undefined
+        ? 'OAUTH_TOKEN_TYPE=any: the JWT typ header is not checked, so an ID token of the same issuer and audience passes as an access token'
+        : `OAUTH_TOKEN_TYPE=${tokens.tokenType}: tokens need typ ${tokens.tokenType}, not RFC 9068's at+jwt`,
+  });
 }

@@ -1,10 +1,14 @@
 /**
- * Verified signing chains per certificate URL.
+ * Verified signing chains per certificate URL (its canonical form from certificate-url.ts, so spellings of one
+ * document share an entry).
  *
  * - One download in flight per URL: concurrent first requests share it.
+ * - At most MAX_DOWNLOADS_IN_FLIGHT downloads of different URLs at once; a request that would start one more is
+ *   refused at once (`certificate_unavailable`) instead of queueing behind a flood of made-up URLs.
  * - A chain is kept until the earliest `notAfter` in it; validity is re-checked on every use, and a chain that
  *   has expired since it was cached is dropped (the next request downloads again, in case the URL was re-issued).
- * - Failed downloads and chains that fail the checks are not cached.
+ * - A failed download or a chain that fails the checks is remembered for FAILURE_TTL_MS (a negative cache), so a
+ *   stream of requests naming a missing object costs one download, not one each.
  * - Entries hold the parsed public key, so a cached request costs one RSA verification, not a PEM parse.
  */
 import { assertValidAt, verifyCertificateChain, type VerifiedChain } from './certificate-chain.js';
@@ -14,9 +18,15 @@ import type { TrustStore } from './trust-store.js';
 
 /** Alexa signs with a handful of certificates; a bound keeps a flood of distinct valid URLs from growing memory. */
 const MAX_ENTRIES = 32;
+/** Long enough to absorb a flood, short enough that a blip at S3 refuses real requests only briefly. */
+export const FAILURE_TTL_MS = 30_000;
+const MAX_FAILURES = 256;
+/** Alexa rotates certificates rarely: more than a few distinct first-seen URLs at once is not Alexa. */
+export const MAX_DOWNLOADS_IN_FLIGHT = 4;
 
 export class CertificateChainCache {
   private readonly verified = new Map<string, VerifiedChain>();
+  private readonly failed = new Map<string, { refusal: AlexaRequestRefused; untilMs: number }>();
   private readonly inFlight = new Map<string, Promise<VerifiedChain>>();
 
   constructor(
@@ -37,8 +47,16 @@ export class CertificateChainCache {
       }
       return cached;
     }
+    const failure = this.failed.get(key);
+    if (failure !== undefined) {
+      if (this.now() < failure.untilMs) throw failure.refusal;
+      this.failed.delete(key);
+    }
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
+      if (this.inFlight.size >= MAX_DOWNLOADS_IN_FLIGHT) {
+        throw new AlexaRequestRefused('certificate_unavailable', 'too many certificate downloads in flight');
+      }
       pending = this.load(url).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
@@ -46,12 +64,23 @@ export class CertificateChainCache {
   }
 
   private async load(url: URL): Promise<VerifiedChain> {
-    const pem = await this.fetchCertificate(url).catch((error: unknown) => {
-      throw isRefusal(error) ? error : new AlexaRequestRefused('certificate_unavailable', 'certificate download failed');
-    });
-    const chain = verifyCertificateChain(pem, this.trustStore, this.now());
-    if (this.verified.size >= MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(url.href, chain);
-    return chain;
+    try {
+      const pem = await this.fetchCertificate(url).catch((error: unknown) => {
+        throw isRefusal(error) ? error : new AlexaRequestRefused('certificate_unavailable', 'certificate download failed');
+      });
+      const chain = await verifyCertificateChain(pem, this.trustStore, this.now());
+      remember(this.verified, url.href, chain, MAX_ENTRIES);
+      return chain;
+    } catch (error) {
+      if (isRefusal(error)) remember(this.failed, url.href, { refusal: error, untilMs: this.now() + FAILURE_TTL_MS }, MAX_FAILURES);
+      throw error;
+    }
   }
+}
+
+/** Insert, dropping the oldest entry when the map is full. */
+function remember<V>(map: Map<string, V>, key: string, value: V, capacity: number): void {
+  map.delete(key);
+  if (map.size >= capacity) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }

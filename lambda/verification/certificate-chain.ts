@@ -1,41 +1,35 @@
 /**
- * Checks a downloaded signing certificate chain with `node:crypto` alone:
- * the leaf names echo-api.amazon.com in its SAN, every certificate is valid now, each is issued and signed by the
- * next, and the last one is (or is signed by) a trusted certificate.
+ * Checks a downloaded signing certificate chain: the RFC 5280 path to a trusted root (certificate-path.ts, PKI.js
+ * plus the strict rules it lacks), then what Alexa requires of the signing certificate itself — the leaf names
+ * echo-api.amazon.com in its SAN, and holds an RSA key of at least 2048 bits (Signature-256 is RSA-SHA256).
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import { validateCertificationPath } from './certificate-path.js';
 import { AlexaRequestRefused } from './errors.js';
 import { splitPemCertificates, type TrustStore } from './trust-store.js';
 
 export const ALEXA_SIGNING_HOST = 'echo-api.amazon.com';
 
+/** NIST SP 800-131A: RSA keys under 2048 bits are no longer acceptable for signatures. */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
 /** A chain that passed every check, kept parsed so that later requests only compare two numbers and verify. */
 export interface VerifiedChain {
   leafPublicKey: KeyObject;
-  /** The chain (anchor included) is valid from the latest `notBefore` to the earliest `notAfter`. */
+  /** The path (anchor included) is valid from the latest `notBefore` to the earliest `notAfter`. */
   validFromMs: number;
   validUntilMs: number;
 }
 
-/** Chains longer than this are not what Alexa sends (leaf + one or two intermediates). */
+/** Chains longer than this are not what Alexa sends (leaf, one or two intermediates, perhaps a cross-signed root). */
 const MAX_CHAIN_LENGTH = 5;
 
-export function verifyCertificateChain(pem: string, trustStore: TrustStore, nowMs: number): VerifiedChain {
-  const chain = parseChain(pem);
-  const leaf = chain[0]!;
-  if (leaf.checkHost(ALEXA_SIGNING_HOST, { subject: 'never', wildcards: false }) === undefined) {
-    throw new AlexaRequestRefused('certificate_invalid', `leaf certificate does not name ${ALEXA_SIGNING_HOST} in its SAN`);
-  }
-
-  for (let i = 0; i + 1 < chain.length; i++) {
-    if (!isIssuedAndSignedBy(chain[i]!, chain[i + 1]!)) {
-      throw new AlexaRequestRefused('certificate_untrusted', `certificate ${i} is not issued and signed by certificate ${i + 1}`);
-    }
-  }
-  const anchor = findAnchor(chain[chain.length - 1]!, trustStore);
-  if (anchor === undefined) throw new AlexaRequestRefused('certificate_untrusted', 'chain does not end at a trusted root');
-
-  const validity = validityWindow(anchor === chain[chain.length - 1] ? chain : [...chain, anchor]);
+export async function verifyCertificateChain(pem: string, trustStore: TrustStore, nowMs: number): Promise<VerifiedChain> {
+  const downloaded = parseChain(pem);
+  const leaf = downloaded[0]!;
+  assertAlexaSigningCertificate(leaf);
+  const path = await validateCertificationPath(downloaded, trustStore, nowMs);
+  const validity = validityWindow(path);
   assertValidAt(validity, nowMs);
   return { leafPublicKey: leaf.publicKey, ...validity };
 }
@@ -44,6 +38,18 @@ export function assertValidAt(validity: Pick<VerifiedChain, 'validFromMs' | 'val
   if (nowMs < validity.validFromMs || nowMs > validity.validUntilMs) {
     throw new AlexaRequestRefused('certificate_expired', 'a certificate in the chain is expired or not yet valid');
   }
+}
+
+function assertAlexaSigningCertificate(leaf: X509Certificate): void {
+  if (leaf.checkHost(ALEXA_SIGNING_HOST, { subject: 'never', wildcards: false }) === undefined) {
+    throw new AlexaRequestRefused('certificate_invalid', `leaf certificate does not name ${ALEXA_SIGNING_HOST} in its SAN`);
+  }
+  const key = leaf.publicKey;
+  if (key.asymmetricKeyType !== 'rsa') throw new AlexaRequestRefused('certificate_invalid', 'leaf key is not RSA');
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
+    throw new AlexaRequestRefused('certificate_invalid', `leaf RSA key is shorter than ${MIN_RSA_MODULUS_BITS} bits`);
+  }
+  if (leaf.ca) throw new AlexaRequestRefused('certificate_invalid', 'leaf certificate is a CA certificate');
 }
 
 function parseChain(pem: string): X509Certificate[] {
@@ -55,16 +61,6 @@ function parseChain(pem: string): X509Certificate[] {
   } catch {
     throw new AlexaRequestRefused('certificate_invalid', 'a certificate in the chain cannot be parsed');
   }
-}
-
-function isIssuedAndSignedBy(subject: X509Certificate, issuer: X509Certificate): boolean {
-  return issuer.ca && subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
-}
-
-/** The last certificate itself when it is trusted, else the trusted CA that issued and signed it. */
-function findAnchor(last: X509Certificate, trustStore: TrustStore): X509Certificate | undefined {
-  if (trustStore.contains(last)) return last;
-  return trustStore.issuersOf(last).find((candidate) => isIssuedAndSignedBy(last, candidate));
 }
 
 function validityWindow(certificates: X509Certificate[]): Pick<VerifiedChain, 'validFromMs' | 'validUntilMs'> {

@@ -108,12 +108,19 @@ function decodeBase64(text: string): Buffer {
 }
 
 /** ISO 8601 with a zone, as Alexa sends it; `Date.parse` alone accepts far looser text. */
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function parseTimestamp(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value)) return undefined;
-  const ms = Date.parse(value);
+  const fields = typeof value === 'string' ? ISO_TIMESTAMP.exec(value) : null;
+  if (fields === null || !isCalendarTime(fields.slice(1).map(Number))) return undefined;
+  const ms = Date.parse(value as string);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** `Date.parse` rolls 30 February over into March; a date and time that do not exist are refused instead. */
+function isCalendarTime([year, month, day, hour, minute, second]: number[]): boolean {
+  const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+  return date.getUTCMonth() === month! - 1 && date.getUTCDate() === day! && date.getUTCHours() === hour! && date.getUTCMinutes() === minute! && date.getUTCSeconds() === second!;
 }
 
 function isSkillEvent(request: Record<string, unknown>): boolean {

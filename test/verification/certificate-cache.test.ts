@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import express from 'express';
 import { createSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
 import { createRequestSigner, LOCAL_CERT_CHAIN_URL, serveCertificateChain } from '../../local/alexa/signing.js';
+import { AlexaRequestRefused } from '../../lambda/verification/index.js';
+import { FAILURE_TTL_MS, MAX_DOWNLOADS_IN_FLIGHT } from '../../lambda/verification/certificate-cache.js';
 import { closeServer, envelope, listen, post, startApp, testConfig, writeCaFile, type RunningApp } from './support.js';
 
 describe('Alexa request verification: certificate download and cache', () => {
@@ -78,20 +80,101 @@ describe('Alexa request verification: certificate download and cache', () => {
     expect(downloads).to.equal(1);
   });
 
-  it('does not cache a failed download', async () => {
+  it('remembers a failed download for a while (negative cache), then tries again', async () => {
+    let clock = Date.now();
     let downloads = 0;
     const app = await start({
+      now: () => clock,
       fetchCertificate: async () => {
         downloads++;
         if (downloads === 1) throw new Error('socket hang up');
         return material.chainPem;
       },
     });
-    const first = signedRequest();
-    expect((await post(app.url, first.body, first.headers)).json).to.deep.equal({ error: 'certificate_unavailable' });
-    const second = signedRequest();
-    expect((await post(app.url, second.body, second.headers)).status).to.equal(200);
+    for (let i = 0; i < 5; i++) {
+      const request = signedRequest(clock);
+      expect((await post(app.url, request.body, request.headers)).json).to.deep.equal({ error: 'certificate_unavailable' });
+    }
+    expect(downloads).to.equal(1);
+    clock += FAILURE_TTL_MS + 1;
+    const later = signedRequest(clock);
+    expect((await post(app.url, later.body, later.headers)).status).to.equal(200);
     expect(downloads).to.equal(2);
+  });
+
+  it('downloads once for 50 requests naming the same missing object', async () => {
+    let downloads = 0;
+    const app = await start({
+      fetchCertificate: async () => {
+        downloads++;
+        throw new AlexaRequestRefused('certificate_unavailable', 'certificate download answered HTTP 404');
+      },
+    });
+    const missing = 'https://s3.amazonaws.com/echo.api/missing.pem';
+    for (let i = 0; i < 50; i++) {
+      const body = envelope({ timestampMs: Date.now() });
+      const response = await post(app.url, body, createRequestSigner(material, missing)(body));
+      expect(response.json).to.deep.equal({ error: 'certificate_unavailable' });
+    }
+    expect(downloads).to.equal(1);
+  });
+
+  it('caps concurrent downloads of different URLs and refuses the rest at once; the cached chain survives the flood', async () => {
+    let downloads = 0;
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const app = await start({
+      fetchCertificate: async (url) => {
+        downloads++;
+        if (url.href === LOCAL_CERT_CHAIN_URL) return material.chainPem;
+        await stalled;
+        throw new AlexaRequestRefused('certificate_unavailable', 'certificate download answered HTTP 404');
+      },
+    });
+    const real = signedRequest();
+    expect((await post(app.url, real.body, real.headers)).status).to.equal(200);
+    const flood = Array.from({ length: 40 }, (_, i) => {
+      const body = envelope({ timestampMs: Date.now() });
+      return post(app.url, body, createRequestSigner(material, `https://s3.amazonaws.com/echo.api/flood-${i}.pem`)(body));
+    });
+    // While the flood's downloads hang, the real chain still answers from the cache.
+    const during = signedRequest();
+    expect((await post(app.url, during.body, during.headers)).status).to.equal(200);
+    release();
+    const answers = await Promise.all(flood);
+    expect(answers.every((r) => r.json?.error === 'certificate_unavailable')).to.equal(true);
+    expect(downloads).to.equal(1 + MAX_DOWNLOADS_IN_FLIGHT);
+    expect(app.logLines.join('\n')).to.contain('too many certificate downloads in flight');
+  });
+
+  it('spellings of the certificate URL share one cache entry; query strings are refused without a download', async () => {
+    let downloads = 0;
+    const app = await start({
+      fetchCertificate: async () => {
+        downloads++;
+        return material.chainPem;
+      },
+    });
+    const path = new URL(LOCAL_CERT_CHAIN_URL).pathname.replace('/echo.api/', '');
+    const spellings = [
+      LOCAL_CERT_CHAIN_URL,
+      `https://s3.amazonaws.com/echo.api/%${path.charCodeAt(0).toString(16)}${path.slice(1)}`,
+      `https://s3.amazonaws.com/echo%2Eapi/${path}`,
+      `HTTPS://S3%2Eamazonaws.com:0443\\echo.api\\${path}`,
+      `https://s3.amazonaws.com/echo.api/\t${path}`,
+      `https://s3.amazonaws.com/echo.api/x/../${path}`,
+    ];
+    for (const url of spellings) {
+      const body = envelope({ timestampMs: Date.now() });
+      const response = await post(app.url, body, createRequestSigner(material, url)(body));
+      expect(response.status, `${url}: ${response.text}`).to.equal(200);
+    }
+    for (let v = 0; v < 40; v++) {
+      const body = envelope({ timestampMs: Date.now() });
+      const response = await post(app.url, body, createRequestSigner(material, `${LOCAL_CERT_CHAIN_URL}?v=${v}`)(body));
+      expect(response.json).to.deep.equal({ error: 'certificate_url_invalid' });
+    }
+    expect(downloads).to.equal(1);
   });
 
   it('fetches the certificate path from the configured mirror (the local stack) and verifies it', async () => {

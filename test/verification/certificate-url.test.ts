@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { isRefusal, parseCertificateChainUrl } from '../../lambda/verification/index.js';
+
+const CANONICAL = 'https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem';
+
+describe('Alexa request verification: certificate URL canonical form (the cache key)', () => {
+  const sameDocument: Record<string, string> = {
+    'the canonical URL': CANONICAL,
+    'percent-encoded unreserved characters (%65)': 'https://s3.amazonaws.com/echo.api/%65cho-api-cert-12.pem',
+    'lower-case escapes of a dot in the prefix (%2e)': 'https://s3.amazonaws.com/echo%2eapi/echo-api-cert-12.pem',
+    'backslashes for slashes': 'https://s3.amazonaws.com\\echo.api\\echo-api-cert-12.pem',
+    'a tab inside the path': 'https://s3.amazonaws.com/echo.api/echo-api-\tcert-12.pem',
+    'an encoded dot in the host (s3%2Eamazonaws.com)': 'https://s3%2Eamazonaws.com/echo.api/echo-api-cert-12.pem',
+    'port 0443': 'https://s3.amazonaws.com:0443/echo.api/echo-api-cert-12.pem',
+    'upper-case scheme and host, port 443': 'HTTPS://S3.AMAZONAWS.COM:443/echo.api/echo-api-cert-12.pem',
+    'a dot segment': 'https://s3.amazonaws.com/echo.api/x/../echo-api-cert-12.pem',
+  };
+  for (const [name, raw] of Object.entries(sameDocument)) {
+    it(`maps ${name} to the one canonical URL`, () => {
+      expect(parseCertificateChainUrl(raw).href).to.equal(CANONICAL);
+    });
+  }
+
+  it('keeps reserved escapes encoded and upper-cases them (%2f stays a character of the name, not a slash)', () => {
+    expect(parseCertificateChainUrl('https://s3.amazonaws.com/echo.api/a%2fb.pem').href).to.equal('https://s3.amazonaws.com/echo.api/a%2Fb.pem');
+  });
+
+  const refused: Record<string, string> = {
+    'a query (cache buster)': `${CANONICAL}?v=1`,
+    'an empty query': `${CANONICAL}?`,
+    'a fragment': `${CANONICAL}#x`,
+    'an empty fragment': `${CANONICAL}#`,
+    'a path that leaves /echo.api/ through an encoded prefix and dot-dot': 'https://s3.amazonaws.com/echo%2eapi/%2e%2e/x.pem',
+    'a double slash that would read as a host': 'https://s3.amazonaws.com//evil.example/echo.api/x.pem',
+    'port 8443': 'https://s3.amazonaws.com:8443/echo.api/x.pem',
+    'a trailing dot on the host': 'https://s3.amazonaws.com./echo.api/x.pem',
+  };
+  for (const [name, raw] of Object.entries(refused)) {
+    it(`refuses ${name} as certificate_url_invalid`, () => {
+      let code: string | undefined;
+      try {
+        parseCertificateChainUrl(raw);
+      } catch (error) {
+        code = isRefusal(error) ? error.code : 'other';
+      }
+      expect(code).to.equal('certificate_url_invalid');
+    });
+  }
+});
