@@ -89,6 +89,7 @@ describe('account-gated handlers', () => {
     stub.reset();
   });
   afterEach(() => {
+    stub.verify();
     for (const token of tokensUsed) {
       for (const line of harness.logger.lines) expect(line).not.to.contain(token);
     }

@@ -27,6 +27,7 @@ describe('skill behaviour', () => {
     harness.logger.lines.length = 0;
   });
   afterEach(() => {
+    stub.verify();
     for (const line of harness.logger.lines) expect(line).not.to.contain(token);
   });
 
@@ -70,6 +71,21 @@ describe('skill behaviour', () => {
   });
 
   describe('ordering a ride', () => {
+    /**
+     * Every request the stub saw, each checked to be the order the API contract describes: POST /v1/rides with the
+     * user's bearer token, an Idempotency-Key and the destination as JSON. Returns their idempotency keys.
+     */
+    const orderKeys = (destination: string): string[] =>
+      stub.requests.map((r, i) => {
+        expect(`${r.method} ${r.path}`, `request ${i}`).to.equal('POST /v1/rides');
+        expect(r.headers.authorization, `request ${i}`).to.equal(`Bearer ${token}`);
+        expect(r.headers['content-type'], `request ${i}`).to.match(/^application\/json/);
+        expect(JSON.parse(r.body), `request ${i}`).to.deep.equal({ destination });
+        const key = r.headers['idempotency-key'];
+        expect(key, `request ${i} Idempotency-Key`).to.be.a('string').and.to.match(/^[A-Za-z0-9_-]{43}$/);
+        return key as string;
+      });
+
     it('asks for the destination with an ElicitSlot directive when it is missing', async () => {
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: undefined } }));
       expect(speechOf(response)).to.equal('Where would you like to go?');
@@ -89,19 +105,19 @@ describe('skill behaviour', () => {
       const requestId = 'amzn1.echo-api.request.repeat-me';
       await harness.invoke(intent('OrderRideIntent', { token, requestId, slots: { destination: 'airport' } }));
       await harness.invoke(intent('OrderRideIntent', { token, requestId, slots: { destination: 'airport' } }));
-      const keys = stub.requests.map((r) => r.headers['idempotency-key']);
+      const keys = orderKeys('airport');
       expect(keys).to.have.length(2);
       expect(keys[0]).to.equal(createHash('sha256').update(requestId).digest('base64url'));
       expect(keys[1]).to.equal(keys[0]);
-      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'airport' });
     });
 
     it('retries a failed order with the same Idempotency-Key', async () => {
       stub.script('POST', '/v1/rides', { status: 502 }, { status: 201, body: RIDE });
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
       expect(speechOf(response)).to.match(/on its way/);
-      const [first, second] = stub.requests.map((r) => r.headers['idempotency-key']);
-      expect(first).to.be.a('string').and.to.equal(second);
+      const keys = orderKeys('airport');
+      expect(keys).to.have.length(2);
+      expect(keys[1]).to.equal(keys[0]);
     });
 
     it('orders the canonical destination when entity resolution matched a synonym', async () => {
@@ -113,14 +129,15 @@ describe('skill behaviour', () => {
         confirmationStatus: 'NONE',
         resolutions: { resolutionsPerAuthority: [{ authority: 'x', status: { code: 'ER_SUCCESS_MATCH' }, values: [{ value: { name: 'city centre', id: 'CITY' } }] }] },
       };
-      await harness.invoke(env);
-      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'city centre' });
+      expect(speechOf(await harness.invoke(env))).to.match(/on its way to take you to city centre/);
+      expect(orderKeys('city centre')).to.have.length(1);
     });
 
     it('tells the user about the ride they already have (409)', async () => {
       stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { ...RIDE, destination: 'office', etaMinutes: 1 } } });
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
       expect(speechOf(response)).to.match(/You already have a ride to office\. Your car arrives in 1 minute\./);
+      expect(orderKeys('airport'), 'a 409 is an answer, not retried').to.have.length(1);
     });
 
     it('escapes a destination that would break the SSML', async () => {
@@ -128,28 +145,33 @@ describe('skill behaviour', () => {
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'Smith & Sons <b>' } }));
       const speech = response.response.outputSpeech;
       expect(speech?.type === 'SSML' && speech.ssml).to.contain('Smith &amp; Sons &lt;b&gt;');
+      expect(orderKeys('Smith & Sons <b>')).to.have.length(1);
     });
 
     it("says Ride Hailer isn't answering when the API answers malformed JSON", async () => {
       stub.script('POST', '/v1/rides', { status: 201, raw: '{"id": ' });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+      expect(orderKeys('airport'), 'a malformed body is not retried').to.have.length(1);
     });
 
     it('does not retry a 429 whose Retry-After is beyond the budget', async () => {
       stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '30' } }, { status: 201, body: RIDE });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
-      expect(stub.requests).to.have.length(1);
+      expect(orderKeys('airport')).to.have.length(1);
     });
 
     it('honours a short Retry-After on 429 and then succeeds', async () => {
       stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '0' } }, { status: 201, body: RIDE });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/on its way/);
-      expect(stub.requests).to.have.length(2);
+      const keys = orderKeys('airport');
+      expect(keys).to.have.length(2);
+      expect(keys[1]).to.equal(keys[0]);
     });
 
     it("says Ride Hailer isn't answering when the connection is reset", async () => {
       stub.script('POST', '/v1/rides', { status: 0, reset: true });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+      expect(orderKeys('airport'), 'retried once').to.have.length(2);
     });
   });
 
