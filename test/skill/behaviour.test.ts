@@ -141,11 +141,12 @@ describe('skill behaviour', () => {
     });
 
     it('escapes a destination that would break the SSML', async () => {
-      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination: 'Smith & Sons <b>' } });
-      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'Smith & Sons <b>' } }));
+      const destination = `Smith & Sons <b> "Joe's"`;
+      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination } });
+      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination } }));
       const speech = response.response.outputSpeech;
-      expect(speech?.type === 'SSML' && speech.ssml).to.contain('Smith &amp; Sons &lt;b&gt;');
-      expect(orderKeys('Smith & Sons <b>')).to.have.length(1);
+      expect(speech?.type === 'SSML' && speech.ssml).to.contain('Smith &amp; Sons &lt;b&gt; &quot;Joe&apos;s&quot;');
+      expect(orderKeys(destination)).to.have.length(1);
     });
 
     it("says Ride Hailer isn't answering when the API answers malformed JSON", async () => {
