@@ -27,6 +27,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The client's port: the same on two requests when the client kept the connection alive. */
+  remotePort: number | undefined;
 }
 
 export interface StubApi {
@@ -49,7 +51,7 @@ export async function startStubApi(): Promise<StubApi> {
   const server = http.createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
-    const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+    const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, remotePort: req.socket.remotePort };
     requests.push(recorded);
     const queue = scripts.get(`${req.method} ${req.url}`);
     const reply = queue && queue.length > 1 ? queue.shift()! : queue?.[0];

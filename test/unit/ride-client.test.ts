@@ -31,6 +31,14 @@ describe('ride API client', () => {
     expect(stub.requests[0]!.headers).to.include({ authorization: 'Bearer tok-1', accept: 'application/json', 'user-agent': 'ride-hailer-skill' });
   });
 
+  it('keeps the connection alive between calls', async () => {
+    stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
+    await client.currentRide('t');
+    await client.currentRide('t');
+    const [first, second] = stub.requests.map((r) => r.remotePort);
+    expect(first).to.be.a('number').and.to.equal(second);
+  });
+
   it('keeps a path prefix of the base URL, with or without its trailing slash', async () => {
     stub.script('GET', '/api/v1/rides/current', { status: 200, body: RIDE });
     for (const base of [`${stub.url}/api`, `${stub.url}/api/`]) {
@@ -105,6 +113,28 @@ describe('ride API client', () => {
       expect(calls()).to.have.length(2);
     });
   }
+
+  it('retries DELETE like GET and POST: the cancel is idempotent', async () => {
+    stub.script('DELETE', '/v1/rides/current', { status: 503 }, { status: 200, body: { ...RIDE, status: 'cancelled' } });
+    expect(await client.cancelRide('t')).to.deep.include({ status: 'cancelled' });
+    expect(calls()).to.have.length(2);
+  });
+
+  it('gives up on an attempt slower than 45 % of the budget when no useful retry fits', async () => {
+    // Budget 600 ms: the attempt gives up at 270 ms; a retry would need 200 ms of wait and 150 ms of attempt.
+    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 400 });
+    expect(await rejection(client.me('t'))).to.be.instanceOf(RideApiUnavailable);
+    expect(calls()).to.have.length(1);
+  });
+
+  it("gives the retry only what is left of the budget, not a whole attempt's time", async () => {
+    // Budget 1 s: the first attempt gives up at 450 ms, the retry starts near 650 ms with 350 ms left; an answer
+    // after 420 ms would fit a whole attempt (450 ms) but not the budget.
+    const slow = { status: 200, body: ANN, delayMs: 700 };
+    stub.script('GET', '/v1/me', slow, { ...slow, delayMs: 420 });
+    expect(await rejection(createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t'))).to.be.instanceOf(RideApiUnavailable);
+    expect(calls()).to.have.length(2);
+  });
 
   it('retries an attempt that timed out, within the budget, and takes the second answer', async () => {
     // Budget 1 s: the first attempt gives up at 450 ms, the retry waits 200 ms and still has 350 ms.
