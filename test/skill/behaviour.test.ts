@@ -227,6 +227,55 @@ describe('skill behaviour', () => {
   });
 
   describe('logging', () => {
+    /** The outcome the request line records for one request. */
+    const outcomeOf = async (envelope: RequestEnvelope): Promise<unknown> => {
+      harness.logger.lines.length = 0;
+      await harness.invoke(envelope);
+      return harness.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'request')?.outcome;
+    };
+
+    it('records how each request ended, one outcome per path', async () => {
+      const noRide = { status: 404, body: { error: 'no_active_ride' } };
+      const expired = await harness.issuer.token({}, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+      const cases: [string, () => void, RequestEnvelope][] = [
+        ['welcomed', () => stub.script('GET', '/v1/me', { status: 200, body: { id: 'u', name: 'Ann', email: 'a@example.com' } }), launch({ token })],
+        ['who_am_i', () => stub.script('GET', '/v1/me', { status: 200, body: { id: 'u', name: 'Ann', email: 'a@example.com' } }), intent('WhoAmIIntent', { token })],
+        ['destination_elicited', () => {}, intent('OrderRideIntent', { token, slots: { destination: '   ' } })],
+        ['ride_ordered', () => stub.script('POST', '/v1/rides', { status: 201, body: RIDE }), intent('OrderRideIntent', { token, slots: { destination: 'airport' } })],
+        ['ride_already_active', () => stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: RIDE } }), intent('OrderRideIntent', { token, slots: { destination: 'airport' } })],
+        ['ride_status', () => stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE }), intent('RideStatusIntent', { token })],
+        ['no_active_ride', () => stub.script('GET', '/v1/rides/current', noRide), intent('RideStatusIntent', { token })],
+        ['cancel_confirmation_asked', () => stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE }), intent('CancelRideIntent', { token })],
+        ['no_active_ride', () => stub.script('GET', '/v1/rides/current', noRide), intent('CancelRideIntent', { token })],
+        ['cancel_declined', () => {}, intent('CancelRideIntent', { token, confirmationStatus: 'DENIED' })],
+        ['ride_cancelled', () => stub.script('DELETE', '/v1/rides/current', { status: 200, body: { ...RIDE, status: 'cancelled' } }), intent('CancelRideIntent', { token, confirmationStatus: 'CONFIRMED' })],
+        ['no_active_ride', () => stub.script('DELETE', '/v1/rides/current', noRide), intent('CancelRideIntent', { token, confirmationStatus: 'CONFIRMED' })],
+        ['help', () => {}, intent('AMAZON.HelpIntent')],
+        ['goodbye', () => {}, intent('AMAZON.StopIntent')],
+        ['fallback', () => {}, intent('AMAZON.FallbackIntent')],
+        ['session_ended', () => {}, sessionEnded()],
+        ['link_required:not_linked', () => {}, intent('RideStatusIntent')],
+        ['link_required:token_expired', () => {}, intent('RideStatusIntent', { token: expired })],
+        ['scope_missing:order_car', () => {}, intent('RideStatusIntent', { token: await harness.issuer.token({ scope: 'basic_profile' }) })],
+        ['api_unavailable:status_503', () => stub.script('GET', '/v1/rides/current', { status: 503 }), intent('RideStatusIntent', { token })],
+        ['account_linked', () => {}, skillEvent('SkillAccountLinked', { linkedToken: token })],
+        ['account_linked_rejected', () => {}, skillEvent('SkillAccountLinked', { linkedToken: 'not.a.jwt' })],
+        ['account_linked_unlinked', () => {}, skillEvent('SkillAccountLinked', { linkedToken: '' })],
+      ];
+      for (const [outcome, script, envelope] of cases) {
+        stub.reset();
+        script();
+        expect(await outcomeOf(envelope), outcome).to.equal(outcome);
+        stub.verify();
+      }
+    });
+
+    it('orders at most 100 characters of the destination, trimmed', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: RIDE });
+      await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: `  ${'x'.repeat(120)}  ` } }));
+      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'x'.repeat(100) });
+    });
+
     it('logs request ID, type, intent, outcome and latency — and nothing from the user', async () => {
       stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
       await harness.invoke(intent('RideStatusIntent', { token, requestId: 'amzn1.echo-api.request.log-me' }));
