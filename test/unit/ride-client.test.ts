@@ -84,7 +84,12 @@ describe('ride API client', () => {
     expect(await scopeOf('Bearer error="insufficient_scope", scope="basic_profile"')).to.equal('basic_profile');
     expect(await scopeOf('Bearer error="insufficient_scope", scope="rides:admin order_car"')).to.equal('order_car');
     expect(await scopeOf('Bearer error="insufficient_scope", scope="rides:admin"')).to.equal('order_car');
+    expect(await scopeOf('Bearer error="insufficient_scope"')).to.equal('order_car');
     expect(await scopeOf(undefined)).to.equal('order_car');
+    // The scope the API names wins over the route's own.
+    stub.reset();
+    stub.script('GET', '/v1/me', { status: 403, body: { error: 'insufficient_scope' }, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="order_car"' } });
+    expect(await rejection(client.me('t'))).to.have.property('scope', 'order_car');
   });
 
   it('reports the active ride on 409 only when the API names one', async () => {
@@ -96,12 +101,16 @@ describe('ride API client', () => {
     expect(error).not.to.be.instanceOf(RideAlreadyActive);
     expect(error).not.to.be.instanceOf(RideApiUnavailable);
     expect(error).to.have.property('message', 'ride api answered 409');
+    stub.reset();
+    stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active' } });
+    expect(await rejection(client.orderRide('t', 'airport', 'k'))).to.have.property('message', 'ride api answered 409');
   });
 
   it('passes a 4xx it has no meaning for on as a plain error, without retrying', async () => {
-    stub.script('POST', '/v1/rides', { status: 422, body: { error: 'idempotency_key_reused' } });
+    stub.script('POST', '/v1/rides', { status: 422, body: { error: 'idempotency_key_reused', ride: RIDE } });
     const error = await rejection(client.orderRide('t', 'airport', 'k'));
     expect(error).to.have.property('message', 'ride api answered 422');
+    expect(error, 'only a 409 reports the active ride').not.to.be.instanceOf(RideAlreadyActive);
     expect(error).not.to.be.instanceOf(RideApiUnavailable);
     expect(calls()).to.have.length(1);
   });
@@ -138,7 +147,8 @@ describe('ride API client', () => {
 
   it('retries an attempt that timed out, within the budget, and takes the second answer', async () => {
     // Budget 1 s: the first attempt gives up at 450 ms, the retry waits 200 ms and still has 350 ms.
-    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 700 }, { status: 200, body: ANN });
+    // The retry answers after 200 ms: more than the shortest attempt (150 ms), less than what is left.
+    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 700 }, { status: 200, body: ANN, delayMs: 200 });
     expect(await createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t')).to.deep.equal(ANN);
     expect(calls()).to.have.length(2);
   });
