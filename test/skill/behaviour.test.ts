@@ -228,10 +228,13 @@ describe('skill behaviour', () => {
 
   describe('logging', () => {
     /** The outcome the request line records for one request. */
+    const ENDS_SESSION = new Set(['ride_ordered', 'ride_already_active', 'cancel_declined', 'ride_cancelled', 'goodbye']);
     const outcomeOf = async (envelope: RequestEnvelope): Promise<unknown> => {
       harness.logger.lines.length = 0;
-      await harness.invoke(envelope);
-      return harness.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'request')?.outcome;
+      const response = await harness.invoke(envelope);
+      const outcome = harness.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'request')?.outcome;
+      if (ENDS_SESSION.has(outcome)) expect(response.response.shouldEndSession, `${outcome} ends the session`).to.equal(true);
+      return outcome;
     };
 
     it('records how each request ended, one outcome per path', async () => {
@@ -268,6 +271,27 @@ describe('skill behaviour', () => {
         expect(await outcomeOf(envelope), outcome).to.equal(outcome);
         stub.verify();
       }
+    });
+
+    it('logs an unexpected failure by name and request ID: an apology for an intent, silence for a skill event', async () => {
+      const logger = createMemoryLogger();
+      const skill = buildSkill({
+        skillId: TEST_SKILL_ID,
+        rides: createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 }),
+        tokens: { verify: () => Promise.reject(new TypeError('a bug')) },
+        logger,
+      });
+      const records = () => logger.lines.map((l) => JSON.parse(l));
+      const linked = await skill.invoke(skillEvent('SkillAccountLinked', { linkedToken: token, requestId: 'req-event' }));
+      expect(linked.response.outputSpeech).to.equal(undefined);
+      expect(records().find((r) => r.event === 'unexpected_error')).to.include({ requestId: 'req-event', error: 'TypeError' });
+      expect(records().find((r) => r.event === 'request')).to.include({ outcome: 'error' });
+      logger.lines.length = 0;
+      const asked = await skill.invoke(intent('RideStatusIntent', { token, requestId: 'req-intent' }));
+      expect(speechOf(asked)).to.match(/something went wrong/i);
+      expect(records().find((r) => r.event === 'unexpected_error')).to.include({ requestId: 'req-intent', error: 'TypeError' });
+      expect(records().find((r) => r.event === 'request')).to.include({ outcome: 'error' });
+      for (const line of logger.lines) expect(line).not.to.contain('a bug');
     });
 
     it('orders at most 100 characters of the destination, trimmed', async () => {
