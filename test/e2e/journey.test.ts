@@ -266,13 +266,52 @@ describe('local stack end to end', function () {
     console.log(`      headless link journey (authorization URL → tokens stored): p50 ${samples[4]} ms, max ${samples[9]} ms over 10 journeys`);
   });
 
+  /**
+   * Fresh traffic for a log check, so that it never judges lines other tests happened to leave: a code-grant link
+   * completed on the stack's own callback port (the code and state travel in a logged request), a code-grant link
+   * and an implicit link through the bridge, each followed by a request to the skill. Returns where its lines start
+   * and every secret it handled.
+   */
+  async function linkTraffic(): Promise<{ mark: number; secrets: string[] }> {
+    const mark = logLines.length;
+    const secrets: string[] = [DEMO.user.password];
+    const shared = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')) });
+    let browser: Promise<void> | undefined;
+    await shared.linkWithCallback({
+      pollIntervalMs: 50,
+      showUrl: (authorizationUrl) => {
+        browser = (async () => {
+          const redirect = await completeLoginHeadlessly(authorizationUrl.href, ANN);
+          secrets.push(redirect.searchParams.get('code') ?? '', redirect.searchParams.get('state') ?? '');
+          await (await fetch(redirect)).text();
+        })();
+      },
+    });
+    await browser;
+    expect((await stack.simulator.say('who am i')).speech).to.include(DEMO.user.email);
+    const linked = await stack.simulator.linker.linked();
+    secrets.push(linked?.accessToken ?? '', linked?.refreshToken ?? '');
+
+    for (const options of [{ via: 'bridge' }, { grant: 'IMPLICIT' }] as const) {
+      const store = new MemoryTokenStore();
+      const alexa = stack.createSimulator({ tokenStore: store, ...options });
+      await alexa.link(ANN);
+      expect((await alexa.say('who am i')).speech).to.include(DEMO.user.email);
+      const link = await store.load();
+      secrets.push(link?.accessToken ?? '', link?.refreshToken ?? '');
+    }
+    expect(secrets.filter((s) => s.length >= 16), 'code, state, and the tokens of three links').to.have.length.of.at.least(7);
+    return { mark, secrets: secrets.filter((s) => s.length > 0) };
+  }
+
   it('never writes a token, code, state or password into the log', async () => {
-    const link = await stack.simulator.linker.linked();
-    const everything = logLines.join('\n');
+    const { mark, secrets } = await linkTraffic();
+    const lines = logLines.slice(mark);
+    expect(lines.length).to.be.above(10);
+    const everything = lines.join('\n');
     expect(everything).to.not.match(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWT
-    expect(everything).to.not.include(DEMO.user.password);
     expect(everything).to.not.match(/[?&#](code|state|access_token)=/);
-    if (link?.refreshToken) expect(everything).to.not.include(link.refreshToken);
+    for (const [i, secret] of secrets.entries()) expect(everything.includes(secret), `secret #${i} in the log`).to.equal(false);
   });
 
   it('keeps query strings and opaque path segments (interaction IDs, reset tokens) out of request lines', () => {
@@ -281,8 +320,9 @@ describe('local stack end to end', function () {
     expect(loggablePath('/echo.api/local-stack-cert.pem')).to.equal('/echo.api/local-stack-cert.pem');
   });
 
-  it('logs every request of every piece as one JSON line naming the piece', () => {
-    const requests = records().filter((r) => r.event === 'http_request');
+  it('logs every request of every piece as one JSON line naming the piece', async () => {
+    const { mark } = await linkTraffic();
+    const requests = records(mark).filter((r) => r.event === 'http_request');
     expect(new Set(requests.map((r) => r.service))).to.deep.equal(new Set(['skill', 'auth', 'api', 'simulator', 'bridge']));
     for (const r of requests) expect(r).to.include.keys('method', 'path', 'status', 'latencyMs');
   });

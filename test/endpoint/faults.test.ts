@@ -52,7 +52,20 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
     if (worstMs > 0) console.log(`      worst answer time across the fault suite: ${worstMs.toFixed(0)} ms (${worstCase})`);
   });
 
-  afterEach(() => stack.api.setFaults({}));
+  afterEach(() => {
+    stack.api.setFaults({});
+    stack.onApiLog = undefined;
+  });
+
+  /** Records, from now on, each request the API answered (`GET /v1/me 429`) and when its answer went out. */
+  const recordApiCalls = () => {
+    const calls: { call: string; at: number }[] = [];
+    stack.onApiLog = (line) => {
+      const [, method, path, status] = line.split(' ');
+      calls.push({ call: `${method} ${path} ${status}`, at: performance.now() });
+    };
+    return calls;
+  };
 
   /** The status and profile requests: both go to the API and have no side effects, so faults can repeat them. */
   const requests = (): [string, RequestEnvelope][] => [
@@ -119,12 +132,23 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
     });
   }
 
-  it('waits out a 429 whose Retry-After fits the budget, then gives up', async () => {
+  it('waits out a 429 whose Retry-After fits the budget, retries once, then gives up', async () => {
+    const calls = recordApiCalls();
     await withFaults({ status: 429, retryAfterSeconds: 1 }, '429 Retry-After 1 s');
+    expect(calls.map((c) => c.call), 'each request tried twice').to.deep.equal([
+      'GET /v1/rides/current 429',
+      'GET /v1/rides/current 429',
+      'GET /v1/me 429',
+      'GET /v1/me 429',
+    ]);
+    // Honoured: the retry went out no sooner than Retry-After after the first answer (a lower bound, not a speed).
+    for (const i of [0, 2]) expect(calls[i + 1]!.at - calls[i]!.at, calls[i]!.call).to.be.at.least(950);
   });
 
-  it('does not wait for a 429 whose Retry-After is beyond the budget', async () => {
+  it('does not wait for a 429 whose Retry-After is beyond the budget, nor retry it', async () => {
+    const calls = recordApiCalls();
     await withFaults({ status: 429, retryAfterSeconds: 30 }, '429 Retry-After 30 s');
+    expect(calls.map((c) => c.call), 'each request tried once').to.deep.equal(['GET /v1/rides/current 429', 'GET /v1/me 429']);
   });
 
   it('says the API is not answering when it answers malformed JSON', async () => {

@@ -289,6 +289,7 @@ describe('fuzzing the skill with random and mutated envelopes', function () {
       unverified = await startEndpoint({ rideApiUrl: stub.url, issuer: stack.issuer, verification: 'off' });
       tokens = { none: undefined, valid: await stack.issuer.token(), 'no-scopes': await stack.issuer.token({ scope: '' }), garbage: 'not.a.jwt' };
     });
+    afterEach(() => stub.verify());
     after(async () => {
       await unverified?.close();
       await stack?.close();

@@ -50,9 +50,11 @@ describe('token attacks through the signed skill endpoint', function () {
 
   beforeEach(() => {
     stub.requests.length = 0;
+    stub.unscripted.length = 0;
   });
 
   afterEach(() => {
+    stub.verify();
     // Whatever happened, no token ever reaches a log line.
     for (const token of tokensSent) {
       for (const line of stack.endpoint.logLines) expect(line).not.to.contain(token);

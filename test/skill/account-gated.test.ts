@@ -89,6 +89,7 @@ describe('account-gated handlers', () => {
     stub.reset();
   });
   afterEach(() => {
+    stub.verify();
     for (const token of tokensUsed) {
       for (const line of harness.logger.lines) expect(line).not.to.contain(token);
     }
@@ -165,8 +166,11 @@ describe('account-gated handlers', () => {
       });
 
       it('names the missing permission when the API answers 403 insufficient_scope', async () => {
-        api(c, { status: 403, body: { error: 'insufficient_scope' }, headers: { 'www-authenticate': `Bearer realm="ride-hailer", error="insufficient_scope", scope="${c.scope}"` } });
-        const response = await harness.invoke(c.envelope({ token: await token() }));
+        const calls = api(c, { status: 403, body: { error: 'insufficient_scope' }, headers: { 'www-authenticate': `Bearer realm="ride-hailer", error="insufficient_scope", scope="${c.scope}"` } });
+        const t = await token();
+        const response = await harness.invoke(c.envelope({ token: t }));
+        // The token carries every scope: only the API's 403 can have produced the answer, and a 403 is not retried.
+        expect(calls().map((r) => r.headers.authorization), 'the API was asked once').to.deep.equal([`Bearer ${t}`]);
         if (c.title === 'LaunchRequest') {
           expect(speechOf(response)).to.match(/^Welcome back to Ride Hailer\. You can order/);
         } else {

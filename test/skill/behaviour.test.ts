@@ -27,6 +27,7 @@ describe('skill behaviour', () => {
     harness.logger.lines.length = 0;
   });
   afterEach(() => {
+    stub.verify();
     for (const line of harness.logger.lines) expect(line).not.to.contain(token);
   });
 
@@ -70,6 +71,21 @@ describe('skill behaviour', () => {
   });
 
   describe('ordering a ride', () => {
+    /**
+     * Every request the stub saw, each checked to be the order the API contract describes: POST /v1/rides with the
+     * user's bearer token, an Idempotency-Key and the destination as JSON. Returns their idempotency keys.
+     */
+    const orderKeys = (destination: string): string[] =>
+      stub.requests.map((r, i) => {
+        expect(`${r.method} ${r.path}`, `request ${i}`).to.equal('POST /v1/rides');
+        expect(r.headers.authorization, `request ${i}`).to.equal(`Bearer ${token}`);
+        expect(r.headers['content-type'], `request ${i}`).to.match(/^application\/json/);
+        expect(JSON.parse(r.body), `request ${i}`).to.deep.equal({ destination });
+        const key = r.headers['idempotency-key'];
+        expect(key, `request ${i} Idempotency-Key`).to.be.a('string').and.to.match(/^[A-Za-z0-9_-]{43}$/);
+        return key as string;
+      });
+
     it('asks for the destination with an ElicitSlot directive when it is missing', async () => {
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: undefined } }));
       expect(speechOf(response)).to.equal('Where would you like to go?');
@@ -89,19 +105,19 @@ describe('skill behaviour', () => {
       const requestId = 'amzn1.echo-api.request.repeat-me';
       await harness.invoke(intent('OrderRideIntent', { token, requestId, slots: { destination: 'airport' } }));
       await harness.invoke(intent('OrderRideIntent', { token, requestId, slots: { destination: 'airport' } }));
-      const keys = stub.requests.map((r) => r.headers['idempotency-key']);
+      const keys = orderKeys('airport');
       expect(keys).to.have.length(2);
       expect(keys[0]).to.equal(createHash('sha256').update(requestId).digest('base64url'));
       expect(keys[1]).to.equal(keys[0]);
-      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'airport' });
     });
 
     it('retries a failed order with the same Idempotency-Key', async () => {
       stub.script('POST', '/v1/rides', { status: 502 }, { status: 201, body: RIDE });
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
       expect(speechOf(response)).to.match(/on its way/);
-      const [first, second] = stub.requests.map((r) => r.headers['idempotency-key']);
-      expect(first).to.be.a('string').and.to.equal(second);
+      const keys = orderKeys('airport');
+      expect(keys).to.have.length(2);
+      expect(keys[1]).to.equal(keys[0]);
     });
 
     it('orders the canonical destination when entity resolution matched a synonym', async () => {
@@ -113,43 +129,50 @@ describe('skill behaviour', () => {
         confirmationStatus: 'NONE',
         resolutions: { resolutionsPerAuthority: [{ authority: 'x', status: { code: 'ER_SUCCESS_MATCH' }, values: [{ value: { name: 'city centre', id: 'CITY' } }] }] },
       };
-      await harness.invoke(env);
-      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'city centre' });
+      expect(speechOf(await harness.invoke(env))).to.match(/on its way to take you to city centre/);
+      expect(orderKeys('city centre')).to.have.length(1);
     });
 
     it('tells the user about the ride they already have (409)', async () => {
       stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { ...RIDE, destination: 'office', etaMinutes: 1 } } });
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
       expect(speechOf(response)).to.match(/You already have a ride to the office\. Your car arrives in 1 minute\./);
+      expect(orderKeys('airport'), 'a 409 is an answer, not retried').to.have.length(1);
     });
 
     it('escapes a destination that would break the SSML', async () => {
-      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination: 'Smith & Sons <b>' } });
-      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'Smith & Sons <b>' } }));
+      const destination = `Smith & Sons <b> "Joe's"`;
+      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination } });
+      const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination } }));
       const speech = response.response.outputSpeech;
-      expect(speech?.type === 'SSML' && speech.ssml).to.contain('Smith &amp; Sons &lt;b&gt;');
+      expect(speech?.type === 'SSML' && speech.ssml).to.contain('Smith &amp; Sons &lt;b&gt; &quot;Joe&apos;s&quot;');
+      expect(orderKeys(destination)).to.have.length(1);
     });
 
     it("says Ride Hailer isn't answering when the API answers malformed JSON", async () => {
       stub.script('POST', '/v1/rides', { status: 201, raw: '{"id": ' });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+      expect(orderKeys('airport'), 'a malformed body is not retried').to.have.length(1);
     });
 
     it('does not retry a 429 whose Retry-After is beyond the budget', async () => {
       stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '30' } }, { status: 201, body: RIDE });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
-      expect(stub.requests).to.have.length(1);
+      expect(orderKeys('airport')).to.have.length(1);
     });
 
     it('honours a short Retry-After on 429 and then succeeds', async () => {
       stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '0' } }, { status: 201, body: RIDE });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/on its way/);
-      expect(stub.requests).to.have.length(2);
+      const keys = orderKeys('airport');
+      expect(keys).to.have.length(2);
+      expect(keys[1]).to.equal(keys[0]);
     });
 
     it("says Ride Hailer isn't answering when the connection is reset", async () => {
       stub.script('POST', '/v1/rides', { status: 0, reset: true });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);
+      expect(orderKeys('airport'), 'retried once').to.have.length(2);
     });
   });
 
@@ -204,6 +227,79 @@ describe('skill behaviour', () => {
   });
 
   describe('logging', () => {
+    /** The outcome the request line records for one request. */
+    const ENDS_SESSION = new Set(['ride_ordered', 'ride_already_active', 'cancel_declined', 'ride_cancelled', 'goodbye']);
+    const outcomeOf = async (envelope: RequestEnvelope): Promise<unknown> => {
+      harness.logger.lines.length = 0;
+      const response = await harness.invoke(envelope);
+      const outcome = harness.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'request')?.outcome;
+      if (ENDS_SESSION.has(outcome)) expect(response.response.shouldEndSession, `${outcome} ends the session`).to.equal(true);
+      return outcome;
+    };
+
+    it('records how each request ended, one outcome per path', async () => {
+      const noRide = { status: 404, body: { error: 'no_active_ride' } };
+      const expired = await harness.issuer.token({}, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+      const cases: [string, () => void, RequestEnvelope][] = [
+        ['welcomed', () => stub.script('GET', '/v1/me', { status: 200, body: { id: 'u', name: 'Ann', email: 'a@example.com' } }), launch({ token })],
+        ['who_am_i', () => stub.script('GET', '/v1/me', { status: 200, body: { id: 'u', name: 'Ann', email: 'a@example.com' } }), intent('WhoAmIIntent', { token })],
+        ['destination_elicited', () => {}, intent('OrderRideIntent', { token, slots: { destination: '   ' } })],
+        ['ride_ordered', () => stub.script('POST', '/v1/rides', { status: 201, body: RIDE }), intent('OrderRideIntent', { token, slots: { destination: 'airport' } })],
+        ['ride_already_active', () => stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: RIDE } }), intent('OrderRideIntent', { token, slots: { destination: 'airport' } })],
+        ['ride_status', () => stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE }), intent('RideStatusIntent', { token })],
+        ['no_active_ride', () => stub.script('GET', '/v1/rides/current', noRide), intent('RideStatusIntent', { token })],
+        ['cancel_confirmation_asked', () => stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE }), intent('CancelRideIntent', { token })],
+        ['no_active_ride', () => stub.script('GET', '/v1/rides/current', noRide), intent('CancelRideIntent', { token })],
+        ['cancel_declined', () => {}, intent('CancelRideIntent', { token, confirmationStatus: 'DENIED' })],
+        ['ride_cancelled', () => stub.script('DELETE', '/v1/rides/current', { status: 200, body: { ...RIDE, status: 'cancelled' } }), intent('CancelRideIntent', { token, confirmationStatus: 'CONFIRMED' })],
+        ['no_active_ride', () => stub.script('DELETE', '/v1/rides/current', noRide), intent('CancelRideIntent', { token, confirmationStatus: 'CONFIRMED' })],
+        ['help', () => {}, intent('AMAZON.HelpIntent')],
+        ['goodbye', () => {}, intent('AMAZON.StopIntent')],
+        ['fallback', () => {}, intent('AMAZON.FallbackIntent')],
+        ['session_ended', () => {}, sessionEnded()],
+        ['link_required:not_linked', () => {}, intent('RideStatusIntent')],
+        ['link_required:token_expired', () => {}, intent('RideStatusIntent', { token: expired })],
+        ['scope_missing:order_car', () => {}, intent('RideStatusIntent', { token: await harness.issuer.token({ scope: 'basic_profile' }) })],
+        ['api_unavailable:status_503', () => stub.script('GET', '/v1/rides/current', { status: 503 }), intent('RideStatusIntent', { token })],
+        ['account_linked', () => {}, skillEvent('SkillAccountLinked', { linkedToken: token })],
+        ['account_linked_rejected', () => {}, skillEvent('SkillAccountLinked', { linkedToken: 'not.a.jwt' })],
+        ['account_linked_unlinked', () => {}, skillEvent('SkillAccountLinked', { linkedToken: '' })],
+      ];
+      for (const [outcome, script, envelope] of cases) {
+        stub.reset();
+        script();
+        expect(await outcomeOf(envelope), outcome).to.equal(outcome);
+        stub.verify();
+      }
+    });
+
+    it('logs an unexpected failure by name and request ID: an apology for an intent, silence for a skill event', async () => {
+      const logger = createMemoryLogger();
+      const skill = buildSkill({
+        skillId: TEST_SKILL_ID,
+        rides: createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 }),
+        tokens: { verify: () => Promise.reject(new TypeError('a bug')) },
+        logger,
+      });
+      const records = () => logger.lines.map((l) => JSON.parse(l));
+      const linked = await skill.invoke(skillEvent('SkillAccountLinked', { linkedToken: token, requestId: 'req-event' }));
+      expect(linked.response.outputSpeech).to.equal(undefined);
+      expect(records().find((r) => r.event === 'unexpected_error')).to.include({ requestId: 'req-event', error: 'TypeError' });
+      expect(records().find((r) => r.event === 'request')).to.include({ outcome: 'error' });
+      logger.lines.length = 0;
+      const asked = await skill.invoke(intent('RideStatusIntent', { token, requestId: 'req-intent' }));
+      expect(speechOf(asked)).to.match(/something went wrong/i);
+      expect(records().find((r) => r.event === 'unexpected_error')).to.include({ requestId: 'req-intent', error: 'TypeError' });
+      expect(records().find((r) => r.event === 'request')).to.include({ outcome: 'error' });
+      for (const line of logger.lines) expect(line).not.to.contain('a bug');
+    });
+
+    it('orders at most 100 characters of the destination, trimmed', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: RIDE });
+      await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: `  ${'x'.repeat(120)}  ` } }));
+      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'x'.repeat(100) });
+    });
+
     it('logs request ID, type, intent, outcome and latency — and nothing from the user', async () => {
       stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
       await harness.invoke(intent('RideStatusIntent', { token, requestId: 'amzn1.echo-api.request.log-me' }));

@@ -2,6 +2,10 @@
  * A scriptable HTTP server on an ephemeral loopback port standing in for the Ride Hailer API: each route answers
  * from a queue of scripted replies, and every request is recorded. Used where the client's real network behaviour
  * matters (retries, timeouts, resets), which in-process interception does not reproduce faithfully.
+ *
+ * A request for a route nobody scripted is a test failure, not an outage: it is answered 501 (so the client sees
+ * a plain failure) and recorded in `unscripted`, and `verify()` (call it in afterEach) throws naming it. Answering
+ * with a 5xx alone let a client calling the wrong path pass every "API is down" test.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,11 +27,17 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The client's port: the same on two requests when the client kept the connection alive. */
+  remotePort: number | undefined;
 }
 
 export interface StubApi {
   url: string;
   requests: RecordedRequest[];
+  /** Requests that matched no scripted route. */
+  unscripted: RecordedRequest[];
+  /** Throws if any request matched no scripted route since the last reset. */
+  verify(): void;
   /** Queue replies for `METHOD /path`; the last one repeats once the queue is down to it. */
   script(method: string, path: string, ...replies: Reply[]): void;
   reset(): void;
@@ -37,14 +47,17 @@ export interface StubApi {
 export async function startStubApi(): Promise<StubApi> {
   const scripts = new Map<string, Reply[]>();
   const requests: RecordedRequest[] = [];
+  const unscripted: RecordedRequest[] = [];
   const server = http.createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
-    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+    const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, remotePort: req.socket.remotePort };
+    requests.push(recorded);
     const queue = scripts.get(`${req.method} ${req.url}`);
     const reply = queue && queue.length > 1 ? queue.shift()! : queue?.[0];
     if (!reply) {
-      res.writeHead(599).end();
+      unscripted.push(recorded);
+      res.writeHead(501, { 'content-type': 'application/json' }).end('{"error":"unscripted_route"}');
       return;
     }
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
@@ -61,10 +74,18 @@ export async function startStubApi(): Promise<StubApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    unscripted,
+    verify() {
+      if (unscripted.length === 0) return;
+      const routes = unscripted.map((r) => `${r.method} ${r.path}`).join(', ');
+      const scripted = [...scripts.keys()].join(', ') || 'none';
+      throw new Error(`stub API: unscripted request(s) ${routes} (scripted: ${scripted})`);
+    },
     script: (method, path, ...replies) => void scripts.set(`${method.toUpperCase()} ${path}`, replies),
     reset() {
       scripts.clear();
       requests.length = 0;
+      unscripted.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

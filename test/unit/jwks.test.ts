@@ -76,7 +76,7 @@ describe('token verifier with a remote JWKS', () => {
     it(`treats an issuer whose key set ${what} as our outage, not the user's`, async () => {
       reply();
       const error = await rejection(createTokenVerifier(config()).verify(await issuer.token()));
-      expect(error).to.be.instanceOf(RideApiUnavailable);
+      expect(error).to.be.instanceOf(RideApiUnavailable).and.to.have.property('reason', 'jwks_unreachable');
     });
   }
 });

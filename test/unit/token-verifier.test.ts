@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { decodeJwt, type JWTVerifyGetKey } from 'jose';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
 import { AccountLinkRequired } from '../../lambda/errors.js';
 import { rejection } from '../support/rejection.js';
@@ -37,6 +38,50 @@ describe('token verifier (jose)', () => {
     expect(await verifier.verify(token)).to.equal(first);
     now += 3 * 60_000;
     expect(await rejection(verifier.verify(token))).to.have.property('problem', 'token_expired');
+  });
+
+  it('honours the clock tolerance for a remembered token, up to and not including its end', async () => {
+    let now = Date.now();
+    const verifier = createTokenVerifier({ ...issuer.config, clockToleranceSeconds: 60 }, { keys: issuer.keys, now: () => now });
+    const token = await issuer.token({}, { expiresIn: '2m' });
+    await verifier.verify(token);
+    const expiresAtMs = decodeJwt(token).exp! * 1000;
+    now = expiresAtMs + 30_000; // past exp, within the 60 s tolerance
+    expect((await verifier.verify(token)).subject).to.equal('user-ann');
+    now = expiresAtMs + 60_000; // exactly at the end of the tolerance: expired, as jose counts it
+    expect(await rejection(verifier.verify(token))).to.have.property('problem', 'token_expired');
+  });
+
+  it('refuses a token without a subject', async () => {
+    const error = await rejection(createTokenVerifier(issuer.config, { keys: issuer.keys }).verify(await issuer.token({ sub: undefined })));
+    expect(error).to.be.instanceOf(AccountLinkRequired).and.to.have.property('problem', 'token_invalid');
+  });
+
+  it('reads scopes leniently: extra spaces, non-string scp entries, or no scope claim at all', async () => {
+    const verifier = createTokenVerifier(issuer.config, { keys: issuer.keys });
+    const scopesOf = async (claims: Record<string, unknown>) => [...(await verifier.verify(await issuer.token(claims))).scopes!];
+    expect(await scopesOf({ scope: ' order_car  basic_profile ' })).to.deep.equal(['order_car', 'basic_profile']);
+    expect(await scopesOf({ scope: undefined, scp: ['order_car', 42, null] })).to.deep.equal(['order_car']);
+    expect(await scopesOf({ scope: undefined })).to.deep.equal([]);
+  });
+
+  it('drops the least recently used token first: a cache hit counts as a use', async () => {
+    let keyLookups = 0;
+    const keys: JWTVerifyGetKey = (...args) => {
+      keyLookups += 1;
+      return issuer.keys(...args);
+    };
+    const verifier = createTokenVerifier(issuer.config, { keys, cacheSize: 2 });
+    const [a, b, c] = [await issuer.token({ sub: 'a' }), await issuer.token({ sub: 'b' }), await issuer.token({ sub: 'c' })];
+    await verifier.verify(a);
+    await verifier.verify(b);
+    await verifier.verify(a); // a hit: a is now the most recent
+    expect(keyLookups).to.equal(2);
+    await verifier.verify(c); // full: b goes
+    await verifier.verify(a);
+    expect(keyLookups, 'a was still remembered').to.equal(3);
+    await verifier.verify(b);
+    expect(keyLookups, 'b had been dropped').to.equal(4);
   });
 
   it('keeps at most cacheSize tokens', async () => {

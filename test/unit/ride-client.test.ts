@@ -1,0 +1,163 @@
+/**
+ * The Ride Hailer API client against the strict stub API: every HTTP outcome becomes a value or the right typed
+ * failure, the request carries what the contract asks for, and only failures worth retrying are retried.
+ */
+import { expect } from 'chai';
+import { createRideClient, type RideClient } from '../../lambda/rides/client.js';
+import { AccountLinkRequired, RideAlreadyActive, RideApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { rejection } from '../support/rejection.js';
+import { startStubApi, type StubApi } from '../support/stub-api.js';
+
+const RIDE = { id: 'ride-1', status: 'on_the_way', etaMinutes: 4, destination: 'airport' };
+const ANN = { id: 'user-ann', name: 'Ann Example', email: 'ann@example.com' };
+
+describe('ride API client', () => {
+  let stub: StubApi;
+  let client: RideClient;
+
+  before(async () => {
+    stub = await startStubApi();
+    client = createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 });
+  });
+  beforeEach(() => stub.reset());
+  afterEach(() => stub.verify());
+  after(() => stub.close());
+
+  const calls = () => stub.requests.map((r) => `${r.method} ${r.path}`);
+
+  it('sends the bearer token, asks for JSON and names itself', async () => {
+    stub.script('GET', '/v1/me', { status: 200, body: ANN });
+    expect(await client.me('tok-1')).to.deep.equal(ANN);
+    expect(stub.requests[0]!.headers).to.include({ authorization: 'Bearer tok-1', accept: 'application/json', 'user-agent': 'ride-hailer-skill' });
+  });
+
+  it('keeps the connection alive between calls', async () => {
+    stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
+    await client.currentRide('t');
+    await client.currentRide('t');
+    const [first, second] = stub.requests.map((r) => r.remotePort);
+    expect(first).to.be.a('number').and.to.equal(second);
+  });
+
+  it('keeps a path prefix of the base URL, with or without its trailing slash', async () => {
+    stub.script('GET', '/api/v1/rides/current', { status: 200, body: RIDE });
+    for (const base of [`${stub.url}/api`, `${stub.url}/api/`]) {
+      expect(await createRideClient({ baseUrl: new URL(base), totalBudgetMs: 600 }).currentRide('t')).to.deep.equal(RIDE);
+    }
+    expect(calls()).to.deep.equal(['GET /api/v1/rides/current', 'GET /api/v1/rides/current']);
+  });
+
+  it('refuses a profile or a ride that lacks a field or has the wrong type, without retrying', async () => {
+    for (const broken of [{ ...ANN, id: 1 }, { ...ANN, name: undefined }, { ...ANN, email: null }, null]) {
+      stub.reset();
+      stub.script('GET', '/v1/me', { status: 200, body: broken });
+      const error = await rejection(client.me('t'));
+      expect(error, JSON.stringify(broken)).to.be.instanceOf(RideApiUnavailable).and.to.have.property('reason', 'malformed_response');
+      expect(calls()).to.have.length(1);
+    }
+    for (const broken of [{ ...RIDE, id: 7 }, { ...RIDE, status: undefined }, { ...RIDE, etaMinutes: '4' }, { ...RIDE, destination: null }]) {
+      stub.reset();
+      stub.script('GET', '/v1/rides/current', { status: 200, body: broken });
+      expect(await rejection(client.currentRide('t')), JSON.stringify(broken)).to.have.property('reason', 'malformed_response');
+    }
+  });
+
+  it('answers undefined for 404 on the current ride and on cancelling it', async () => {
+    stub.script('GET', '/v1/rides/current', { status: 404, body: { error: 'no_active_ride' } });
+    stub.script('DELETE', '/v1/rides/current', { status: 404, body: { error: 'no_active_ride' } });
+    expect(await client.currentRide('t')).to.equal(undefined);
+    expect(await client.cancelRide('t')).to.equal(undefined);
+    expect(calls()).to.deep.equal(['GET /v1/rides/current', 'DELETE /v1/rides/current']);
+  });
+
+  it('turns 401 into re-linking and 403 into the scope the API names, or else the route needs', async () => {
+    stub.script('GET', '/v1/me', { status: 401, body: { error: 'invalid_token' } });
+    expect(await rejection(client.me('t'))).to.be.instanceOf(AccountLinkRequired).and.to.have.property('problem', 'token_rejected');
+    const scopeOf = async (header: string | undefined) => {
+      stub.reset();
+      stub.script('POST', '/v1/rides', { status: 403, body: { error: 'insufficient_scope' }, ...(header ? { headers: { 'www-authenticate': header } } : {}) });
+      const error = await rejection(client.orderRide('t', 'airport', 'key-1'));
+      expect(error).to.be.instanceOf(ScopeMissing);
+      expect(calls(), 'a 403 is not retried').to.have.length(1);
+      return (error as ScopeMissing).scope;
+    };
+    expect(await scopeOf('Bearer error="insufficient_scope", scope="basic_profile"')).to.equal('basic_profile');
+    expect(await scopeOf('Bearer error="insufficient_scope", scope="rides:admin order_car"')).to.equal('order_car');
+    expect(await scopeOf('Bearer error="insufficient_scope", scope="rides:admin"')).to.equal('order_car');
+    expect(await scopeOf('Bearer error="insufficient_scope"')).to.equal('order_car');
+    expect(await scopeOf(undefined)).to.equal('order_car');
+    // The scope the API names wins over the route's own.
+    stub.reset();
+    stub.script('GET', '/v1/me', { status: 403, body: { error: 'insufficient_scope' }, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="order_car"' } });
+    expect(await rejection(client.me('t'))).to.have.property('scope', 'order_car');
+  });
+
+  it('reports the active ride on 409 only when the API names one', async () => {
+    stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: RIDE } });
+    expect(await rejection(client.orderRide('t', 'airport', 'k'))).to.be.instanceOf(RideAlreadyActive).and.to.have.deep.property('ride', RIDE);
+    stub.reset();
+    stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { id: 'x' } } });
+    const error = await rejection(client.orderRide('t', 'airport', 'k'));
+    expect(error).not.to.be.instanceOf(RideAlreadyActive);
+    expect(error).not.to.be.instanceOf(RideApiUnavailable);
+    expect(error).to.have.property('message', 'ride api answered 409');
+    stub.reset();
+    stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active' } });
+    expect(await rejection(client.orderRide('t', 'airport', 'k'))).to.have.property('message', 'ride api answered 409');
+  });
+
+  it('passes a 4xx it has no meaning for on as a plain error, without retrying', async () => {
+    stub.script('POST', '/v1/rides', { status: 422, body: { error: 'idempotency_key_reused', ride: RIDE } });
+    const error = await rejection(client.orderRide('t', 'airport', 'k'));
+    expect(error).to.have.property('message', 'ride api answered 422');
+    expect(error, 'only a 409 reports the active ride').not.to.be.instanceOf(RideAlreadyActive);
+    expect(error).not.to.be.instanceOf(RideApiUnavailable);
+    expect(calls()).to.have.length(1);
+  });
+
+  for (const status of [500, 502, 503, 504, 429]) {
+    it(`retries ${status} once, then reports status_${status}`, async () => {
+      stub.script('GET', '/v1/me', { status, body: { error: 'x' } });
+      expect(await rejection(client.me('t'))).to.be.instanceOf(RideApiUnavailable).and.to.have.property('reason', `status_${status}`);
+      expect(calls()).to.have.length(2);
+    });
+  }
+
+  it('retries DELETE like GET and POST: the cancel is idempotent', async () => {
+    stub.script('DELETE', '/v1/rides/current', { status: 503 }, { status: 200, body: { ...RIDE, status: 'cancelled' } });
+    expect(await client.cancelRide('t')).to.deep.include({ status: 'cancelled' });
+    expect(calls()).to.have.length(2);
+  });
+
+  it('gives up on an attempt slower than 45 % of the budget when no useful retry fits', async () => {
+    // Budget 600 ms: the attempt gives up at 270 ms; a retry would need 200 ms of wait and 150 ms of attempt.
+    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 400 });
+    expect(await rejection(client.me('t'))).to.be.instanceOf(RideApiUnavailable);
+    expect(calls()).to.have.length(1);
+  });
+
+  it("gives the retry only what is left of the budget, not a whole attempt's time", async () => {
+    // Budget 1 s: the first attempt gives up at 450 ms, the retry starts near 650 ms with 350 ms left; an answer
+    // after 420 ms would fit a whole attempt (450 ms) but not the budget.
+    const slow = { status: 200, body: ANN, delayMs: 700 };
+    stub.script('GET', '/v1/me', slow, { ...slow, delayMs: 420 });
+    expect(await rejection(createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t'))).to.be.instanceOf(RideApiUnavailable);
+    expect(calls()).to.have.length(2);
+  });
+
+  it('retries an attempt that timed out, within the budget, and takes the second answer', async () => {
+    // Budget 1 s: the first attempt gives up at 450 ms, the retry waits 200 ms and still has 350 ms.
+    // The retry answers after 200 ms: more than the shortest attempt (150 ms), less than what is left.
+    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 700 }, { status: 200, body: ANN, delayMs: 200 });
+    expect(await createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t')).to.deep.equal(ANN);
+    expect(calls()).to.have.length(2);
+  });
+
+  it('names a reset connection and a malformed body in the reason', async () => {
+    stub.script('GET', '/v1/me', { status: 0, reset: true });
+    expect(await rejection(client.me('t'))).to.have.property('reason', 'ECONNRESET');
+    stub.reset();
+    stub.script('GET', '/v1/me', { status: 200, raw: '{"id": ' });
+    expect(await rejection(client.me('t'))).to.have.property('reason', 'malformed_response');
+  });
+});
