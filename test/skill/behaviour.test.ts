@@ -129,7 +129,7 @@ describe('skill behaviour', () => {
         confirmationStatus: 'NONE',
         resolutions: { resolutionsPerAuthority: [{ authority: 'x', status: { code: 'ER_SUCCESS_MATCH' }, values: [{ value: { name: 'city centre', id: 'CITY' } }] }] },
       };
-      expect(speechOf(await harness.invoke(env))).to.match(/on its way to take you to city centre/);
+      expect(speechOf(await harness.invoke(env))).to.match(/on its way to take you to the city centre/);
       expect(orderKeys('city centre')).to.have.length(1);
     });
 
