@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DEMO } from '../../local/demo.js';
 import { CookieJar } from '../../local/auth/cookie-jar.js';
 import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
-import type { AuthServer } from '../../local/auth/server.js';
+import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
 
 /** The test's own redirect URI on loopback; never requested (the flows stop at the redirect). */
 export const CALLBACK = 'http://127.0.0.1:9/link/callback';
@@ -89,6 +89,21 @@ export async function link(server: AuthServer, params: AuthorizeParams = {}): Pr
 export function captureLog(): { lines: string[]; log: (line: string) => void } {
   const lines: string[] = [];
   return { lines, log: (line) => lines.push(line) };
+}
+
+/**
+ * The authorization server of the enclosing `describe`, with the test callback registered and its log captured:
+ * started before the suite's tests and closed after them. Tests read `suite.server` and `suite.logged`.
+ */
+export function authServerForSuite(): { server: AuthServer; logged: ReturnType<typeof captureLog> } {
+  const suite = { logged: captureLog() } as { server: AuthServer; logged: ReturnType<typeof captureLog> };
+  before(async () => {
+    suite.server = await startAuthServer({ extraRedirectUris: [CALLBACK], log: suite.logged.log });
+  });
+  after(async () => {
+    await suite.server.close();
+  });
+  return suite;
 }
 
 /**

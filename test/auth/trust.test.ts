@@ -8,11 +8,11 @@ import { SignInThrottle, type ThrottleLimits } from '../../local/auth/throttle.j
 import { InvalidUserError } from '../../local/auth/users.js';
 import { consentPage } from '../../local/auth/views/consent.js';
 import {
+  authServerForSuite,
   CALLBACK,
   DEMO_LOGIN,
   FormClient,
   authorizeUrl,
-  captureLog,
   csrfOf,
   exchangeCode,
   link,
@@ -37,24 +37,16 @@ async function submit(server: AuthServer, browser: FormClient, path: string, for
 const mailsTo = (lines: readonly string[], to: string) => lines.filter((line) => line.includes('[local-only outbox') && line.includes(` to ${to}:`));
 
 describe('authorization server: throttling of sign-in and recovery (ASVS 2.2.1)', () => {
-  let server: AuthServer;
-  const logged = captureLog();
-
-  before(async () => {
-    server = await startAuthServer({ extraRedirectUris: [CALLBACK], log: logged.log });
-  });
-  after(async () => {
-    await server.close();
-  });
+  const suite = authServerForSuite();
 
   it('after 5 wrong passwords for an account from one address, even the right one answers 429 inline with when to retry', async () => {
-    await server.users.create({ name: 'Tess Target', email: 'tess@example.com', password: 'tess-password' });
+    await suite.server.users.create({ name: 'Tess Target', email: 'tess@example.com', password: 'tess-password' });
     const browser = new FormClient();
     for (let attempt = 1; attempt <= 5; attempt += 1) {
-      const wrong = await signIn(server, browser, { email: 'tess@example.com', password: `guess-${attempt}` });
+      const wrong = await signIn(suite.server, browser, { email: 'tess@example.com', password: `guess-${attempt}` });
       expect(wrong.status, `attempt ${attempt}`).to.equal(401);
     }
-    const login = await browser.open(authorizeUrl(server));
+    const login = await browser.open(authorizeUrl(suite.server));
     const response = await fetch(`${login.url.href}/login`, {
       method: 'POST',
       headers: { cookie: browser.jar.headerFor(new URL(`${login.url.href}/login`)) ?? '' },
@@ -68,17 +60,17 @@ describe('authorization server: throttling of sign-in and recovery (ASVS 2.2.1)'
     expect(page).to.include('id="form-error"').and.include('Too many attempts').and.include('try again in 15 minutes');
     expect(page).to.include('action="'); // the same login form, re-rendered
 
-    const german = await signIn(server, new FormClient('de-DE'), { email: 'tess@example.com', password: 'tess-password' });
+    const german = await signIn(suite.server, new FormClient('de-DE'), { email: 'tess@example.com', password: 'tess-password' });
     expect(german.status).to.equal(429);
     expect(german.text).to.include('Zu viele Versuche').and.include('in 15 Minuten noch einmal');
 
     // Another account from the same address is not affected.
-    expect((await signIn(server, new FormClient(), DEMO_LOGIN)).status).to.equal(200);
+    expect((await signIn(suite.server, new FormClient(), DEMO_LOGIN)).status).to.equal(200);
   });
 
   it('reports the 429 through the headless helper with its inline message', async () => {
     try {
-      await completeLoginHeadlessly(authorizeUrl(server), { email: 'tess@example.com', password: 'tess-password' });
+      await completeLoginHeadlessly(authorizeUrl(suite.server), { email: 'tess@example.com', password: 'tess-password' });
       expect.fail('the throttled login should have been refused');
     } catch (error) {
       expect(error).to.be.instanceOf(HeadlessLoginError);
@@ -89,37 +81,37 @@ describe('authorization server: throttling of sign-in and recovery (ASVS 2.2.1)'
 
   it('never throttles successful sign-ins: the same user signs in again and again from one address', async () => {
     for (let i = 0; i < 12; i += 1) {
-      const redirect = await completeLoginHeadlessly(authorizeUrl(server), DEMO_LOGIN);
+      const redirect = await completeLoginHeadlessly(authorizeUrl(suite.server), DEMO_LOGIN);
       expect(redirect.searchParams.get('code'), `login ${i + 1}`).to.be.a('string');
     }
   });
 
   it('a successful sign-in forgets the earlier typos of that account on that address', async () => {
-    await server.users.create({ name: 'Tina Typo', email: 'tina@example.com', password: 'tina-password' });
+    await suite.server.users.create({ name: 'Tina Typo', email: 'tina@example.com', password: 'tina-password' });
     for (let round = 0; round < 3; round += 1) {
       for (let typo = 0; typo < 4; typo += 1) {
-        expect((await signIn(server, new FormClient(), { email: 'tina@example.com', password: 'tina-pasword' })).status).to.equal(401);
+        expect((await signIn(suite.server, new FormClient(), { email: 'tina@example.com', password: 'tina-pasword' })).status).to.equal(401);
       }
-      expect((await signIn(server, new FormClient(), { email: 'tina@example.com', password: 'tina-password' })).status).to.equal(200);
+      expect((await signIn(suite.server, new FormClient(), { email: 'tina@example.com', password: 'tina-password' })).status).to.equal(200);
     }
   });
 
   it('sends at most 3 recovery links an hour for one address, then answers 429 inline', async () => {
-    await server.users.create({ name: 'Rex Recover', email: 'rex@example.com', password: 'rex-password' });
+    await suite.server.users.create({ name: 'Rex Recover', email: 'rex@example.com', password: 'rex-password' });
     const browser = new FormClient();
     for (let request = 1; request <= 3; request += 1) {
-      expect((await submit(server, browser, 'recover', { email: 'rex@example.com' })).status).to.equal(200);
+      expect((await submit(suite.server, browser, 'recover', { email: 'rex@example.com' })).status).to.equal(200);
     }
-    const fourth = await submit(server, browser, 'recover', { email: 'rex@example.com' });
+    const fourth = await submit(suite.server, browser, 'recover', { email: 'rex@example.com' });
     expect(fourth.status).to.equal(429);
     expect(fourth.text).to.include('id="form-error"').and.include('Too many attempts').and.include('minutes');
-    expect(mailsTo(logged.lines, 'rex@example.com')).to.have.length(3);
+    expect(mailsTo(suite.logged.lines, 'rex@example.com')).to.have.length(3);
 
     // An address without an account is throttled the same way: a 429 tells nothing about who has an account.
     for (let request = 1; request <= 3; request += 1) {
-      expect((await submit(server, browser, 'recover', { email: 'ghost@example.com' })).status).to.equal(200);
+      expect((await submit(suite.server, browser, 'recover', { email: 'ghost@example.com' })).status).to.equal(200);
     }
-    expect((await submit(server, browser, 'recover', { email: 'ghost@example.com' })).status).to.equal(429);
+    expect((await submit(suite.server, browser, 'recover', { email: 'ghost@example.com' })).status).to.equal(429);
   });
 });
 
@@ -169,54 +161,46 @@ describe('authorization server: throttling per client address and per account (l
 });
 
 describe('authorization server: a password reset ends every other way in (ASVS 2.5, 3.3)', () => {
-  let server: AuthServer;
-  const logged = captureLog();
-
-  before(async () => {
-    server = await startAuthServer({ extraRedirectUris: [CALLBACK], log: logged.log });
-  });
-  after(async () => {
-    await server.close();
-  });
+  const suite = authServerForSuite();
 
   it('revokes the grants, refresh tokens and sessions of the account and every other reset link', async () => {
     // The attacker's pre-registered account with the victim's address, linked, with a 365-day refresh token.
     const victim = { email: 'vic@example.com', password: 'attacker-knows-this' };
-    await server.users.create({ name: 'Vic Victim', ...victim });
-    const attackerLink = await exchangeCode(server, await obtainCodeAs(server, victim));
+    await suite.server.users.create({ name: 'Vic Victim', ...victim });
+    const attackerLink = await exchangeCode(suite.server, await obtainCodeAs(suite.server, victim));
     expect(attackerLink.status).to.equal(200);
-    expect((await refresh(server, String(attackerLink.body.refresh_token))).status).to.equal(200);
+    expect((await refresh(suite.server, String(attackerLink.body.refresh_token))).status).to.equal(200);
     // The attacker's browser keeps a signed-in session.
     const attackerBrowser = new FormClient();
-    const attackerConsent = await signIn(server, attackerBrowser, victim);
+    const attackerConsent = await signIn(suite.server, attackerBrowser, victim);
     expect(attackerConsent.text).to.include('Vic Victim');
 
     // The owner asks twice for a reset link and uses the second.
     const owner = new FormClient();
-    await submit(server, owner, 'recover', { email: victim.email });
-    const firstLink = linkInMail(logged.lines, victim.email, '/recover/');
-    await submit(server, owner, 'recover', { email: victim.email });
-    const secondLink = linkInMail(logged.lines, victim.email, '/recover/');
+    await submit(suite.server, owner, 'recover', { email: victim.email });
+    const firstLink = linkInMail(suite.logged.lines, victim.email, '/recover/');
+    await submit(suite.server, owner, 'recover', { email: victim.email });
+    const secondLink = linkInMail(suite.logged.lines, victim.email, '/recover/');
     expect(firstLink).to.be.a('string').and.not.equal(secondLink);
     const reset = await owner.open(String(secondLink));
     const done = await owner.open(String(secondLink), { csrf: csrfOf(reset.text), password: 'owner-new-password' });
     expect(done.text).to.include('Your password has been changed');
 
-    const afterReset = await refresh(server, String(attackerLink.body.refresh_token));
+    const afterReset = await refresh(suite.server, String(attackerLink.body.refresh_token));
     expect(afterReset.status).to.equal(400);
     expect(afterReset.body.error).to.equal('invalid_grant');
     expect((await owner.open(String(firstLink))).status).to.equal(400);
     // The attacker's session is gone: the next linking asks for a password again.
-    const again = await attackerBrowser.open(authorizeUrl(server));
+    const again = await attackerBrowser.open(authorizeUrl(suite.server));
     expect(again.text).to.include('Sign in to Ride Hailer').and.not.include('Vic Victim');
     // The attacker's consent page from before the reset leads nowhere.
     const late = await attackerBrowser.open(`${attackerConsent.url.href}/confirm`, { csrf: csrfOf(attackerConsent.text) });
     expect(late.redirect?.searchParams.get('code') ?? null).to.equal(null);
-    expect(logged.lines.some((line) => /revoked [1-9]\d* grant\(s\) and [1-9]\d* session\(s\)/.test(line))).to.equal(true);
+    expect(suite.logged.lines.some((line) => /revoked [1-9]\d* grant\(s\) and [1-9]\d* session\(s\)/.test(line))).to.equal(true);
 
     // Other accounts keep their links.
-    const ann = await link(server);
-    expect((await refresh(server, String(ann.refresh_token))).status).to.equal(200);
+    const ann = await link(suite.server);
+    expect((await refresh(suite.server, String(ann.refresh_token))).status).to.equal(200);
   });
 });
 
@@ -226,68 +210,52 @@ async function obtainCodeAs(server: AuthServer, login: { email: string; password
 }
 
 describe('authorization server: sign-up does not reveal who has an account (ASVS 2.5.x, 3.x)', () => {
-  let server: AuthServer;
-  const logged = captureLog();
-
-  before(async () => {
-    server = await startAuthServer({ extraRedirectUris: [CALLBACK], log: logged.log });
-  });
-  after(async () => {
-    await server.close();
-  });
+  const suite = authServerForSuite();
 
   it('answers an existing and a new address with the same status and page', async () => {
     const form = (email: string) => ({ name: 'Pat', email, password: 'pat-password' });
-    const existing = await submit(server, new FormClient(), 'signup', form(DEMO.user.email));
-    const fresh = await submit(server, new FormClient(), 'signup', form('pat@example.com'));
+    const existing = await submit(suite.server, new FormClient(), 'signup', form(DEMO.user.email));
+    const fresh = await submit(suite.server, new FormClient(), 'signup', form('pat@example.com'));
     expect(existing.status).to.equal(fresh.status);
     const normalise = (answer: PageAnswer, email: string) =>
       answer.text.replaceAll(email, 'EMAIL').replace(/\/interaction\/[^"]+/g, '/interaction/UID');
     expect(normalise(existing, DEMO.user.email)).to.equal(normalise(fresh, 'pat@example.com'));
-    expect(mailsTo(logged.lines, DEMO.user.email).at(-1)).to.include('Someone tried to sign up with your address');
-    expect(mailsTo(logged.lines, 'pat@example.com').at(-1)).to.include('Confirm your Ride Hailer account').and.match(/\/signup\/\S+$/);
+    expect(mailsTo(suite.logged.lines, DEMO.user.email).at(-1)).to.include('Someone tried to sign up with your address');
+    expect(mailsTo(suite.logged.lines, 'pat@example.com').at(-1)).to.include('Confirm your Ride Hailer account').and.match(/\/signup\/\S+$/);
   });
 });
 
 describe('authorization server: passwords are never cut (ASVS 2.1.2, 2.1.3)', () => {
-  let server: AuthServer;
-  const logged = captureLog();
-
-  before(async () => {
-    server = await startAuthServer({ extraRedirectUris: [CALLBACK], log: logged.log });
-  });
-  after(async () => {
-    await server.close();
-  });
+  const suite = authServerForSuite();
 
   it('accepts a 300-character passphrase whole: its first 200 characters do not sign in', async () => {
     const passphrase = `${'correct horse battery staple '.repeat(10)}and then some more words`.slice(0, 300);
     expect(passphrase).to.have.length(300);
     const browser = new FormClient();
-    const sent = await submit(server, browser, 'signup', { name: 'Phil Phrase', email: 'phil@example.com', password: passphrase });
+    const sent = await submit(suite.server, browser, 'signup', { name: 'Phil Phrase', email: 'phil@example.com', password: passphrase });
     expect(sent.status).to.equal(200);
-    const confirmLink = String(linkInMail(logged.lines, 'phil@example.com', '/signup/'));
+    const confirmLink = String(linkInMail(suite.logged.lines, 'phil@example.com', '/signup/'));
     const confirm = await browser.open(confirmLink);
     expect((await browser.open(confirmLink, { csrf: csrfOf(confirm.text) })).status).to.equal(200);
 
-    expect((await signIn(server, new FormClient(), { email: 'phil@example.com', password: passphrase.slice(0, 200) })).status).to.equal(401);
-    expect((await signIn(server, new FormClient(), { email: 'phil@example.com', password: passphrase })).status).to.equal(200);
+    expect((await signIn(suite.server, new FormClient(), { email: 'phil@example.com', password: passphrase.slice(0, 200) })).status).to.equal(401);
+    expect((await signIn(suite.server, new FormClient(), { email: 'phil@example.com', password: passphrase })).status).to.equal(200);
   });
 
   it('accepts 1024 characters and refuses 1025 with a message, on sign-up, sign-in and reset', async () => {
     const longest = 'ü'.repeat(1024);
     const tooLong = 'ü'.repeat(1025);
-    const ok = await submit(server, new FormClient(), 'signup', { name: 'Lena Long', email: 'lena@example.com', password: longest });
+    const ok = await submit(suite.server, new FormClient(), 'signup', { name: 'Lena Long', email: 'lena@example.com', password: longest });
     expect(ok.status).to.equal(200);
-    const refused = await submit(server, new FormClient(), 'signup', { name: 'Lena Long', email: 'lena2@example.com', password: tooLong });
+    const refused = await submit(suite.server, new FormClient(), 'signup', { name: 'Lena Long', email: 'lena2@example.com', password: tooLong });
     expect(refused.status).to.equal(400);
     expect(refused.text).to.include('at most 1024 characters');
-    const login = await signIn(server, new FormClient('de'), { email: DEMO.user.email, password: tooLong });
+    const login = await signIn(suite.server, new FormClient('de'), { email: DEMO.user.email, password: tooLong });
     expect(login.status).to.equal(400);
     expect(login.text).to.include('höchstens 1024 Zeichen');
 
-    await submit(server, new FormClient(), 'recover', { email: DEMO.user.email });
-    const resetLink = String(linkInMail(logged.lines, DEMO.user.email, '/recover/'));
+    await submit(suite.server, new FormClient(), 'recover', { email: DEMO.user.email });
+    const resetLink = String(linkInMail(suite.logged.lines, DEMO.user.email, '/recover/'));
     const browser = new FormClient();
     const reset = await browser.open(resetLink);
     const resetRefused = await browser.open(resetLink, { csrf: csrfOf(reset.text), password: tooLong });
@@ -387,45 +355,37 @@ describe('authorization server: security headers on every answer (ASVS 14.4)', (
 });
 
 describe('authorization server: control and bidi characters in input (ASVS 5.1, 7.3)', () => {
-  let server: AuthServer;
-  const logged = captureLog();
-
-  before(async () => {
-    server = await startAuthServer({ extraRedirectUris: [CALLBACK], log: logged.log });
-  });
-  after(async () => {
-    await server.close();
-  });
+  const suite = authServerForSuite();
 
   it('refuses an email with control characters on sign-up, recovery and sign-in, and logs none', async () => {
     const escape = 'eve\u001b[2J\u001b[31m@example.com';
-    const signUp = await submit(server, new FormClient(), 'signup', { name: 'Eve', email: escape, password: 'eve-password' });
+    const signUp = await submit(suite.server, new FormClient(), 'signup', { name: 'Eve', email: escape, password: 'eve-password' });
     expect(signUp.status).to.equal(400);
     expect(signUp.text).to.include('Enter a valid email address');
-    const recover = await submit(server, new FormClient(), 'recover', { email: escape });
+    const recover = await submit(suite.server, new FormClient(), 'recover', { email: escape });
     expect(recover.status).to.equal(400);
-    const login = await signIn(server, new FormClient(), { email: escape, password: 'eve-password' });
+    const login = await signIn(suite.server, new FormClient(), { email: escape, password: 'eve-password' });
     expect(login.status).to.equal(400);
     for (const email of ['ann\u202E@example.com', 'ann\u0000@example.com', 'ann@exa\u200Bmple.com']) {
-      expect((await submit(server, new FormClient(), 'recover', { email })).status, JSON.stringify(email)).to.equal(400);
+      expect((await submit(suite.server, new FormClient(), 'recover', { email })).status, JSON.stringify(email)).to.equal(400);
     }
-    for (const line of logged.lines) expect(line).to.not.match(/\p{Cc}/u);
+    for (const line of suite.logged.lines) expect(line).to.not.match(/\p{Cc}/u);
     let refused: unknown;
-    await server.users.create({ name: 'Eve', email: escape, password: 'eve-password' }).catch((error: unknown) => (refused = error));
+    await suite.server.users.create({ name: 'Eve', email: escape, password: 'eve-password' }).catch((error: unknown) => (refused = error));
     expect(refused).to.be.instanceOf(InvalidUserError);
   });
 
   it('neutralises bidi overrides and control characters in names, on sign-up and on the consent page', async () => {
     const spoof = 'Mallory\u202Egnp.exe\u2066 \u0007Admin';
     const browser = new FormClient();
-    await submit(server, browser, 'signup', { name: spoof, email: 'mallory@example.com', password: 'mallory-password' });
-    const confirmLink = String(linkInMail(logged.lines, 'mallory@example.com', '/signup/'));
+    await submit(suite.server, browser, 'signup', { name: spoof, email: 'mallory@example.com', password: 'mallory-password' });
+    const confirmLink = String(linkInMail(suite.logged.lines, 'mallory@example.com', '/signup/'));
     const confirm = await browser.open(confirmLink);
     await browser.open(confirmLink, { csrf: csrfOf(confirm.text) });
-    const stored = await server.users.findByEmail('mallory@example.com');
+    const stored = await suite.server.users.findByEmail('mallory@example.com');
     expect(stored?.name).to.equal('Mallorygnp.exe Admin');
 
-    const consent = await signIn(server, new FormClient(), { email: 'mallory@example.com', password: 'mallory-password' });
+    const consent = await signIn(suite.server, new FormClient(), { email: 'mallory@example.com', password: 'mallory-password' });
     expect(consent.text).to.include('Signed in as Mallorygnp.exe Admin').and.not.match(/[\u202A-\u202E\u2066-\u2069]/);
 
     // An account stored before names were neutralised is shown neutralised too.
