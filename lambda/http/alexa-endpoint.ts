@@ -1,129 +1,75 @@
 /**
- * The POST handlers for the skill: ask-sdk-express-adapter still verifies and dispatches; this thin layer gives it
- * a configurable body limit and turns its answers into JSON with the right status.
+ * POST / of the skill endpoint, top to bottom: read the raw body → check it is a UTF-8 JSON object → run the
+ * verifiers → `skill.invoke` → the skill's answer, or a small JSON refusal with a stable code and the right status.
  *
- * Why this shape. `ExpressAdapter.getRequestHandlers()` returns three handlers:
- *   1. a guard that answers 500 when a body parser ran before it,
- *   2. body-parser `text()` with its fixed 100 kB limit,
- *   3. `asyncVerifyRequestAndDispatch(req.headers, req.body, skill, verifiers)`, then `res.json(envelope)`, or on
- *      failure the text `${error.name}, ${error.message}` with 400 (verification) or 500 (dispatch).
- * We keep handler 3 and replace 1 and 2 with our own body reader (limit from config, strict UTF-8 so a verifier's
- * `Buffer.from(body)` is exactly the signed bytes, JSON checked once so malformed JSON is a 400 and not the
- * adapter's dispatch 500). Handler 3 writes into a recorder rather than the real response; the refusal itself
- * (with its stable code and our reason) is caught on its way out of our verifiers and kept in an AsyncLocalStorage
- * scope for this one request, because the adapter passes on only the error's message.
+ * Why the endpoint dispatches itself rather than through ExpressAdapter's handlers: the adapter reads the body with
+ * a fixed 100 kB limit, answers a refusal with the text `${error.name}, ${error.message}` (400) and a failed dispatch
+ * with 500, and hands nothing else back. We need a configurable limit, strict UTF-8 (so `Buffer.from(body)` is
+ * exactly the signed bytes), malformed JSON as a 400 rather than a 500, our refusal codes as JSON, and one parse of
+ * the body for the checks and the skill. The verifiers stay the adapter's `Verifier`s (lambda/verification), so
+ * anyone can still plug them into `new ExpressAdapter(skill, false, false, verifiers)`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isUtf8 } from 'node:buffer';
-import type { IncomingHttpHeaders } from 'node:http';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { Skill } from 'ask-sdk-core';
-import { ExpressAdapter, type Verifier } from 'ask-sdk-express-adapter';
-import type { Logger } from '../logging.js';
-import { parseEnvelope } from '../verification/envelope.js';
-import { AlexaRequestRefused, isRefusal } from '../verification/index.js';
+import type { RequestEnvelope } from 'ask-sdk-model';
+import { stackFrames, type Logger } from '../logging.js';
+import { AlexaRequestRefused, isRefusal, type AlexaHttpRequest, type AlexaVerifier } from '../verification/index.js';
+import { parseEnvelope } from '../verification/request.js';
 import { bodyReadRefusal, internalError, refuse } from './responses.js';
 
 export interface AlexaEndpointOptions {
   skill: Skill;
-  /** Verifiers for the adapter, e.g. from `createAlexaVerifiers`. */
-  verifiers: Verifier[];
+  /** The request checks, e.g. from `createAlexaVerifiers`; run in order. */
+  verifiers: readonly AlexaVerifier[];
   bodyLimitBytes: number;
   logger: Logger;
 }
 
-/** What the adapter's dispatch handler tried to answer. */
-type AdapterReply = { kind: 'envelope'; envelope: unknown } | { kind: 'failure'; status: number };
-
-interface RequestScope {
-  refusal?: AlexaRequestRefused;
-}
-
-export function alexaEndpoint(options: AlexaEndpointOptions): RequestHandler[] {
-  const { logger } = options;
-  const scope = new AsyncLocalStorage<RequestScope>();
-  const recordingVerifiers = options.verifiers.map((verifier): Verifier => ({
-    async verify(body: string, headers?: IncomingHttpHeaders) {
-      try {
-        await verifier.verify(body, headers);
-      } catch (error) {
-        const current = scope.getStore();
-        if (current !== undefined && current.refusal === undefined && isRefusal(error)) current.refusal = error;
-        throw error;
-      }
-    },
-  }));
-  const adapterHandlers = new ExpressAdapter(options.skill, false, false, recordingVerifiers).getRequestHandlers();
-  const dispatch = adapterHandlers.at(-1);
-  if (adapterHandlers.length !== 3 || dispatch === undefined) {
-    throw new Error('ask-sdk-express-adapter no longer returns [guard, parser, dispatch]; review lambda/http/alexa-endpoint.ts');
-  }
-
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes, inflate: false });
+export function alexaEndpoint({ skill, verifiers, bodyLimitBytes, logger }: AlexaEndpointOptions): RequestHandler[] {
+  const readRawBody = express.raw({ type: () => true, limit: bodyLimitBytes, inflate: false });
 
   const readBody: RequestHandler = (req, res, next) => {
-    rawBody(req, res, (error?: unknown) => {
-      if (error !== undefined) {
-        const refusal = bodyReadRefusal(error);
-        return refusal === undefined ? next(error) : refuse(res, logger, refusal);
-      }
-      const refusal = checkBody(req);
-      if (refusal !== undefined) return refuse(res, logger, refusal);
-      next();
+    readRawBody(req, res, (error?: unknown) => {
+      if (error === undefined) return next();
+      const refusal = bodyReadRefusal(error);
+      return refusal === undefined ? next(error) : refuse(res, logger, refusal);
     });
   };
 
-  const verifyAndDispatch = async (req: Request, res: Response, next: NextFunction) => {
-    const requestScope: RequestScope = {};
-    const recorder = createRecorder();
-    await scope.run(requestScope, () => dispatch(req, recorder.response, next));
-    const reply = recorder.reply();
-    if (reply?.kind === 'envelope') {
-      res.json(reply.envelope);
-    } else if (requestScope.refusal !== undefined) {
-      refuse(res, logger, requestScope.refusal);
-    } else if (reply?.kind === 'failure' && reply.status === 400) {
-      // A verifier that is not ours refused: we cannot know its reason, and must not echo its message.
-      refuse(res, logger, new AlexaRequestRefused('malformed_request', 'a verifier refused the request'));
-    } else {
-      // The skill threw (or the adapter gave no answer): the skill's own error handler has logged the cause.
-      internalError(res, logger, 'alexa_skill_dispatch_failed');
+  const answer: RequestHandler = async (req, res) => {
+    let request: AlexaHttpRequest;
+    try {
+      request = alexaRequestOf(req);
+      for (const verifier of verifiers) await verifier.check(request);
+    } catch (error) {
+      if (!isRefusal(error)) throw error; // a bug in a check: the app's error handler answers 500
+      return refuse(res, logger, error);
     }
+    let reply: unknown;
+    try {
+      reply = await skill.invoke(request.envelope as unknown as RequestEnvelope);
+    } catch (error) {
+      // The skill's error handler answers every failure of a handler; this is the SDK itself giving up (an envelope
+      // it cannot dispatch), logged by name and place only.
+      const { name, frames } = describe(error);
+      return internalError(res, logger, 'alexa_skill_dispatch_failed', { errorName: name, ...(frames ? { at: frames } : {}) });
+    }
+    res.json(reply);
   };
 
-  return [readBody, verifyAndDispatch];
+  return [readBody, answer];
 }
 
-/** A non-empty UTF-8 JSON object, else a refusal; on success `req.body` becomes the string the verifiers check. */
-function checkBody(req: Request): AlexaRequestRefused | undefined {
-  const body: unknown = req.body;
-  if (!Buffer.isBuffer(body) || body.length === 0) return new AlexaRequestRefused('malformed_request', 'body is empty');
-  if (!isUtf8(body)) return new AlexaRequestRefused('malformed_request', 'body is not UTF-8');
-  const text = body.toString('utf8');
-  try {
-    parseEnvelope(text); // remembered: the verifiers reuse this parse
-  } catch (error) {
-    if (isRefusal(error)) return error;
-    throw error;
-  }
-  req.body = text;
-  return undefined;
+/** A non-empty UTF-8 JSON object, else a refusal; the text is what the signature covers, parsed once for all. */
+function alexaRequestOf(req: Request): AlexaHttpRequest {
+  const bytes: unknown = req.body;
+  if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw new AlexaRequestRefused('malformed_request', 'body is empty');
+  if (!isUtf8(bytes)) throw new AlexaRequestRefused('malformed_request', 'body is not UTF-8');
+  const body = bytes.toString('utf8');
+  return { body, envelope: parseEnvelope(body), headers: req.headers };
 }
 
-/** Stands in for the response the adapter's dispatch handler writes to: `json(envelope)`, or `statusCode` + `send(text)`. */
-function createRecorder(): { response: Response; reply(): AdapterReply | undefined } {
-  let reply: AdapterReply | undefined;
-  const response = {
-    statusCode: 200,
-    json(envelope: unknown) {
-      reply = { kind: 'envelope', envelope };
-      return response;
-    },
-    send() {
-      // The text is `${name}, ${message}` and may hold internal detail: it is dropped, only the status is kept.
-      reply = { kind: 'failure', status: response.statusCode };
-      return response;
-    },
-  };
-  return { response: response as unknown as Response, reply: () => reply };
+function describe(error: unknown): { name: string; frames: string | undefined } {
+  return error instanceof Error ? { name: error.name, frames: stackFrames(error) } : { name: typeof error, frames: undefined };
 }

@@ -4,30 +4,22 @@
  * Plug into your own adapter:
  *   const verifiers = createAlexaVerifiers({ skillId, verifyRequests: true });
  *   app.post('/', new ExpressAdapter(skill, false, false, verifiers).getRequestHandlers());
- * The adapter then answers refusals with its own 400 text; lambda/http/app.ts adds JSON refusals and a
- * configurable body limit on top of the same verifiers.
+ * The adapter then answers refusals with its own 400 text; lambda/http/alexa-endpoint.ts runs the same verifiers
+ * and answers with JSON refusals, a configurable body limit and one parse of the body.
  */
 import { readFileSync } from 'node:fs';
-import type { Verifier } from 'ask-sdk-express-adapter';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../env.js';
 import { createCertificateDownloader, DEFAULT_DOWNLOAD_OPTIONS, type CertificateDownloadOptions, type FetchCertificate } from './certificate-download.js';
 import { createTrustStore, splitPemCertificates, type TrustStore } from './trust-store.js';
-import { SignatureVerifier, SkillIdVerifier, TimestampVerifier, VerifierSequence } from './verifiers.js';
+import { SignatureVerifier, SkillIdVerifier, TimestampVerifier, VerifierSequence, type AlexaVerifier } from './verifiers.js';
 
 export { AlexaRequestRefused, isRefusal, type RefusalCode } from './errors.js';
+export { verifyCertificateChain } from './certificate-chain.js';
+export type { FetchCertificate } from './certificate-download.js';
 export { parseCertificateChainUrl } from './certificate-url.js';
-export { verifyCertificateChain, ALEXA_SIGNING_HOST, type VerifiedChain } from './certificate-chain.js';
-export { CertificateChainCache } from './certificate-cache.js';
-export { createCertificateDownloader, DEFAULT_DOWNLOAD_OPTIONS, type CertificateDownloadOptions, type FetchCertificate } from './certificate-download.js';
-export { createTrustStore, splitPemCertificates, type TrustStore } from './trust-store.js';
-export {
-  SignatureVerifier,
-  TimestampVerifier,
-  SkillIdVerifier,
-  VerifierSequence,
-  NORMAL_REQUEST_TOLERANCE_MS,
-  SKILL_EVENT_MAX_AGE_MS,
-} from './verifiers.js';
+export type { AlexaHttpRequest } from './request.js';
+export { createTrustStore, type TrustStore } from './trust-store.js';
+export { SignatureVerifier, SkillIdVerifier, TimestampVerifier, VerifierSequence, type AlexaVerifier } from './verifiers.js';
 
 export interface AlexaVerificationOptions {
   skillId: string;
@@ -45,8 +37,8 @@ export interface AlexaVerificationOptions {
  * One verifier running the checks cheapest first (skill ID, timestamp, then signature with its possible download),
  * so the reported refusal does not depend on which check happens to finish first.
  */
-export function createAlexaVerifiers(options: AlexaVerificationOptions): Verifier[] {
-  const checks: Verifier[] = [new SkillIdVerifier(options.skillId)];
+export function createAlexaVerifiers(options: AlexaVerificationOptions): AlexaVerifier[] {
+  const checks: AlexaVerifier[] = [new SkillIdVerifier(options.skillId)];
   if (options.verifyRequests) {
     const now = options.now ?? Date.now;
     checks.push(

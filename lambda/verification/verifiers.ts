@@ -1,6 +1,8 @@
 /**
- * Verifiers in the shape ask-sdk-express-adapter expects (`Verifier.verify(body, headers)`), so they plug into
- * `new ExpressAdapter(skill, false, false, verifiers)`. Each throws `AlexaRequestRefused` with a stable code.
+ * The checks of an Alexa request. Each is a verifier in the shape ask-sdk-express-adapter expects
+ * (`Verifier.verify(body, headers)`), so they plug into `new ExpressAdapter(skill, false, false, verifiers)`; each
+ * also checks a request whose body is already parsed (`check(request)`), which is how our endpoint and
+ * VerifierSequence run them, parsing once. Each throws `AlexaRequestRefused` with a stable code.
  */
 import { verify as verifySignatureBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -8,13 +10,22 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Verifier } from 'ask-sdk-express-adapter';
 import { CertificateChainCache } from './certificate-cache.js';
 import { parseCertificateChainUrl } from './certificate-url.js';
-import { isRecord, parseEnvelope } from './envelope.js';
+import { isRecord, parseEnvelope, type AlexaHttpRequest } from './request.js';
 import { AlexaRequestRefused } from './errors.js';
 import type { FetchCertificate } from './certificate-download.js';
 import type { TrustStore } from './trust-store.js';
 
 export const NORMAL_REQUEST_TOLERANCE_MS = 150_000;
 export const SKILL_EVENT_MAX_AGE_MS = 3_600_000;
+
+/** A check of one request, usable as the adapter's Verifier (which hands over the body as text). */
+export abstract class AlexaVerifier implements Verifier {
+  async verify(body: string, headers: IncomingHttpHeaders = {}): Promise<void> {
+    await this.check({ body, envelope: parseEnvelope(body), headers });
+  }
+
+  abstract check(request: AlexaHttpRequest): Promise<void>;
+}
 
 /**
  * `SignatureCertChainUrl` + `Signature-256`: the URL is checked before anything is fetched, the chain comes from
@@ -23,14 +34,15 @@ export const SKILL_EVENT_MAX_AGE_MS = 3_600_000;
  */
 const verifySignatureAsync = promisify(verifySignatureBytes);
 
-export class SignatureVerifier implements Verifier {
+export class SignatureVerifier extends AlexaVerifier {
   private readonly chains: CertificateChainCache;
 
   constructor(options: { fetchCertificate: FetchCertificate; trustStore: TrustStore; now?: () => number }) {
+    super();
     this.chains = new CertificateChainCache(options.fetchCertificate, options.trustStore, options.now ?? Date.now);
   }
 
-  async verify(body: string, headers: IncomingHttpHeaders = {}): Promise<void> {
+  async check({ body, headers }: AlexaHttpRequest): Promise<void> {
     const chainUrl = singleHeader(headers, 'signaturecertchainurl');
     const signature = singleHeader(headers, 'signature-256');
     if (chainUrl === undefined || signature === undefined) {
@@ -50,15 +62,16 @@ export class SignatureVerifier implements Verifier {
 }
 
 /** `request.timestamp` within ±150 s; skill events (`AlexaSkillEvent.*`) may be up to one hour old. */
-export class TimestampVerifier implements Verifier {
+export class TimestampVerifier extends AlexaVerifier {
   private readonly now: () => number;
 
   constructor(options: { now?: () => number } = {}) {
+    super();
     this.now = options.now ?? Date.now;
   }
 
-  async verify(body: string): Promise<void> {
-    const request = parseEnvelope(body)['request'];
+  async check({ envelope }: AlexaHttpRequest): Promise<void> {
+    const request = envelope['request'];
     const timestamp = isRecord(request) ? parseTimestamp(request['timestamp']) : undefined;
     if (!isRecord(request) || timestamp === undefined) throw new AlexaRequestRefused('timestamp_invalid', 'request.timestamp is missing or not an ISO 8601 time');
     const ageMs = this.now() - timestamp;
@@ -73,11 +86,12 @@ export class TimestampVerifier implements Verifier {
  * The request is for this skill: `context.System.application.applicationId`, or for envelopes without a context
  * `session.application.applicationId`. A verifier (not a handler) so that a mismatch answers 400.
  */
-export class SkillIdVerifier implements Verifier {
-  constructor(private readonly skillId: string) {}
+export class SkillIdVerifier extends AlexaVerifier {
+  constructor(private readonly skillId: string) {
+    super();
+  }
 
-  async verify(body: string): Promise<void> {
-    const envelope = parseEnvelope(body);
+  async check({ envelope }: AlexaHttpRequest): Promise<void> {
     const applicationId = path(envelope, 'context', 'System', 'application', 'applicationId') ?? path(envelope, 'session', 'application', 'applicationId');
     if (applicationId !== this.skillId) {
       throw new AlexaRequestRefused('skill_id_mismatch', applicationId === undefined ? 'no application ID in the request' : 'application ID is not this skill');
@@ -85,12 +99,14 @@ export class SkillIdVerifier implements Verifier {
   }
 }
 
-/** Runs verifiers one after another (cheapest first is the caller's choice) so the first failure is deterministic. */
-export class VerifierSequence implements Verifier {
-  constructor(private readonly verifiers: readonly Verifier[]) {}
+/** Runs checks one after another (cheapest first is the caller's choice) so the first failure is deterministic. */
+export class VerifierSequence extends AlexaVerifier {
+  constructor(private readonly verifiers: readonly AlexaVerifier[]) {
+    super();
+  }
 
-  async verify(body: string, headers?: IncomingHttpHeaders): Promise<void> {
-    for (const verifier of this.verifiers) await verifier.verify(body, headers);
+  async check(request: AlexaHttpRequest): Promise<void> {
+    for (const verifier of this.verifiers) await verifier.check(request);
   }
 }
 

@@ -1,13 +1,19 @@
 /**
- * The request body parsed once for all checks of a request: the body check and each verifier ask for it in turn,
- * so the last parse is remembered. Verifiers only read the result; the adapter parses its own copy for the skill.
+ * An Alexa request as the checks see it: the body exactly as it was signed, that body parsed once, and the headers.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { AlexaRequestRefused } from './errors.js';
 
-let last: { body: string; envelope: Record<string, unknown> } | undefined;
+export interface AlexaHttpRequest {
+  /** The body as text; encoded again as UTF-8 it gives back exactly the bytes that were signed. */
+  body: string;
+  /** The body parsed: always a JSON object. */
+  envelope: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+}
 
+/** The parsed body, or a refusal: Alexa only ever sends a JSON object. */
 export function parseEnvelope(body: string): Record<string, unknown> {
-  if (last?.body === body) return last.envelope;
   let envelope: unknown;
   try {
     envelope = JSON.parse(body);
@@ -15,7 +21,6 @@ export function parseEnvelope(body: string): Record<string, unknown> {
     throw new AlexaRequestRefused('malformed_request', 'body is not JSON');
   }
   if (!isRecord(envelope)) throw new AlexaRequestRefused('malformed_request', 'body is not a JSON object');
-  last = { body, envelope };
   return envelope;
 }
 
