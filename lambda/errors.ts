@@ -1,10 +1,10 @@
 /**
- * The few failures a request can end in. Handlers and the Ride Hailer client throw them; the one error handler
- * (handlers/error-handler.ts) turns each into the right speech and card. Messages are for logs and never contain a
- * token or anything the API sent back.
+ * The few failures a request can end in, whatever API the skill talks to. Handlers, the account check and the API
+ * transport throw them; the one error handler (handlers/error-handler.ts) turns each into the right speech and card.
+ * Messages are for logs and never contain a token or anything an API sent back. Failures that belong to one API's
+ * domain (a ride already on its way) live next to that API's client (rides/client.ts).
  */
 import type { ScopeName } from './account/scopes.js';
-import type { Ride } from './rides/types.js';
 
 /** Why the user has to (re-)link: never linked, or the token we hold is no longer good. */
 export type LinkProblem = 'not_linked' | 'token_invalid' | 'token_expired' | 'token_rejected';
@@ -25,18 +25,22 @@ export class ScopeMissing extends Error {
   }
 }
 
-/** The Ride Hailer API did not answer usefully in time: network error, timeout, 5xx, 429, or a malformed body. */
-export class RideApiUnavailable extends Error {
-  override name = 'RideApiUnavailable';
+/** The resource API did not answer usefully in time: network error, timeout, 5xx, 429, or a malformed body. */
+export class ApiUnavailable extends Error {
+  override name = 'ApiUnavailable';
   constructor(readonly reason: string) {
-    super(`ride api unavailable: ${reason}`);
+    super(`api unavailable: ${reason}`);
   }
 }
 
-/** The user already has a ride on the way; ordering a second one is refused by the API (409). */
-export class RideAlreadyActive extends Error {
-  override name = 'RideAlreadyActive';
-  constructor(readonly ride: Ride) {
-    super('a ride is already active');
+/**
+ * The token could not be checked because the issuer's keys (JWKS) could not be fetched or read. Our side's outage,
+ * not the user's fault: it must not send them through linking again. The user hears the same answer as for
+ * ApiUnavailable; the log tells the two apart.
+ */
+export class IssuerUnavailable extends Error {
+  override name = 'IssuerUnavailable';
+  constructor(readonly reason: string) {
+    super(`issuer unavailable: ${reason}`);
   }
 }

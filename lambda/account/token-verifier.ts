@@ -12,7 +12,7 @@
  */
 import type { JWTPayload, JWTVerifyGetKey, errors as JoseErrors, jwtVerify as JwtVerify } from 'jose';
 import type { TokenVerificationConfig } from '../config.js';
-import { AccountLinkRequired, RideApiUnavailable } from '../errors.js';
+import { AccountLinkRequired, IssuerUnavailable } from '../errors.js';
 
 export interface VerifiedToken {
   token: string;
@@ -23,7 +23,7 @@ export interface VerifiedToken {
 }
 
 export interface TokenVerifier {
-  /** Resolves with what the token says, or rejects with AccountLinkRequired (bad token) or RideApiUnavailable (keys unreachable). */
+  /** Resolves with what the token says, or rejects with AccountLinkRequired (bad token) or IssuerUnavailable (keys unreachable). */
   verify(token: string): Promise<VerifiedToken>;
 }
 
@@ -38,6 +38,16 @@ export interface TokenVerifierOptions {
   jwksCooldownMs?: number;
 }
 
+/**
+ * A JWKS fetch comes before the API call on a cold start: 1.5 s for it plus the API's 3 s budget still leaves most of
+ * Alexa's 8 s for everything else, and a healthy issuer answers in a fraction of that.
+ */
+const JWKS_TIMEOUT_MS = 1500;
+/** jose's default: a token naming an unknown `kid` refetches the keys at most this often, so a flood of them costs one fetch. */
+const JWKS_COOLDOWN_MS = 30_000;
+/** Tokens remembered as verified: a few hundred bytes each, plenty for the users one container serves within an hour. */
+const REMEMBERED_TOKENS = 1000;
+
 export function createTokenVerifier(config: TokenVerificationConfig, options: TokenVerifierOptions = {}): TokenVerifier {
   if (config.mode === 'opaque') {
     return { verify: async (token) => ({ token, subject: undefined, scopes: undefined }) };
@@ -48,9 +58,9 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
     (jose ??= import('jose').then(({ createRemoteJWKSet, jwtVerify, errors }) => ({
       jwtVerify,
       errors,
-      keys: options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 1500, cooldownDuration: options.jwksCooldownMs ?? 30_000 }),
+      keys: options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS }),
     })));
-  const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? 1000);
+  const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? REMEMBERED_TOKENS);
   const toleranceMs = config.clockToleranceSeconds * 1000;
 
   return {
@@ -105,7 +115,7 @@ function classify(error: unknown, errors: typeof JoseErrors): Error {
     errors.JOSENotSupported,
   ].some((type) => error instanceof type);
   // Everything else — a JWKS fetch that failed, timed out or returned garbage — is unavailability.
-  return tokenIsBad ? new AccountLinkRequired('token_invalid') : new RideApiUnavailable('jwks_unreachable');
+  return tokenIsBad ? new AccountLinkRequired('token_invalid') : new IssuerUnavailable('jwks_unreachable');
 }
 
 /** RFC 9068 `scope` (space-separated string); some issuers use `scp` (array). */

@@ -2,9 +2,9 @@ import { getSlot, type HandlerInput, type RequestHandler } from 'ask-sdk-core';
 import type { Slot } from 'ask-sdk-model';
 import { requireAccount } from '../account/account.js';
 import { Scope } from '../account/scopes.js';
-import { RideAlreadyActive } from '../errors.js';
 import { recordOutcome } from '../interceptors/request-log.js';
-import type { RideClient } from '../rides/client.js';
+import { RideAlreadyActive, type RideClient } from '../rides/client.js';
+import { clampDestination } from '../rides/types.js';
 import { messages } from '../speech/index.js';
 import { isIntent } from './intent.js';
 
@@ -45,6 +45,6 @@ export async function idempotencyKey(input: HandlerInput): Promise<string> {
 /** The canonical value when entity resolution matched one of our destinations, otherwise what the user said. */
 function destinationOf(slot: Slot | null): string | undefined {
   const resolved = slot?.resolutions?.resolutionsPerAuthority?.find((a) => a.status.code === 'ER_SUCCESS_MATCH')?.values[0]?.value.name;
-  const value = (resolved ?? slot?.value)?.trim().slice(0, 100);
+  const value = clampDestination(resolved ?? slot?.value ?? '');
   return value ? value : undefined;
 }

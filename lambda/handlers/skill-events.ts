@@ -5,7 +5,7 @@
  */
 import { getRequestType, type RequestHandler } from 'ask-sdk-core';
 import type { events } from 'ask-sdk-model';
-import { decideAccount } from '../account/account.js';
+import { judgeToken } from '../account/account.js';
 import type { TokenVerifier } from '../account/token-verifier.js';
 import { recordOutcome } from '../interceptors/request-log.js';
 import type { Logger } from '../logging.js';
@@ -16,7 +16,7 @@ export function accountLinkedHandler(verifier: TokenVerifier, logger: Logger): R
     async handle(input) {
       const request = input.requestEnvelope.request as events.skillevents.AccountLinkedRequest;
       const token = request.body?.accessToken;
-      const state = await decideAccount(typeof token === 'string' && token ? token : undefined, verifier);
+      const state = await judgeToken(typeof token === 'string' && token ? token : undefined, verifier);
       if (state.status === 'linked') {
         logger.info('account_linked', { subject: state.account.subject ?? 'opaque-token' });
         recordOutcome(input, 'account_linked');

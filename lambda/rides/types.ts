@@ -31,8 +31,21 @@ export interface Ride {
 }
 
 export interface OrderRideBody {
-  /** 1–100 characters, as the user said it. */
+  /** 1 to DESTINATION_MAX_LENGTH characters, as the user said it. */
   destination: string;
+}
+
+/** The longest destination the API accepts, in characters (Unicode code points, not UTF-16 units). */
+export const DESTINATION_MAX_LENGTH = 100;
+
+/** Trimmed and cut to DESTINATION_MAX_LENGTH code points, never through the middle of a surrogate pair. */
+export function clampDestination(text: string): string {
+  return Array.from(text.trim()).slice(0, DESTINATION_MAX_LENGTH).join('').trim();
+}
+
+/** How many characters (code points) the API counts in a destination. */
+export function destinationLength(text: string): number {
+  return Array.from(text).length;
 }
 
 export interface ApiError {

@@ -2,11 +2,10 @@
 import express, { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { Scope } from '../../lambda/account/scopes.js';
-import type { OrderRideBody, Profile } from '../../lambda/rides/types.js';
+import { DESTINATION_MAX_LENGTH, destinationLength, type OrderRideBody, type Profile } from '../../lambda/rides/types.js';
 import { accessOf, sendError, unauthorized } from './access.js';
 import type { RideStore } from './store.js';
 
-const DESTINATION_MAX_LENGTH = 100;
 /** Visible ASCII, as idempotency keys are usually UUIDs or similar tokens. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -84,7 +83,7 @@ function destinationOf(body: unknown): string | undefined {
   const { destination } = body as Partial<Record<keyof OrderRideBody, unknown>>;
   if (typeof destination !== 'string') return undefined;
   const trimmed = destination.trim();
-  const characters = [...trimmed].length; // code points, so an emoji counts as one character
+  const characters = destinationLength(trimmed);
   return characters >= 1 && characters <= DESTINATION_MAX_LENGTH ? trimmed : undefined;
 }
 

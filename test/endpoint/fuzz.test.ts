@@ -10,7 +10,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { RequestEnvelope } from 'ask-sdk-model';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
-import { AccountLinkRequired, RideAlreadyActive, RideApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { AccountLinkRequired, ApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { RideAlreadyActive } from '../../lambda/rides/client.js';
 import { createMemoryLogger } from '../../lambda/logging.js';
 import type { RideClient } from '../../lambda/rides/client.js';
 import type { Ride } from '../../lambda/rides/types.js';
@@ -220,7 +221,7 @@ describe('fuzzing the skill with random and mutated envelopes', function () {
         case 'no-ride':
           return undefined as T;
         case 'unavailable':
-          throw new RideApiUnavailable('status_503');
+          throw new ApiUnavailable('status_503');
         case 'relink':
           throw new AccountLinkRequired('token_rejected');
         case 'scope':

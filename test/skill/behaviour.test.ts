@@ -300,6 +300,12 @@ describe('skill behaviour', () => {
       expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'x'.repeat(100) });
     });
 
+    it('counts the destination in characters as the API does, never cutting one in half', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: RIDE });
+      await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: '🚕'.repeat(120) } }));
+      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: '🚕'.repeat(100) });
+    });
+
     it('logs request ID, type, intent, outcome and latency — and nothing from the user', async () => {
       stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
       await harness.invoke(intent('RideStatusIntent', { token, requestId: 'amzn1.echo-api.request.log-me' }));

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import nock from 'nock';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
-import { AccountLinkRequired, RideApiUnavailable } from '../../lambda/errors.js';
+import { AccountLinkRequired, IssuerUnavailable } from '../../lambda/errors.js';
 import { rejection } from '../support/rejection.js';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '../support/tokens.js';
 
@@ -76,7 +76,7 @@ describe('token verifier with a remote JWKS', () => {
     it(`treats an issuer whose key set ${what} as our outage, not the user's`, async () => {
       reply();
       const error = await rejection(createTokenVerifier(config()).verify(await issuer.token()));
-      expect(error).to.be.instanceOf(RideApiUnavailable).and.to.have.property('reason', 'jwks_unreachable');
+      expect(error).to.be.instanceOf(IssuerUnavailable).and.to.have.property('reason', 'jwks_unreachable');
     });
   }
 });

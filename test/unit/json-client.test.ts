@@ -1,0 +1,54 @@
+/**
+ * The generic authorised-JSON transport (lambda/api/json-client.ts) on its own, against the strict stub API: what a
+ * cloner pointing the skill at another API relies on without reading rides/client.ts.
+ */
+import { expect } from 'chai';
+import { ApiStatusError, createJsonApiClient, type JsonApiClient } from '../../lambda/api/json-client.js';
+import { ApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { rejection } from '../support/rejection.js';
+import { startStubApi, type StubApi } from '../support/stub-api.js';
+
+describe('authorised JSON client', () => {
+  let stub: StubApi;
+  let api: JsonApiClient;
+
+  before(async () => {
+    stub = await startStubApi();
+    api = createJsonApiClient({ baseUrl: new URL(`${stub.url}/base`), totalBudgetMs: 600, userAgent: 'my-skill' });
+  });
+  beforeEach(() => stub.reset());
+  afterEach(() => stub.verify());
+  after(() => stub.close());
+
+  it('calls the path under the base URL with the bearer token, its own user agent and a JSON body', async () => {
+    stub.script('PUT', '/base/v2/things/1', { status: 200, body: { ok: true } });
+    expect(await api.call({ method: 'PUT', path: 'v2/things/1', token: 'tok', scope: 'order_car', json: { a: 1 } })).to.deep.equal({ ok: true });
+    expect(stub.requests[0]!.headers).to.include({ authorization: 'Bearer tok', 'user-agent': 'my-skill', accept: 'application/json' });
+    expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ a: 1 });
+  });
+
+  it('hands a status only the caller can interpret back with the parsed body', async () => {
+    stub.script('GET', '/base/v2/things/9', { status: 404, body: { error: 'no_such_thing' } });
+    const error = await rejection(api.call({ method: 'GET', path: 'v2/things/9', token: 't', scope: 'basic_profile' }));
+    expect(error).to.be.instanceOf(ApiStatusError).and.to.include({ status: 404 });
+    expect((error as ApiStatusError).body).to.deep.equal({ error: 'no_such_thing' });
+  });
+
+  it('names only a scope the skill knows from a 403, else the scope the call needed', async () => {
+    stub.script('GET', '/base/a', { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin"' } });
+    expect(await rejection(api.call({ method: 'GET', path: 'a', token: 't', scope: 'order_car' }))).to.be.instanceOf(ScopeMissing).and.to.have.property('scope', 'order_car');
+    stub.reset();
+    stub.script('GET', '/base/a', { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin basic_profile"' } });
+    expect(await rejection(api.call({ method: 'GET', path: 'a', token: 't', scope: 'order_car' }))).to.have.property('scope', 'basic_profile');
+  });
+
+  it('retries a POST only when it carries an idempotency key', async () => {
+    stub.script('POST', '/base/orders', { status: 503 });
+    expect(await rejection(api.call({ method: 'POST', path: 'orders', token: 't', scope: 'order_car', json: {} }))).to.be.instanceOf(ApiUnavailable).and.to.have.property('reason', 'status_503');
+    expect(stub.requests, 'no key: one attempt').to.have.length(1);
+    stub.reset();
+    stub.script('POST', '/base/orders', { status: 503 }, { status: 201, body: { id: 'o-1' } });
+    expect(await api.call({ method: 'POST', path: 'orders', token: 't', scope: 'order_car', json: {}, idempotencyKey: 'k-1' })).to.deep.equal({ id: 'o-1' });
+    expect(stub.requests.map((r) => r.headers['idempotency-key'])).to.deep.equal(['k-1', 'k-1']);
+  });
+});
