@@ -39,3 +39,27 @@ export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines:
   const lines: string[] = [];
   return Object.assign(createLogger(level, (line) => lines.push(line)), { lines });
 }
+
+/** A stack frame as V8 writes it: `    at fn (file:line:column)` or `    at file:line:column`. */
+const FRAME = /^\s+at (?:.*\()?([^\s()]+):(\d+):(\d+)\)?$/;
+
+/**
+ * Where an error was thrown, as `file:line:column` frames (innermost first, node internals left out, paths relative
+ * to the working directory): enough to find a bug from the log without its message, which may hold user data. The
+ * message is skipped before frames are read, so a message that looks like a frame cannot smuggle text in.
+ */
+export function stackFrames(error: Error, limit = 5): string | undefined {
+  const stack = typeof error.stack === 'string' ? error.stack : '';
+  const messageAt = stack.indexOf(error.message);
+  const afterMessage = messageAt < 0 ? stack : stack.slice(messageAt + error.message.length);
+  const cwd = `${process.cwd()}/`;
+  const frames: string[] = [];
+  for (const line of afterMessage.split('\n')) {
+    const [, file, lineNumber, column] = FRAME.exec(line) ?? [];
+    if (file === undefined || file.startsWith('node:')) continue;
+    const path = file.replace(/^file:\/\//, '');
+    frames.push(`${path.startsWith(cwd) ? path.slice(cwd.length) : path}:${lineNumber}:${column}`);
+    if (frames.length === limit) break;
+  }
+  return frames.length === 0 ? undefined : frames.join(' < ');
+}

@@ -14,7 +14,7 @@ import { fallbackHandler, goodbyeHandler, helpHandler, sessionEndedHandler } fro
 import { rideStatusHandler } from './handlers/ride-status.js';
 import { accountLinkedHandler, skillEnablementHandler } from './handlers/skill-events.js';
 import { whoAmIHandler } from './handlers/who-am-i.js';
-import { createRequestLogInterceptors } from './interceptors/request-log.js';
+import { createRequestLog } from './interceptors/request-log.js';
 import type { Logger } from './logging.js';
 import { createRideClient, type RideClient } from './rides/client.js';
 
@@ -29,9 +29,10 @@ export interface SkillDeps {
 }
 
 export function buildSkill(deps: SkillDeps): Skill {
-  const log = createRequestLogInterceptors(deps.logger, deps.now);
+  const log = createRequestLog(deps.logger, deps.now);
   const builder = SkillBuilders.custom()
-    .addRequestInterceptors(log.request, createAccountInterceptor(deps.tokens))
+    // A token in the request: the API will most likely be called, so its client starts loading with the verification.
+    .addRequestInterceptors(log.request, createAccountInterceptor(deps.tokens, () => deps.rides.warmUp?.()))
     .addResponseInterceptors(log.response)
     .addRequestHandlers(
       launchHandler(deps.rides),
@@ -46,7 +47,7 @@ export function buildSkill(deps: SkillDeps): Skill {
       accountLinkedHandler(deps.tokens, deps.logger),
       skillEnablementHandler,
     )
-    .addErrorHandlers(errorHandler(deps.logger))
+    .addErrorHandlers(log.afterErrors(errorHandler))
     .withCustomUserAgent('ride-hailer-skill');
   return (deps.skillId ? builder.withSkillId(deps.skillId) : builder).create();
 }
