@@ -37,5 +37,4 @@ export const de: Messages = {
   goodbye: 'Tschüss.',
   fallback: 'Das kann Ride Hailer leider nicht. Du kannst eine Fahrt bestellen, fragen, wo sie ist, oder sie stornieren. Was möchtest du tun?',
   sorry: 'Entschuldigung, bei uns ist etwas schiefgegangen. Bitte versuche es noch einmal.',
-  cardTitle: 'Ride Hailer',
 };

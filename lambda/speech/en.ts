@@ -37,5 +37,4 @@ export const en: Messages = {
   goodbye: 'Goodbye.',
   fallback: "Sorry, Ride Hailer can't help with that. You can order a ride, ask where it is, or cancel it. What would you like to do?",
   sorry: 'Sorry, something went wrong on our side. Please try again.',
-  cardTitle: 'Ride Hailer',
 };

@@ -26,5 +26,4 @@ export interface Messages {
   goodbye: string;
   fallback: string;
   sorry: string;
-  cardTitle: string;
 }

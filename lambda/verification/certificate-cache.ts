@@ -20,6 +20,7 @@ import type { TrustStore } from './trust-store.js';
 const MAX_ENTRIES = 32;
 /** Long enough to absorb a flood, short enough that a blip at S3 refuses real requests only briefly. */
 export const FAILURE_TTL_MS = 30_000;
+/** Failures are only worth remembering while a flood lasts; the bound keeps a flood of distinct URLs from growing memory. */
 const MAX_FAILURES = 256;
 /** Alexa rotates certificates rarely: more than a few distinct first-seen URLs at once is not Alexa. */
 export const MAX_DOWNLOADS_IN_FLIGHT = 4;

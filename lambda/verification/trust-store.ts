@@ -12,9 +12,9 @@ export interface TrustStore {
   contains(certificate: X509Certificate): boolean;
 }
 
-export function createTrustStore(options: { includeSystemRoots?: boolean; extraCaPem?: string } = {}): TrustStore {
+export function createTrustStore(options: { extraCaPem?: string } = {}): TrustStore {
   const anchors = [
-    ...(options.includeSystemRoots === false ? [] : systemRoots()),
+    ...systemRoots(),
     ...(options.extraCaPem === undefined ? [] : splitPemCertificates(options.extraCaPem).map((pem) => new X509Certificate(pem))),
   ];
   const bySubject = new Map<string, X509Certificate[]>();
