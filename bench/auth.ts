@@ -3,7 +3,7 @@
  * answer in milliseconds), against the same server serving its JWKS; and the full headless link journey.
  */
 import { benchTokenEndpoint } from '../local/auth/bench.js';
-import { benchLinkJourney } from '../local/stack.js';
+import { benchLinkJourney } from './link-journey.js';
 import { ratio, table } from './lib/stats.js';
 
 const ALEXA_TOKEN_LIMIT_MS = 4500;

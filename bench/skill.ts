@@ -6,6 +6,7 @@
  * Warm CPU = user+system CPU of the skill process per linked RideStatusIntent: JWT verified with jose against the
  * issuer's JWKS, GET /v1/rides/current over keep-alive to the Ride Hailer API running in another process.
  */
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,8 @@ export async function benchSkill(): Promise<string> {
 
   const issuer = await createTestIssuer();
   const jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
-  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  jwks.listen(0, '127.0.0.1');
+  await once(jwks, 'listening');
   const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
   const api = await startWorker('bench/workers/ride-api.ts', { BENCH_ISSUER: issuer.config.issuer, BENCH_JWKS_URL: jwksUrl });
   const apiUrl = api.firstLine.trim();

@@ -4,6 +4,7 @@
  * its own. Alexa (the simulator) presents the skill's usual client ID and secret to it.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
@@ -37,14 +38,11 @@ export function bridgeUpstreamClient(bridgeUrl: string): ClientRegistration {
  */
 export async function settleBridgePort(port: number | undefined, host: string): Promise<number> {
   if (port !== undefined && port !== 0) return port;
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
+  const probe = createServer().listen(0, host);
+  await once(probe, 'listening');
+  const { port: free } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
 }
 
 export interface LocalBridgeOptions {

@@ -7,6 +7,7 @@
  * the instance-metadata service, which would be network beyond loopback).
  */
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -49,10 +50,8 @@ export function tableDefinition(name: string): CreateTableCommandInput {
 
 export async function startLocalDynamoDb(options: { table?: string } = {}): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_DYNAMODB_REGION, credentials: LOCAL_DYNAMODB_CREDENTIALS });
   const createTable = async (name: string) => {

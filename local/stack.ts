@@ -11,17 +11,14 @@
  *                                                                ▼                 ▼
  *                      AlexaSimulator ──signed requests──▶ skill endpoint ──bearer──▶ API
  *
- * Each piece is started once the URLs it needs are known; a failure halfway closes what already runs.
+ * Each piece is started once the URLs it needs are known; a failure halfway closes what already runs. Their log
+ * lines, and one line per HTTP request, are gathered by stack-logs.ts.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadServerConfig } from '../lambda/config.js';
-import type { LogLevel } from '../lambda/config.js';
-import { createLogger, type Logger, type LogSink } from '../lambda/logging.js';
+import { LOG_LEVELS, loadServerConfig, type LogLevel } from '../lambda/config.js';
+import { createLogger, type LogSink } from '../lambda/logging.js';
 import { startSkillServer, type SkillServer } from '../lambda/server.js';
 import type { Router } from 'express';
 import { createConsoleRouter } from './alexa/console/router.js';
@@ -34,7 +31,6 @@ import { AlexaSimulator, type ExchangeListener } from './alexa/simulator.js';
 import { createSkillClient, type SendToSkill } from './alexa/skill-client.js';
 import { caCertificateFile, loadOrCreateSigningMaterial } from './alexa/test-ca.js';
 import { MemoryTokenStore, type TokenStore } from './alexa/token-store.js';
-import { completeLoginHeadlessly } from './auth/headless-login.js';
 import { startAlexaCloud, type AlexaCloud } from './alexa-cloud/server.js';
 import { LocalFunctionRunner } from './alexa-cloud/runtime/index.js';
 import { createSimulationsRouter } from './alexa-cloud/simulations.js';
@@ -42,8 +38,10 @@ import { startAuthServer, type AuthServer } from './auth/server.js';
 import { bridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
 import { DEMO } from './demo.js';
 import { startRideApi, type RideApi } from './ride-api/server.js';
+import { stackLogs, type ServiceName } from './stack-logs.js';
 
-export type StackPiece = 'skill' | 'auth' | 'api' | 'simulator' | 'bridge' | 'cloud';
+/** The pieces, by the name their log lines carry in `service`. */
+export type StackPiece = ServiceName;
 
 export interface LocalStackOptions {
   /** Loopback ports; 0 or absent = ephemeral (tests). npm start passes 3000–3003. */
@@ -128,7 +126,6 @@ const PIECE_NAMES: Record<StackPiece, string> = {
 };
 
 const HOST = '127.0.0.1';
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const closers: Array<() => Promise<void>> = [];
@@ -221,7 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         audience: DEMO.apiAudience,
         databaseFile: options.databaseFiles?.rides ?? ':memory:',
         profiles: (sub) => auth.users.findById(sub),
-        log: logs.text('api'),
+        logger: createLogger(logLevelOf(options), logs.json('api')),
       }),
     );
     closers.push(() => api.close());
@@ -344,132 +341,4 @@ async function starting<T>(piece: StackPiece, port: number | undefined, start: (
     if (code === 'EADDRINUSE' || code === 'EACCES') throw new StackStartError(piece, port ?? 0, code, error);
     throw error;
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Logs: one JSON line per HTTP request for every piece, plus each piece's own lines, all tagged with the piece.
-
-interface StackLogs {
-  /** Logs every request answered on this local port as coming from `piece`. */
-  watch(port: number | string, piece: StackPiece): void;
-  /** A sink for a piece's own JSON lines (the skill's logger): adds `service`. */
-  json(piece: StackPiece): LogSink;
-  /** A sink for a piece's plain-text lines (auth server, API): wrapped into JSON. */
-  text(piece: StackPiece): (line: string) => void;
-  stop(): void;
-}
-
-interface RequestStart {
-  request: IncomingMessage;
-  response: ServerResponse;
-  socket: Socket;
-}
-
-/** The API logs its requests in its own text format; the stack's request lines replace those. */
-const API_REQUEST_LINE = /^ride-api [A-Z]+ \S+ (\d{3}|aborted) [\d.]+ms$/;
-
-function stackLogs(level: LogLevel, sink: LogSink): StackLogs {
-  const pieces = new Map<number, StackPiece>();
-  const loggers = new Map<StackPiece, Logger>();
-  const loggerFor = (piece: StackPiece) => {
-    let logger = loggers.get(piece);
-    if (!logger) {
-      logger = createLogger(level, (line) => sink(withService(line, piece)));
-      loggers.set(piece, logger);
-    }
-    return logger;
-  };
-
-  // Node publishes every HTTP request of the process here; servers the stack does not know are left alone.
-  const onRequest = (message: unknown) => {
-    const { request, response, socket } = message as RequestStart;
-    const piece = socket.localPort === undefined ? undefined : pieces.get(socket.localPort);
-    if (piece === undefined) return;
-    const started = performance.now();
-    response.once('close', () => {
-      loggerFor(piece).info('http_request', {
-        method: request.method,
-        path: loggablePath(request.url),
-        status: response.writableFinished ? response.statusCode : 'aborted',
-        latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      });
-    });
-  };
-  subscribe('http.server.request.start', onRequest);
-
-  return {
-    watch: (port, piece) => pieces.set(Number(port), piece),
-    json: (piece) => (line) => sink(withService(line, piece)),
-    text: (piece) => (line) => {
-      if (piece === 'api' && API_REQUEST_LINE.test(line)) return;
-      const message = line.replace(/^(auth|ride-api):\s*/, '');
-      if (/error/i.test(message)) loggerFor(piece).warn('message', { message });
-      else loggerFor(piece).info('message', { message });
-    },
-    stop: () => {
-      unsubscribe('http.server.request.start', onRequest);
-    },
-  };
-}
-
-/** Puts `service` right after time, level and event, so every line says which piece wrote it. */
-function withService(line: string, piece: StackPiece): string {
-  try {
-    const { time, level, event, ...rest } = JSON.parse(line) as Record<string, unknown>;
-    return JSON.stringify({ time, level, service: piece, event, ...rest });
-  } catch {
-    return JSON.stringify({ time: new Date().toISOString(), level: 'info', service: piece, event: 'message', message: line });
-  }
-}
-
-/**
- * The path without the query (it may carry a code or state) and with long opaque segments (interaction IDs,
- * reset tokens in /recover/<token>) replaced, so no credential reaches a log line.
- */
-export function loggablePath(url: string | undefined): string {
-  const path = (url ?? '/').split('?', 1)[0] ?? '/';
-  return path
-    .split('/')
-    .map((segment) => (/^[A-Za-z0-9_-]{16,}$/.test(segment) ? ':id' : segment))
-    .join('/');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The link journey as a figure, for `npm run bench`
-
-export interface LinkJourneyFigures {
-  /** Milliseconds from "authorization URL issued" to "tokens stored": login form, consent, code exchange. */
-  p50: number;
-  p99: number;
-  journeys: number;
-}
-
-/**
- * Runs the full headless link journey `journeys` times against an in-memory stack (real login form, real consent
- * page, real token endpoint; no skill event) and reports its latency percentiles.
- */
-export async function benchLinkJourney(options: { journeys?: number; log?: LogSink } = {}): Promise<LinkJourneyFigures> {
-  const journeys = options.journeys ?? 20;
-  const stack = await startLocalStack({ log: options.log ?? (() => {}), env: { LOG_LEVEL: 'warn' } });
-  try {
-    const samples: number[] = [];
-    for (let i = 0; i < journeys; i += 1) samples.push(await timeLinkJourney(stack.simulator));
-    samples.sort((a, b) => a - b);
-    return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), journeys };
-  } finally {
-    await stack.close();
-  }
-}
-
-/** One headless link journey, timed from the authorization URL to the tokens stored (milliseconds). */
-export async function timeLinkJourney(simulator: AlexaSimulator, credentials: { email: string; password: string } = DEMO.user): Promise<number> {
-  const started = performance.now();
-  const authorizationUrl = await simulator.linker.beginAuthorization();
-  const redirect = await completeLoginHeadlessly(authorizationUrl.href, credentials, { acceptLanguage: simulator.locale });
-  await simulator.linker.completeAuthorization(redirect);
-  return Math.round((performance.now() - started) * 10) / 10;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }

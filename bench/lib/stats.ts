@@ -1,6 +1,7 @@
+/** Nearest-rank percentile (`p` in percent, 0–100): the smallest sample with at least p % of samples at or below it; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 export const median = (values: number[]) => percentile(values, 50);

@@ -4,6 +4,7 @@
  * Other handlers can be mounted beside it, e.g. `serveCertificateChain(material)` from ./signing.ts, which
  * npm start mounts so the local skill endpoint can download the test certificate chain from here.
  */
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -78,9 +79,8 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   for (const handler of options.handlers ?? []) app.use(handler);
   app.use((_req, res) => reply(res, 404, 'Not found.'));
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
+  const server: Server = app.listen(options.port, host);
+  await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     url: new URL(`http://${host}:${port}/`),

@@ -8,6 +8,7 @@ import { messagesFor, negotiateLocale } from '../auth/i18n.js';
 import { html, SafeHtml } from '../auth/views/html.js';
 import { layout } from '../auth/views/layout.js';
 import { LinkingError } from './linking.js';
+import type { AuthorizationOutcome } from './token-store.js';
 
 export type EndOutcome = 'linked' | 'cancelled' | 'failed';
 
@@ -76,6 +77,23 @@ export function endPageFor(error: unknown, lang: 'en' | 'de'): EndPage {
   // The technical reason (status, OAuth error; never a token) follows in English, as the terminal shows it.
   const reason = `${t.reasons[error.code as keyof typeof t.reasons] ?? t.reasons.unexpected} (${error.message})`;
   return { status: clientMistake ? 400 : 502, outcome: 'failed', title: t.failedTitle, message: t.failed(reason), lang };
+}
+
+/**
+ * The same page for an outcome another process recorded: `npm run link` says what the browser showed when npm start
+ * received the redirect. The technical reason is rebuilt from the recorded status and OAuth error only.
+ */
+export function endPageForOutcome(outcome: AuthorizationOutcome, lang: 'en' | 'de'): EndPage {
+  if (outcome.result === 'linked') return endPageFor(undefined, lang);
+  if (outcome.result === 'cancelled') return endPageFor(new LinkingError('access_denied', ''), lang);
+  if (outcome.reason === 'unexpected') return endPageFor(new Error('unexpected'), lang);
+  const detail =
+    outcome.status !== undefined
+      ? `the token endpoint answered ${outcome.status}${outcome.oauthError ? ` (${outcome.oauthError})` : ''}`
+      : outcome.oauthError !== undefined
+        ? `the authorization server answered ${outcome.oauthError}`
+        : outcome.reason;
+  return endPageFor(new LinkingError(outcome.reason, detail), lang);
 }
 
 export function renderEndPage(page: EndPage): string {

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../lambda/logging.js';
-import { MemoryPendingStates, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
+import { MemoryPendingStates, type AuthorizationOutcome, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
 export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
 /** accountLinking.json's `type`. */
@@ -156,7 +156,34 @@ export class AccountLinker {
     const url = new URL(redirect);
     // The state says how the authorization was started, maybe by another process (`npm run link --via bridge`
     // while npm start receives the redirect): that decides where the answer is and where the code goes.
-    const started = await this.consumeState(stateOf(url));
+    const { stateHash, started } = await this.consumeState(stateOf(url));
+    try {
+      const link = await this.finishAuthorization(url, started);
+      await this.settle(stateHash, started, { result: 'linked' });
+      return link;
+    } catch (error) {
+      await this.settle(stateHash, started, outcomeOf(error));
+      throw error;
+    }
+  }
+
+  /** How the authorization behind this URL ended, once any process received its redirect; undefined until then. */
+  async outcomeOf(authorizationUrl: URL): Promise<AuthorizationOutcome | undefined> {
+    const state = authorizationUrl.searchParams.get('state');
+    return state === null ? undefined : this.pendingStates.outcome(hashState(state));
+  }
+
+  /** Left for the process that started the authorization (`npm run link`); the link itself does not depend on it. */
+  private async settle(stateHash: string, started: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
+    try {
+      await this.pendingStates.settle(stateHash, started, outcome);
+    } catch (error) {
+      this.logger.warn('link.outcome_not_saved', { reason: (error as Error).message });
+    }
+  }
+
+  /** The redirect's answer: an error, or a code to exchange (a token in the fragment for the implicit grant). */
+  private async finishAuthorization(url: URL, started: PendingAuthorization): Promise<StoredLink> {
     const config = this.setupFor(started.route ?? 'direct', started.grant ?? 'AUTH_CODE');
     const params = redirectParameters(url, grantOf(config));
     const error = params.get('error');
@@ -363,16 +390,17 @@ export class AccountLinker {
   }
 
   /** Single use: the state is taken out before anything else happens, whether the redirect then succeeds or not. */
-  private async consumeState(received: string | null): Promise<PendingAuthorization> {
+  private async consumeState(received: string | null): Promise<{ stateHash: string; started: PendingAuthorization }> {
     await this.saving;
-    const pending = received === null || received === '' ? undefined : await this.pendingStates.take(hashState(received));
-    if (pending === undefined) {
+    const stateHash = received === null || received === '' ? undefined : hashState(received);
+    const pending = stateHash === undefined ? undefined : await this.pendingStates.take(stateHash);
+    if (stateHash === undefined || pending === undefined) {
       throw new LinkingError('state_mismatch', 'the redirect has a missing or unknown state; refusing it');
     }
     if (pending.issuedAt < this.now().getTime() - STATE_LIFETIME_MS) {
       throw new LinkingError('state_mismatch', 'the redirect came more than 15 minutes after the authorization started; refusing it');
     }
-    return pending;
+    return { stateHash, started: pending };
   }
 
   private setupFor(route: LinkRoute, grant: GrantType): LinkingConfig {
@@ -382,6 +410,16 @@ export class AccountLinker {
     }
     return setup;
   }
+}
+
+/** What the starting process is told: the reason code and the token endpoint's status and OAuth error, nothing else. */
+function outcomeOf(error: unknown): AuthorizationOutcome {
+  if (!(error instanceof LinkingError)) return { result: 'failed', reason: 'unexpected' };
+  if (error.code === 'access_denied') return { result: 'cancelled' };
+  const failed: AuthorizationOutcome = { result: 'failed', reason: error.code };
+  if (error.details.status !== undefined) failed.status = error.details.status;
+  if (error.details.oauthError !== undefined) failed.oauthError = error.details.oauthError;
+  return failed;
 }
 
 function routeOf(config: LinkingConfig): LinkRoute {

@@ -42,6 +42,7 @@ export function renderLinkOutcome(outcome: LinkOutcome): string {
 export function renderError(error: unknown): string {
   if (error instanceof StackNotRunning) return `${error.message[0]!.toUpperCase()}${error.message.slice(1)}.`;
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return `${(error as Error).message} (see --help)`;
+  if (error instanceof LinkingError && error.code === 'access_denied') return `Linking cancelled (access_denied): ${error.message}`;
   if (error instanceof LinkingError) return `Linking failed (${error.code}): ${error.message}`;
   if (error instanceof SkillRequestError) return `Skill request failed (${error.code}): ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;

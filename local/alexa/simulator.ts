@@ -11,12 +11,13 @@ import { DEMO } from '../demo.js';
 import { SIMULATOR_HEALTH, startCallbackServer, type CallbackServer } from './callback-server.js';
 import { PROJECT_ROOT } from './config.js';
 import { DialogSession, type Turn } from './dialog-session.js';
+import { endPageForOutcome } from './end-pages.js';
 import { simulatorIdentity, skillEventRequest, type AlexaIdentity, type SkillEventType } from './envelopes.js';
 import { loadInteractionModel, type InteractionModel, type Locale } from './interaction-model.js';
 import { AccountLinker, LinkingError, STATE_LIFETIME_MS, type LinkingConfig } from './linking.js';
 import { createNlu } from './nlu.js';
 import { createSkillClient, type RequestSigner, type SendToSkill } from './skill-client.js';
-import type { TokenStore } from './token-store.js';
+import type { AuthorizationOutcome, TokenStore } from './token-store.js';
 
 /** The headless login of local/auth/headless-login.ts: follows login + consent, returns the redirect URL (not requested). */
 export type HeadlessLogin = (
@@ -181,7 +182,8 @@ export class AlexaSimulator {
    *
    * When the port is already taken by the simulator of `npm start` (it answers /healthz as one), that process
    * receives the redirect and completes the link through the shared token store; this one then waits, reading
-   * the store, until the link appears (or `sharedCallbackTimeoutMs` passes, or `signal` aborts).
+   * the store, until the link appears, or that process records that the user cancelled or the code exchange
+   * failed (said at once, in the end page's words), or `sharedCallbackTimeoutMs` passes, or `signal` aborts.
    */
   async linkWithCallback(options: BrowserLinkOptions): Promise<LinkOutcome> {
     const port = options.port ?? Number(new URL(this.options.linking.redirectUri).port || 80);
@@ -244,6 +246,10 @@ export class AlexaSimulator {
         if (link.scope !== undefined) outcome.scope = link.scope;
         return outcome;
       }
+      // The process that received the redirect records how it ended: a cancel or a failure is news at once.
+      const ended = await this.linker.outcomeOf(authorizationUrl);
+      if (ended !== undefined && ended.result !== 'linked') throw sharedCallbackFailure(ended);
+      // A receiver that records no outcome (an older npm start): a taken state with no link after a grace period.
       if (stateTakenAt === undefined && !(await this.linker.isPending(authorizationUrl))) stateTakenAt = Date.now();
       if (stateTakenAt !== undefined && Date.now() - stateTakenAt > SHARED_COMPLETION_GRACE_MS) {
         throw new LinkingError(
@@ -287,6 +293,17 @@ export class AlexaSimulator {
       now: this.now,
     });
   }
+}
+
+/** A cancel or failure recorded by the process that received the redirect, in the words of the end page it showed. */
+function sharedCallbackFailure(outcome: Exclude<AuthorizationOutcome, { result: 'linked' }>): Error {
+  const { message } = endPageForOutcome(outcome, 'en');
+  if (outcome.result === 'cancelled') return new LinkingError('access_denied', message);
+  if (outcome.reason === 'unexpected') return new Error(message);
+  const details: { status?: number; oauthError?: string } = {};
+  if (outcome.status !== undefined) details.status = outcome.status;
+  if (outcome.oauthError !== undefined) details.oauthError = outcome.oauthError;
+  return new LinkingError(outcome.reason, message, details);
 }
 
 function scopesOption(options: BrowserLinkOptions): { scopes?: string[] } {

@@ -5,11 +5,12 @@
  * Beside the tokens live the pending authorizations (hashed `state` values with their issue time), so that the
  * redirect can be completed by whichever process receives it: `npm run link` starts an authorization while
  * `npm start` owns the callback port and completes it. For `.local/alexa-link.json` they are kept in
- * `.local/alexa-link-pending.json` (mode 0600 too).
+ * `.local/alexa-link-pending.json` (mode 0600 too). Once completed, an entry keeps how it ended (linked, cancelled,
+ * failed and why), so the process that started it can say so at once.
  */
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { GrantType, LinkRoute } from './linking.js';
+import type { GrantType, LinkingErrorCode, LinkRoute } from './linking.js';
 
 export interface StoredLink {
   accessToken: string;
@@ -37,15 +38,32 @@ export interface PendingAuthorization {
 }
 
 /**
+ * How a redirect ended, as the end pages say it: linked, cancelled by the user (access_denied), or failed with a
+ * reason code and, where there is one, the token endpoint's status and OAuth error. Never a token, code or state.
+ */
+export type AuthorizationOutcome =
+  | { result: 'linked' }
+  | { result: 'cancelled' }
+  | { result: 'failed'; reason: LinkingErrorCode | 'unexpected'; status?: number; oauthError?: string };
+
+/** A stored entry: still pending, or used up and settled with its outcome. */
+type StateEntry = PendingAuthorization & { outcome?: AuthorizationOutcome };
+
+/**
  * Outstanding authorizations, keyed by a hash of their `state` (the state itself is a bearer secret until used).
  * Lifetimes are the caller's business: it passes the cut-off when adding, and judges the issue time `take` returns.
  */
 export interface PendingStates {
-  /** Remembers a hashed state; forgets entries issued before `forgetIssuedBefore` (epoch ms). */
+  /** Remembers a hashed state; forgets entries (pending or settled) issued before `forgetIssuedBefore` (epoch ms). */
   add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void>;
-  /** Removes a hashed state and answers how it was started; undefined when it was never added or already taken. */
+  /** Takes a hashed state out of the pending ones and answers how it was started; undefined when never added or already taken. */
   take(stateHash: string): Promise<PendingAuthorization | undefined>;
+  /** Whether the state still waits for its redirect. */
   has(stateHash: string): Promise<boolean>;
+  /** Records how a taken state's redirect ended, for the process that started it; forgotten with the state's age. */
+  settle(stateHash: string, taken: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void>;
+  /** How the redirect ended; undefined while it is pending (or unknown). */
+  outcome(stateHash: string): Promise<AuthorizationOutcome | undefined>;
 }
 
 export interface TokenStore {
@@ -125,7 +143,7 @@ function isStoredLink(value: unknown): value is StoredLink {
 }
 
 /**
- * Pending states in a JSON file `{ "<state hash>": {issuedAt, route?, grant?} }` (a bare number, the issue time, from
+ * Pending states in a JSON file `{ "<state hash>": {issuedAt, route?, grant?, outcome?} }` (a bare number, the issue time, from
  * before routes existed is read too). Each change is read, modified and
  * written by rename, one at a time within a process. Two processes changing it in the same instant could lose one
  * change; that needs two authorizations started or completed in the same millisecond, which a person linking
@@ -146,17 +164,31 @@ export class FilePendingStates implements PendingStates {
 
   take(stateHash: string): Promise<PendingAuthorization | undefined> {
     return this.change((states) => {
-      const pending = Object.hasOwn(states, stateHash) ? states[stateHash] : undefined;
+      const entry = Object.hasOwn(states, stateHash) ? states[stateHash] : undefined;
+      if (entry === undefined || entry.outcome !== undefined) return undefined;
       delete states[stateHash];
-      return pending;
+      return entry;
     });
   }
 
   async has(stateHash: string): Promise<boolean> {
-    return Object.hasOwn(await this.read(), stateHash);
+    const states = await this.read();
+    return Object.hasOwn(states, stateHash) && states[stateHash]!.outcome === undefined;
   }
 
-  private change<T>(edit: (states: Record<string, PendingAuthorization>) => T): Promise<T> {
+  settle(stateHash: string, taken: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
+    return this.change((states) => {
+      states[stateHash] = { ...taken, outcome: { ...outcome } };
+      return undefined;
+    });
+  }
+
+  async outcome(stateHash: string): Promise<AuthorizationOutcome | undefined> {
+    const states = await this.read();
+    return Object.hasOwn(states, stateHash) ? states[stateHash]!.outcome : undefined;
+  }
+
+  private change<T>(edit: (states: Record<string, StateEntry>) => T): Promise<T> {
     const next = this.queue.then(async () => {
       const states = await this.read();
       const before = JSON.stringify(states);
@@ -168,7 +200,7 @@ export class FilePendingStates implements PendingStates {
     return next;
   }
 
-  private async read(): Promise<Record<string, PendingAuthorization>> {
+  private async read(): Promise<Record<string, StateEntry>> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -177,10 +209,10 @@ export class FilePendingStates implements PendingStates {
       throw error;
     }
     const parsed: unknown = JSON.parse(text);
-    const states: Record<string, PendingAuthorization> = {};
+    const states: Record<string, StateEntry> = {};
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
       for (const [hash, entry] of Object.entries(parsed)) {
-        const pending = asPendingAuthorization(entry);
+        const pending = asStateEntry(entry);
         if (pending) states[hash] = pending;
       }
     }
@@ -188,18 +220,41 @@ export class FilePendingStates implements PendingStates {
   }
 }
 
-function asPendingAuthorization(entry: unknown): PendingAuthorization | undefined {
+function asStateEntry(entry: unknown): StateEntry | undefined {
   if (typeof entry === 'number') return { issuedAt: entry };
-  const pending = entry as Partial<PendingAuthorization> | null;
+  const pending = entry as Partial<StateEntry> | null;
   if (typeof pending !== 'object' || pending === null || typeof pending.issuedAt !== 'number') return undefined;
-  const result: PendingAuthorization = { issuedAt: pending.issuedAt };
+  const result: StateEntry = { issuedAt: pending.issuedAt };
   if (pending.route === 'direct' || pending.route === 'bridge') result.route = pending.route;
   if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
+  const outcome = asOutcome(pending.outcome);
+  if (outcome) result.outcome = outcome;
   return result;
 }
 
+/** Only the known fields, so a hand-edited file cannot smuggle anything else into what `npm run link` prints. */
+function asOutcome(value: unknown): AuthorizationOutcome | undefined {
+  const outcome = value as Partial<{ result: string; reason: string; status: number; oauthError: string }> | null | undefined;
+  if (typeof outcome !== 'object' || outcome === null) return undefined;
+  if (outcome.result === 'linked' || outcome.result === 'cancelled') return { result: outcome.result };
+  if (outcome.result !== 'failed' || !FAILURE_REASONS.includes(outcome.reason as never)) return undefined;
+  const failed: AuthorizationOutcome = { result: 'failed', reason: outcome.reason as LinkingErrorCode | 'unexpected' };
+  if (typeof outcome.status === 'number') failed.status = outcome.status;
+  if (typeof outcome.oauthError === 'string' && /^[\x20-\x7e]{1,64}$/.test(outcome.oauthError)) failed.oauthError = outcome.oauthError;
+  return failed;
+}
+
+const FAILURE_REASONS: readonly string[] = [
+  'state_mismatch',
+  'authorization_error',
+  'token_request_failed',
+  'token_endpoint_unreachable',
+  'invalid_token_response',
+  'unexpected',
+];
+
 export class MemoryPendingStates implements PendingStates {
-  private readonly states = new Map<string, PendingAuthorization>();
+  private readonly states = new Map<string, StateEntry>();
 
   async add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void> {
     for (const [hash, entry] of this.states) if (entry.issuedAt < forgetIssuedBefore) this.states.delete(hash);
@@ -207,13 +262,22 @@ export class MemoryPendingStates implements PendingStates {
   }
 
   async take(stateHash: string): Promise<PendingAuthorization | undefined> {
-    const pending = this.states.get(stateHash);
+    const entry = this.states.get(stateHash);
+    if (entry === undefined || entry.outcome !== undefined) return undefined;
     this.states.delete(stateHash);
-    return pending;
+    return entry;
   }
 
   async has(stateHash: string): Promise<boolean> {
-    return this.states.has(stateHash);
+    return this.states.get(stateHash)?.outcome === undefined && this.states.has(stateHash);
+  }
+
+  async settle(stateHash: string, taken: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
+    this.states.set(stateHash, { ...taken, outcome: { ...outcome } });
+  }
+
+  async outcome(stateHash: string): Promise<AuthorizationOutcome | undefined> {
+    return this.states.get(stateHash)?.outcome;
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -81,16 +82,6 @@ async function generateSigningKey(): Promise<string> {
 
 const randomKey = () => randomBytes(32).toString('base64url');
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
 /**
  * Starts the local OAuth 2.0 authorization server (oidc-provider configured for Alexa account linking, with
  * the login, sign-up, recovery and consent pages in front of it).
@@ -113,7 +104,9 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const server = createServer();
   let address: AddressInfo;
   try {
-    address = await listen(server, options.port ?? 0, host);
+    server.listen(options.port ?? 0, host);
+    await once(server, 'listening');
+    address = server.address() as AddressInfo;
   } catch (error) {
     db.close();
     throw error;

@@ -26,6 +26,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler, Response } from 'express';
+import { DEFAULT_CONNECTION_LIMITS } from '../../lambda/http/connection-limits.js';
+import { createLogger, type Logger } from '../../lambda/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { DEMO } from '../demo.js';
 import { KeysUnavailable, createAccessGuard, createAccessTokenVerifier, sendError } from './access.js';
@@ -53,7 +55,11 @@ export interface RideApiOptions {
   adminRoutes?: boolean;
   /** Milliseconds clock for ride ETAs; default Date.now. */
   now?: () => number;
-  log?: (line: string) => void;
+  /**
+   * Its own JSON lines (server errors), never a token or a body; default info level to stdout. It writes no line per
+   * request: the local stack logs one `http_request` line for every request of every piece (local/stack-logs.ts).
+   */
+  logger?: Logger;
 }
 
 export interface RideApi {
@@ -64,11 +70,11 @@ export interface RideApi {
   close(): Promise<void>;
 }
 
-/** Long enough that clients (and load balancers with their usual 60 s idle timeout) reuse connections. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** The skill endpoint's keep-alive, for the same reason: longer than a load balancer's usual 60 s idle timeout. */
+const KEEP_ALIVE_TIMEOUT_MS = DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs;
 
 export async function startRideApi(options: RideApiOptions): Promise<RideApi> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const logger = options.logger ?? createLogger('info');
   let faults = parseFaults(options.faults ?? faultsFromEnvironment(process.env));
   const setFaults = (next: Faults) => {
     faults = parseFaults(next);
@@ -87,7 +93,6 @@ export async function startRideApi(options: RideApiOptions): Promise<RideApi> {
   const app: Express = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(log));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -110,7 +115,7 @@ export async function startRideApi(options: RideApiOptions): Promise<RideApi> {
   app.use((_req, res) => {
     sendError(res, 404, { error: 'not_found', error_description: 'No such route.' });
   });
-  app.use(errorAnswer(log));
+  app.use(errorAnswer(logger));
 
   const server = createServer(app);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -137,19 +142,6 @@ export async function startRideApi(options: RideApiOptions): Promise<RideApi> {
       await closed;
       store.close();
     },
-  };
-}
-
-/** One line per request once it is over: method, path (never the query), status, latency. Never headers. */
-function requestLog(log: (line: string) => void): RequestHandler {
-  return (req, res, next) => {
-    const started = performance.now();
-    const path = req.originalUrl.split('?', 1)[0];
-    res.once('close', () => {
-      const status = res.writableFinished ? String(res.statusCode) : 'aborted';
-      log(`ride-api ${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`);
-    });
-    next();
   };
 }
 
@@ -192,8 +184,8 @@ interface HttpError {
 }
 
 /** Client mistakes caught by express (unparseable JSON, oversize body) are 4xx; anything else is a bare 500. */
-function errorAnswer(log: (line: string) => void): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
+function errorAnswer(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof KeysUnavailable) {
       res.set('Retry-After', '1');
@@ -203,7 +195,12 @@ function errorAnswer(log: (line: string) => void): ErrorRequestHandler {
     if (status !== undefined && status >= 400 && status < 500) {
       return sendError(res, status, { error: 'invalid_request', error_description: clientErrorDescription(type) });
     }
-    log(`ride-api error: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
+    logger.error('server_error', {
+      method: req.method,
+      path: req.path,
+      error: error instanceof Error ? error.name : 'unknown error',
+      reason: error instanceof Error ? error.message : undefined,
+    });
     sendError(res, 500, { error: 'server_error', error_description: 'Something went wrong on our side.' });
   };
 }

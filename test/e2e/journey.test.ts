@@ -10,12 +10,14 @@ import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { Intent } from 'ask-sdk-model';
+import { timeLinkJourney } from '../../bench/link-journey.js';
 import { intentRequest, newSession } from '../../local/alexa/envelopes.js';
 import { FileTokenStore, MemoryTokenStore, type AccessTokenScheme, type AlexaSimulator, type TokenStore } from '../../local/alexa/index.js';
 import { basicAuthorization } from '../../local/alexa/linking.js';
 import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
 import { DEMO } from '../../local/demo.js';
-import { loggablePath, startLocalStack, timeLinkJourney, type LocalStack } from '../../local/stack.js';
+import { loggablePath } from '../../local/stack-logs.js';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
 const ANN = { email: DEMO.user.email, password: DEMO.user.password };
 const TTL_SECONDS = 2;
@@ -325,6 +327,11 @@ describe('local stack end to end', function () {
     const requests = records(mark).filter((r) => r.event === 'http_request');
     expect(new Set(requests.map((r) => r.service))).to.deep.equal(new Set(['skill', 'auth', 'api', 'simulator', 'bridge']));
     for (const r of requests) expect(r).to.include.keys('method', 'path', 'status', 'latencyMs');
+    // The API writes JSON through the same logger as the skill: nothing of it is rewrapped text, and its requests
+    // are logged once (by the stack), not twice.
+    const api = records(mark).filter((r) => r.service === 'api');
+    expect(api.filter((r) => r.event !== 'http_request')).to.deep.equal([]);
+    expect(api.filter((r) => r.path === '/v1/me')).to.have.length(3); // one "who am i" per link
   });
 });
 

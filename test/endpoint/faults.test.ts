@@ -54,14 +54,13 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
 
   afterEach(() => {
     stack.api.setFaults({});
-    stack.onApiLog = undefined;
+    stack.onApiCall = undefined;
   });
 
   /** Records, from now on, each request the API answered (`GET /v1/me 429`) and when its answer went out. */
   const recordApiCalls = () => {
     const calls: { call: string; at: number }[] = [];
-    stack.onApiLog = (line) => {
-      const [, method, path, status] = line.split(' ');
+    stack.onApiCall = ({ method, path, status }) => {
       calls.push({ call: `${method} ${path} ${status}`, at: performance.now() });
     };
     return calls;
@@ -127,7 +126,7 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
   for (const status of [500, 502]) {
     it(`says the API is not answering when it answers ${status} (first attempt and retry)`, async () => {
       await withFaults({ status }, `status ${status}`);
-      const failed = stack.apiLog.filter((line) => line.includes(` ${status} `));
+      const failed = stack.apiCalls.filter((call) => call.status === status);
       expect(failed.length).to.be.at.least(4); // two requests, each retried once
     });
   }
@@ -173,7 +172,7 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
     expect(answer.elapsedMs).to.be.below(ANSWER_BOUND_MS);
     expect(speechOf(answer.json)).to.match(PERMISSION);
     expect(answer.json.response.card).to.deep.equal({ type: 'LinkAccount' });
-    expect(stack.apiLog.some((line) => /GET \/v1\/rides\/current 403 /.test(line))).to.equal(true);
+    expect(stack.apiCalls.some((call) => call.method === 'GET' && call.path === '/v1/rides/current' && call.status === 403)).to.equal(true);
   });
 
   describe('on the wire (a raw TCP server)', () => {
@@ -240,10 +239,10 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
       const bearer = await userToken('user-502');
       stack.api.setFaults({ status: 502 });
       // Heal the API as soon as it has answered the first order attempt with 502.
-      stack.onApiLog = (line) => {
-        if (/POST \/v1\/rides 502 /.test(line)) stack.api.setFaults({});
+      stack.onApiCall = (call) => {
+        if (call.method === 'POST' && call.path === '/v1/rides' && call.status === 502) stack.api.setFaults({});
       };
-      const logStart = stack.apiLog.length;
+      const callsBefore = stack.apiCalls.length;
       const order = intent('OrderRideIntent', { token: bearer, slots: { destination: 'the harbour' } });
       try {
         const first = await stack.endpoint.send(order);
@@ -253,10 +252,10 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
         const again = await stack.endpoint.send(order);
         expect(speechOf(again.json)).to.match(/A car is on its way to take you to the harbour/);
       } finally {
-        stack.onApiLog = undefined;
+        stack.onApiCall = undefined;
       }
-      const posts = stack.apiLog.slice(logStart).filter((line) => line.includes('POST /v1/rides'));
-      expect(posts.map((line) => line.split(' ')[3])).to.deep.equal(['502', '201', '200']);
+      const posts = stack.apiCalls.slice(callsBefore).filter((call) => call.method === 'POST' && call.path === '/v1/rides');
+      expect(posts.map((call) => call.status)).to.deep.equal([502, 201, 200]);
       const current = await currentRide(bearer);
       expect(current.ride.destination).to.equal('the harbour');
     });

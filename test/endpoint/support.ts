@@ -25,6 +25,7 @@ import { createRequestSigner, serveCertificateChain } from '../../local/alexa/si
 import { createSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
 import { DEMO } from '../../local/demo.js';
 import { startRideApi, type RideApi } from '../../local/ride-api/server.js';
+import { stackLogs } from '../../local/stack-logs.js';
 import { TEST_SKILL_ID } from '../support/envelopes.js';
 
 export const ANN: Profile = { id: 'user-ann', name: 'Ann Example', email: 'ann@example.com' };
@@ -251,15 +252,22 @@ export interface Stack {
   material: SigningMaterial;
   mirror: Running;
   caFile: string;
-  /** The real Ride Hailer API (fault switches via `api.setFaults`); `apiLog` holds its request lines. */
+  /** The real Ride Hailer API (fault switches via `api.setFaults`); `apiCalls` holds each request it answered. */
   api: RideApi;
-  apiLog: string[];
-  /** Called with each ride API log line (`ride-api METHOD /path STATUS latency`), e.g. to flip faults. */
-  onApiLog: ((line: string) => void) | undefined;
+  apiCalls: ApiCall[];
+  /** Called with each request once the API has answered it, e.g. to flip faults. */
+  onApiCall: ((call: ApiCall) => void) | undefined;
   endpoint: SkillEndpoint;
   /** Another endpoint on the same issuer and signing material, e.g. pointed at a different API. */
   startEndpoint(overrides: Partial<EndpointOptions> & { rideApiUrl: string }): Promise<SkillEndpoint>;
   close(): Promise<void>;
+}
+
+/** A request the ride API answered, as the local stack's request line has it (`GET /v1/me 429`). */
+export interface ApiCall {
+  method: string;
+  path: string;
+  status: number | 'aborted';
 }
 
 /** Issuer, mirror, real ride API and a verifying skill endpoint pointed at it (or at `rideApiUrl` instead). */
@@ -274,19 +282,25 @@ export async function startStack(options: { rideApiUrl?: string } = {}): Promise
     const mirror = await startCertificateMirror(material);
     closers.push(mirror.close);
 
-    const apiLog: string[] = [];
-    const stack = { onApiLog: undefined } as Stack;
+    const apiCalls: ApiCall[] = [];
+    const stack = { onApiCall: undefined } as Stack;
     const api = await startRideApi({
       issuer: issuer.issuer,
       jwksUrl: issuer.jwksUrl,
       audience: issuer.audience,
       profiles: async (sub) => (sub === ANN.id ? ANN : undefined),
-      log: (line) => {
-        apiLog.push(line);
-        stack.onApiLog?.(line);
-      },
     });
     closers.push(api.close);
+    // The API writes no request lines of its own: its requests are seen the way the local stack sees them.
+    const requests = stackLogs('info', (line) => {
+      const { event, method, path, status } = JSON.parse(line) as ApiCall & { event: string };
+      if (event !== 'http_request') return;
+      const call = { method, path, status };
+      apiCalls.push(call);
+      stack.onApiCall?.(call);
+    });
+    requests.watch(new URL(api.url).port, 'api');
+    closers.push(async () => requests.stop());
 
     const verification = { material, caFile: ca.file, mirrorUrl: mirror.url };
     const startMore = async (overrides: Partial<EndpointOptions> & { rideApiUrl: string }) => {
@@ -301,7 +315,7 @@ export async function startStack(options: { rideApiUrl?: string } = {}): Promise
       mirror,
       caFile: ca.file,
       api,
-      apiLog,
+      apiCalls,
       endpoint,
       startEndpoint: startMore,
       close: () => closeAll(closers),

@@ -6,9 +6,11 @@ import { once } from 'node:events';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { DEMO } from '../../local/demo.js';
+import { createLogger } from '../../lambda/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { startRideApi } from '../../local/ride-api/server.js';
 import type { RideApi, RideApiOptions } from '../../local/ride-api/server.js';
+import { stackLogs } from '../../local/stack-logs.js';
 
 export const ANN: Profile = { id: 'user-ann', name: 'Ann Example', email: 'ann@example.com' };
 export const BOB: Profile = { id: 'user-bob', name: 'Bob Example', email: 'bob@example.com' };
@@ -85,20 +87,31 @@ export function fakeProfiles(...known: Profile[]): (sub: string) => Promise<Prof
   return async (sub) => known.find((profile) => profile.id === sub);
 }
 
-/** Starts the ride API against the authority; the log lines are collected in `lines`. */
+/**
+ * Starts the ride API against the authority. Its own JSON log lines are collected in `lines`; the request lines the
+ * local stack writes for it (local/stack-logs.ts: it has none of its own) in `requests`.
+ */
 export async function startApi(
   authority: Authority,
   options: Partial<RideApiOptions> = {},
-): Promise<{ api: RideApi; lines: string[] }> {
+): Promise<{ api: RideApi; lines: string[]; requests: string[] }> {
   const lines: string[] = [];
+  const requests: string[] = [];
   const api = await startRideApi({
     issuer: authority.issuer,
     jwksUrl: authority.jwksUrl,
     profiles: fakeProfiles(ANN, BOB),
-    log: (line) => lines.push(line),
+    logger: createLogger('debug', (line) => lines.push(line)),
     ...options,
   });
-  return { api, lines };
+  const requestLog = stackLogs('info', (line) => requests.push(line));
+  requestLog.watch(new URL(api.url).port, 'api');
+  const close = api.close.bind(api);
+  api.close = async () => {
+    await close();
+    requestLog.stop();
+  };
+  return { api, lines, requests };
 }
 
 export interface Answer {

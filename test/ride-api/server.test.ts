@@ -77,24 +77,48 @@ describe('ride API: server', () => {
     }
   });
 
-  it('logs one line per request with method, path, status and latency, and never the token', async () => {
-    const { api, lines } = await startApi(authority);
+  it('writes no request line of its own; the stack logs one per request with method, path, status, latency, never the token', async () => {
+    const { api, lines, requests } = await startApi(authority);
     try {
       await call(api.url, 'GET', '/v1/rides/current?access_token=leak', { token });
       await call(api.url, 'POST', '/v1/rides', { token, idempotencyKey: 'log-key', body: { destination: 'the zoo' } });
       await call(api.url, 'GET', '/v1/me', { token: `${token}x` });
       await new Promise((resolve) => setImmediate(resolve));
 
-      expect(lines).to.have.length(3);
-      expect(lines[0]).to.match(/^ride-api GET \/v1\/rides\/current 404 \d+\.\dms$/);
-      expect(lines[1]).to.match(/^ride-api POST \/v1\/rides 201 \d+\.\dms$/);
-      expect(lines[2]).to.match(/^ride-api GET \/v1\/me 401 \d+\.\dms$/);
+      expect(lines).to.deep.equal([]);
+      const records = requests.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records.map(({ service, event, method, path, status }) => ({ service, event, method, path, status }))).to.deep.equal([
+        { service: 'api', event: 'http_request', method: 'GET', path: '/v1/rides/current', status: 404 },
+        { service: 'api', event: 'http_request', method: 'POST', path: '/v1/rides', status: 201 },
+        { service: 'api', event: 'http_request', method: 'GET', path: '/v1/me', status: 401 },
+      ]);
+      for (const record of records) expect(record.latencyMs).to.be.a('number');
       const signature = token.split('.')[2]!;
-      for (const line of lines) {
+      for (const line of requests) {
         expect(line).not.to.contain(signature);
         expect(line).not.to.contain('leak');
         expect(line).not.to.contain('the zoo');
       }
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('logs a server error as one JSON line naming the error and the route, never the token, query or body', async () => {
+    const { api, lines } = await startApi(authority, {
+      profiles: async () => {
+        throw new TypeError('the user directory is gone');
+      },
+    });
+    try {
+      const answer = await call(api.url, 'GET', '/v1/me?access_token=leak', { token });
+      expect(answer.status).to.equal(500);
+      expect(answer.json).to.deep.equal({ error: 'server_error', error_description: 'Something went wrong on our side.' });
+      expect(lines).to.have.length(1);
+      const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+      expect(record).to.include({ level: 'error', event: 'server_error', method: 'GET', path: '/v1/me', error: 'TypeError', reason: 'the user directory is gone' });
+      expect(lines[0]).not.to.contain(token.split('.')[2]!);
+      expect(lines[0]).not.to.contain('leak');
     } finally {
       await api.close();
     }

@@ -71,6 +71,33 @@ describe('simulator linking across processes', () => {
       expect(replay).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
     });
 
+    it('keeps how a redirect ended for the process that started it: linked, or failed with a reason and no code', async () => {
+      const path = join(dir, 'outcomes', 'alexa-link.json');
+      const starter = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new FileTokenStore(path) });
+      const receiver = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new FileTokenStore(path) });
+      const linked = await starter.beginAuthorization();
+      expect(await starter.outcomeOf(linked)).to.equal(undefined);
+      await receiver.completeAuthorization(redirectFor(linked, { code: 'c', state: linked.searchParams.get('state')! }));
+      expect(await starter.outcomeOf(linked)).to.deep.equal({ result: 'linked' });
+
+      const refused = await startFakeServer(() => ({ status: 401, json: { error: 'invalid_client' } }));
+      try {
+        const failing = new AccountLinker({ config: linkingConfigFor(refused.url), store: new FileTokenStore(path) });
+        const url = await starter.beginAuthorization();
+        const redirect = redirectFor(url, { code: 'code-not-to-keep', state: url.searchParams.get('state')! });
+        expect(await failing.completeAuthorization(redirect).catch((e: unknown) => e)).to.be.instanceOf(LinkingError);
+        expect(await starter.outcomeOf(url)).to.deep.equal({ result: 'failed', reason: 'token_request_failed', status: 401, oauthError: 'invalid_client' });
+        expect(await starter.isPending(url)).to.equal(false);
+        // A settled state stays used up: replaying the redirect is refused, and does not overwrite the outcome.
+        const replay = await receiver.completeAuthorization(redirect).catch((e: unknown) => e);
+        expect(replay).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
+        expect(await starter.outcomeOf(url)).to.have.property('reason', 'token_request_failed');
+        expect(await readFile(pendingStatesPathFor(path), 'utf8')).to.not.include('code-not-to-keep');
+      } finally {
+        await refused.close();
+      }
+    });
+
     it('refuses a redirect more than 15 minutes after the authorization started, and forgets stale states', async () => {
       const clock = manualClock();
       const store = new FileTokenStore(join(dir, 'stale', 'alexa-link.json'));
@@ -93,13 +120,13 @@ describe('simulator linking across processes', () => {
       await (await fetch(redirect)).text();
     };
 
-    function simulatorOn(port: number, store: TokenStore): AlexaSimulator {
+    function simulatorOn(port: number, store: TokenStore, tokenUrl = tokenServer.url): AlexaSimulator {
       const failingLogin: HeadlessLogin = async () => {
         throw new Error('not used');
       };
       return new AlexaSimulator({
         skillEndpoint: skill.url,
-        linking: linkingConfigFor(tokenServer.url, { redirectUri: `http://127.0.0.1:${port}/link/callback` }),
+        linking: linkingConfigFor(tokenUrl, { redirectUri: `http://127.0.0.1:${port}/link/callback` }),
         tokenStore: store,
         sign: () => ({}),
         skillId: 'amzn1.ask.skill.test',
@@ -128,6 +155,70 @@ describe('simulator linking across processes', () => {
         expect(skill.requests.some((r) => r.body.includes('AlexaSkillEvent.SkillAccountLinked'))).to.equal(true);
       } finally {
         await server.close();
+      }
+    });
+
+    /**
+     * npm start receives a redirect that does not link; `npm run link` waits. Counts the waiting side's polls of the
+     * outcome from the moment it was recorded: the old wait noticed only after a 6 s grace period (300 polls of 20 ms).
+     */
+    async function sharedFailure(redirectParams: (state: string) => Record<string, string>, tokenUrl = tokenServer.url) {
+      const store = new MemoryTokenStore();
+      const pending = store.pendingStates;
+      let settledAt: number | undefined;
+      let reads = 0;
+      const settle = pending.settle.bind(pending);
+      pending.settle = async (...args) => {
+        await settle(...args);
+        settledAt = reads;
+      };
+      const outcome = pending.outcome.bind(pending);
+      pending.outcome = (hash) => {
+        reads += 1;
+        return outcome(hash);
+      };
+      let owner: AlexaSimulator | undefined;
+      const server = await startCallbackServer({ port: 0, onCallback: (url) => owner!.completeLinking(url) });
+      owner = simulatorOn(server.port, store, tokenUrl);
+      try {
+        let page: Promise<string> | undefined;
+        const error = await simulatorOn(server.port, store, tokenUrl)
+          .linkWithCallback({
+            pollIntervalMs: 20,
+            showUrl: (url) => {
+              const redirect = redirectFor(url, redirectParams(url.searchParams.get('state')!));
+              page = fetch(redirect).then((response) => response.text());
+            },
+          })
+          .catch((e: unknown) => e);
+        expect(settledAt, 'the receiver recorded the outcome').to.be.a('number');
+        return { error, readsAfterSettled: reads - settledAt!, page: await page!, store };
+      } finally {
+        await server.close();
+      }
+    }
+
+    it('says at once, in the end page\'s words, that the user cancelled at the consent page (npm start received it)', async () => {
+      const { error, readsAfterSettled, page, store } = await sharedFailure((state) => ({ error: 'access_denied', state }));
+      expect(error).to.be.instanceOf(LinkingError).with.property('code', 'access_denied');
+      expect((error as Error).message).to.equal('You chose not to allow access, so nothing was linked. To link later, open the skill in the Alexa app again.');
+      expect(page).to.include('data-outcome="cancelled"');
+      expect(readsAfterSettled, 'polls after the outcome was recorded').to.be.at.most(2);
+      expect(await store.load()).to.equal(undefined);
+    });
+
+    it('names why the code exchange failed (the token endpoint\'s status and OAuth error), never the code', async () => {
+      const refusing = await startFakeServer(() => ({ status: 400, json: { error: 'invalid_grant', error_description: 'code already used' } }));
+      try {
+        const { error, readsAfterSettled } = await sharedFailure((state) => ({ code: 'the-secret-code', state }), refusing.url);
+        expect(error).to.be.instanceOf(LinkingError).with.property('code', 'token_request_failed');
+        expect((error as Error).message).to.equal(
+          'Your account was not linked: the sign-in worked, but the token exchange was refused. (the token endpoint answered 400 (invalid_grant)) Try linking again from the Alexa app.',
+        );
+        expect((error as Error).message).to.not.include('the-secret-code');
+        expect(readsAfterSettled).to.be.at.most(2);
+      } finally {
+        await refusing.close();
       }
     });
 

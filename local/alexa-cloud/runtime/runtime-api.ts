@@ -4,6 +4,7 @@
  * failure arrives at `/init/error`. One invocation at a time, as in a Lambda execution environment.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -47,10 +48,8 @@ export class RuntimeApi {
   async listen(): Promise<string> {
     const server = createServer((request, response) => void this.route(request, response));
     server.keepAliveTimeout = 0; // the runtime keeps one connection open between invocations
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
     this.server = server;
     return `127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
