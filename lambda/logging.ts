@@ -40,6 +40,11 @@ export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines:
   return Object.assign(createLogger(level, (line) => lines.push(line)), { lines });
 }
 
+/** An error as a log line may show it: its name and where it was thrown (`at`), never its message. */
+export function errorFields(error: unknown): { error: string; at: string | undefined } {
+  return error instanceof Error ? { error: error.name, at: stackFrames(error) } : { error: typeof error, at: undefined };
+}
+
 /** A stack frame as V8 writes it: `    at fn (file:line:column)` or `    at file:line:column`. */
 const FRAME = /^\s+at (?:.*\()?([^\s()]+):(\d+):(\d+)\)?$/;
 

@@ -13,10 +13,10 @@ import { isUtf8 } from 'node:buffer';
 import express, { type Request, type RequestHandler } from 'express';
 import type { Skill } from 'ask-sdk-core';
 import type { RequestEnvelope } from 'ask-sdk-model';
-import { stackFrames, type Logger } from '../logging.js';
-import { AlexaRequestRefused, isRefusal, type AlexaHttpRequest, type AlexaVerifier } from '../verification/index.js';
+import { errorFields, type Logger } from '../logging.js';
+import { AlexaRequestRefused, type AlexaHttpRequest, type AlexaVerifier } from '../verification/index.js';
 import { parseEnvelope } from '../verification/request.js';
-import { bodyReadRefusal, internalError, refuse } from './responses.js';
+import { internalError } from './responses.js';
 
 export interface AlexaEndpointOptions {
   skill: Skill;
@@ -26,34 +26,24 @@ export interface AlexaEndpointOptions {
   logger: Logger;
 }
 
+/**
+ * Mount behind `errorHandler` (responses.ts): every refusal on the way — the body parser's (too large, encoded) and
+ * the checks' `AlexaRequestRefused` — is thrown to it, and it answers each with its code and status.
+ */
 export function alexaEndpoint({ skill, verifiers, bodyLimitBytes, logger }: AlexaEndpointOptions): RequestHandler[] {
-  const readRawBody = express.raw({ type: () => true, limit: bodyLimitBytes, inflate: false });
-
-  const readBody: RequestHandler = (req, res, next) => {
-    readRawBody(req, res, (error?: unknown) => {
-      if (error === undefined) return next();
-      const refusal = bodyReadRefusal(error);
-      return refusal === undefined ? next(error) : refuse(res, logger, refusal);
-    });
-  };
+  // Never inflated: the signature covers the bytes as sent, and a compressed body is not what Alexa sends.
+  const readBody = express.raw({ type: () => true, limit: bodyLimitBytes, inflate: false });
 
   const answer: RequestHandler = async (req, res) => {
-    let request: AlexaHttpRequest;
-    try {
-      request = alexaRequestOf(req);
-      for (const verifier of verifiers) await verifier.check(request);
-    } catch (error) {
-      if (!isRefusal(error)) throw error; // a bug in a check: the app's error handler answers 500
-      return refuse(res, logger, error);
-    }
+    const request = alexaRequestOf(req);
+    for (const verifier of verifiers) await verifier.check(request);
     let reply: unknown;
     try {
       reply = await skill.invoke(request.envelope as unknown as RequestEnvelope);
     } catch (error) {
       // The skill's error handler answers every failure of a handler; this is the SDK itself giving up (an envelope
       // it cannot dispatch), logged by name and place only.
-      const { name, frames } = describe(error);
-      return internalError(res, logger, 'alexa_skill_dispatch_failed', { errorName: name, ...(frames ? { at: frames } : {}) });
+      return internalError(res, logger, 'alexa_skill_dispatch_failed', errorFields(error));
     }
     res.json(reply);
   };
@@ -68,8 +58,4 @@ function alexaRequestOf(req: Request): AlexaHttpRequest {
   if (!isUtf8(bytes)) throw new AlexaRequestRefused('malformed_request', 'body is not UTF-8');
   const body = bytes.toString('utf8');
   return { body, envelope: parseEnvelope(body), headers: req.headers };
-}
-
-function describe(error: unknown): { name: string; frames: string | undefined } {
-  return error instanceof Error ? { name: error.name, frames: stackFrames(error) } : { name: typeof error, frames: undefined };
 }

@@ -3,7 +3,7 @@
  * (messages, stack traces, HTML) ever reaches the caller.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from '../logging.js';
+import { errorFields, type LogFields, type Logger } from '../logging.js';
 import { AlexaRequestRefused } from '../verification/index.js';
 
 /** Answers a refusal and logs it once, with our own reason and never the body or headers. */
@@ -12,7 +12,7 @@ export function refuse(res: Response, logger: Logger, refusal: AlexaRequestRefus
   res.status(refusal.status).json({ error: refusal.code });
 }
 
-export function internalError(res: Response, logger: Logger, event: string, fields: Record<string, string> = {}): void {
+export function internalError(res: Response, logger: Logger, event: string, fields: LogFields = {}): void {
   logger.error(event, fields);
   res.status(500).json({ error: 'internal_error' });
 }
@@ -31,12 +31,15 @@ export const notFound: RequestHandler = (_req, res) => {
   res.status(404).json({ error: 'not_found' });
 };
 
-/** The last line of defence: whatever reaches here is answered with a code, and logged by name only. */
+/**
+ * Where every failure of a request ends: a refusal (thrown by the checks, or the body parser's client errors) is
+ * answered with its code and status; anything else is a 500, logged by name and stack frames only.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
     const refusal = error instanceof AlexaRequestRefused ? error : bodyReadRefusal(error);
     if (refusal !== undefined) return refuse(res, logger, refusal);
-    internalError(res, logger, 'http_unhandled_error', { errorName: error instanceof Error ? error.name : typeof error });
+    internalError(res, logger, 'http_unhandled_error', errorFields(error));
   };
 }

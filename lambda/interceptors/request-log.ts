@@ -8,7 +8,7 @@
  * around the error handler, because the ASK SDK skips response interceptors once a handler has thrown.
  */
 import type { ErrorHandler, HandlerInput, RequestInterceptor, ResponseInterceptor } from 'ask-sdk-core';
-import { stackFrames, type Logger } from '../logging.js';
+import { errorFields, type Logger } from '../logging.js';
 import { requestFields } from '../request-fields.js';
 
 /** What this request's line will say; kept in the request attributes from the request interceptor on. */
@@ -35,7 +35,7 @@ export function createRequestLog(logger: Logger, now: () => number = performance
     record.written = true;
     const { type, requestId, intent } = requestFields(input.requestEnvelope);
     if (record.unexpected !== undefined) {
-      logger.error('unexpected_error', { requestId, error: record.unexpected.name, at: stackFrames(record.unexpected) });
+      logger.error('unexpected_error', { requestId, ...errorFields(record.unexpected) });
     }
     logger.info('request', {
       requestId,

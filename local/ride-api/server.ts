@@ -27,7 +27,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler, Response } from 'express';
 import { DEFAULT_CONNECTION_LIMITS } from '../../lambda/http/connection-limits.js';
-import { createLogger, stackFrames, type Logger } from '../../lambda/logging.js';
+import { createLogger, errorFields, type Logger } from '../../lambda/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { DEMO } from '../demo.js';
 import { KeysUnavailable, createAccessGuard, createAccessTokenVerifier, sendError } from './access.js';
@@ -199,8 +199,7 @@ function errorAnswer(logger: Logger): ErrorRequestHandler {
       method: req.method,
       path: req.path,
       // Name and place, never the message: it may quote what the request carried.
-      error: error instanceof Error ? error.name : 'unknown error',
-      at: error instanceof Error ? stackFrames(error) : undefined,
+      ...errorFields(error),
     });
     sendError(res, 500, { error: 'server_error', error_description: 'Something went wrong on our side.' });
   };

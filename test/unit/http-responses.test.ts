@@ -36,18 +36,19 @@ describe('http responses', () => {
     }
   });
 
-  it('answers an unexpected error with 500 internal_error and logs its name only', () => {
+  it('answers an unexpected error with 500 internal_error and logs its name and place only', () => {
     const logger = createMemoryLogger();
     const { res, sent } = fakeResponse();
     errorHandler(logger)(new RangeError('secret detail'), {} as Request, res, (() => {}) as NextFunction);
     expect(sent).to.deep.equal({ status: 500, body: { error: 'internal_error' } });
     expect(logger.lines).to.have.length(1);
-    expect(JSON.parse(logger.lines[0]!)).to.include({ event: 'http_unhandled_error', errorName: 'RangeError' });
+    expect(JSON.parse(logger.lines[0]!)).to.include({ event: 'http_unhandled_error', error: 'RangeError' });
+    expect(JSON.parse(logger.lines[0]!).at).to.match(/^test\/unit\/http-responses\.test\.ts:\d+:\d+/);
     expect(logger.lines[0]).not.to.contain('secret detail');
 
     const thrownString = fakeResponse();
     errorHandler(logger)('oops', {} as Request, thrownString.res, (() => {}) as NextFunction);
-    expect(JSON.parse(logger.lines[1]!)).to.include({ errorName: 'string' });
+    expect(JSON.parse(logger.lines[1]!)).to.include({ error: 'string' }).and.not.to.have.property('at');
   });
 
   it("answers a body parser's error as a refusal, and hands an error after the headers went out to express", () => {

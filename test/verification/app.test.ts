@@ -1,11 +1,17 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { createSigningMaterial, loadOrCreateSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
 import { createRequestSigner } from '../../local/alexa/signing.js';
-import { loadTrustStore } from '../../lambda/verification/index.js';
-import { SKILL_SPEECH, envelope, failingSkill, post, startApp, testConfig, writeCaFile, type RunningApp } from './support.js';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { alexaEndpoint } from '../../lambda/http/alexa-endpoint.js';
+import { errorHandler } from '../../lambda/http/responses.js';
+import { createMemoryLogger } from '../../lambda/logging.js';
+import { loadTrustStore, VerifierSequence } from '../../lambda/verification/index.js';
+import { SKILL_SPEECH, closeServer, envelope, failingSkill, listen, post, startApp, testConfig, testSkill, writeCaFile, type RunningApp } from './support.js';
 
 describe('Alexa skill endpoint (createAlexaApp)', () => {
   let material: SigningMaterial;
@@ -84,6 +90,17 @@ describe('Alexa skill endpoint (createAlexaApp)', () => {
     expect(response.status).to.equal(500);
     expect(response.text).to.equal('{"error":"internal_error"}');
     expect(app.logLines.join('\n')).to.not.contain('hunter2');
+    const failure = app.logLines.map((line) => JSON.parse(line)).find((record) => record.event === 'alexa_skill_dispatch_failed');
+    expect(failure, 'the dispatch failure is logged by name and place').to.include({ level: 'error', error: 'Error' });
+    expect(failure.at).to.match(/^test\/verification\/support\.ts:\d+:\d+/);
+  });
+
+  it('sends no ETag: Alexa never revalidates, so hashing every answer would be wasted work', async () => {
+    const app = await start();
+    const body = envelope({ timestampMs: Date.now() });
+    const response = await fetch(app.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...sign(body) } });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get('etag')).to.equal(null);
   });
 
   it('accepts a signed body above the adapter’s own 100 kB limit when the configured limit allows it', async () => {
@@ -101,20 +118,36 @@ describe('Alexa skill endpoint (createAlexaApp)', () => {
     expect(response.json).to.deep.equal({ error: 'body_too_large' });
   });
 
-  it('refuses a body that is not UTF-8, an empty body and a JSON array with 400', async () => {
+  it('refuses a body that is not UTF-8, an empty body and a JSON array with 400, logging why', async () => {
     const app = await start();
-    for (const body of [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), Buffer.alloc(0), Buffer.from('[1,2]')]) {
-      const response = await fetch(app.url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-      expect(response.status).to.equal(400);
+    const cases: [Buffer, string][] = [
+      [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'body is not UTF-8'],
+      [Buffer.alloc(0), 'body is empty'],
+      [Buffer.from('[1,2]'), 'body is not a JSON object'],
+      [Buffer.from('{"a":'), 'body is not JSON'],
+    ];
+    for (const [body, reason] of cases) {
+      app.logLines.length = 0;
+      const response = await fetch(app.url, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/json' } });
+      expect(response.status, reason).to.equal(400);
       expect(await response.json()).to.deep.equal({ error: 'malformed_request' });
+      const refusal = app.logLines.map((line) => JSON.parse(line)).find((record) => record.event === 'alexa_request_refused');
+      expect(refusal?.reason, reason).to.equal(reason);
     }
   });
 
-  it('refuses a gzip-encoded body instead of inflating it', async () => {
+  it('refuses a gzip-encoded body instead of inflating it, even when the inflated text is correctly signed', async () => {
     const app = await start();
-    const response = await fetch(app.url, { method: 'POST', body: 'x', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const body = envelope({ timestampMs: Date.now() });
+    const response = await fetch(app.url, {
+      method: 'POST',
+      body: new Uint8Array(gzipSync(body)),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...sign(body) },
+    });
     expect(response.status).to.equal(400);
     expect(await response.json()).to.deep.equal({ error: 'malformed_request' });
+    const refusal = app.logLines.map((line) => JSON.parse(line)).find((record) => record.event === 'alexa_request_refused');
+    expect(refusal.reason).to.equal('body could not be read (encoding.unsupported)');
   });
 
   describe('with verification off', () => {
@@ -122,6 +155,7 @@ describe('Alexa skill endpoint (createAlexaApp)', () => {
       const app = await start({ verification: { enabled: false } });
       const warnings = app.logLines.map((line) => JSON.parse(line)).filter((record) => record.level === 'warn');
       expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include({ event: 'alexa_request_verification_off' });
       expect(warnings[0].message).to.match(/request verification is OFF/);
       const body = envelope({ timestampMs: Date.now() - 86_400_000 });
       const response = await post(app.url, body);
@@ -169,6 +203,32 @@ describe('trust store configuration', () => {
       }
     } finally {
       await empty.remove();
+    }
+  });
+});
+
+describe('alexaEndpoint behind the app error handler', () => {
+  it('answers a bug in a check (not a refusal) with 500 internal_error, logged by name and place', async () => {
+    const logger = createMemoryLogger();
+    class BrokenCheck extends VerifierSequence {
+      override async check(): Promise<void> {
+        throw new TypeError('a bug in a check');
+      }
+    }
+    const app = express();
+    app.post('/', ...alexaEndpoint({ skill: testSkill(), verifiers: [new BrokenCheck([])], bodyLimitBytes: 1024, logger }));
+    app.use(errorHandler(logger));
+    const server = await listen(app);
+    try {
+      const response = await post(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, envelope({ timestampMs: Date.now() }));
+      expect(response.status).to.equal(500);
+      expect(response.json).to.deep.equal({ error: 'internal_error' });
+      const [record] = logger.lines.map((line) => JSON.parse(line));
+      expect(record).to.include({ event: 'http_unhandled_error', error: 'TypeError' });
+      expect(record.at).to.match(/^test\/verification\/app\.test\.ts:\d+:\d+/);
+      expect(logger.lines.join('\n')).not.to.contain('a bug in a check');
+    } finally {
+      await closeServer(server);
     }
   });
 });

@@ -188,7 +188,9 @@ describe('Alexa request verification: certificate download and cache', () => {
     expect(headers['SignatureCertChainUrl']).to.equal(LOCAL_CERT_CHAIN_URL);
     const response = await post(app.url, body, headers);
     expect(response.status, response.text).to.equal(200);
-    expect(app.logLines.some((line) => JSON.parse(line).event === 'alexa_certificate_mirror_on')).to.equal(true);
+    const warning = app.logLines.map((line) => JSON.parse(line)).find((record) => record.event === 'alexa_certificate_mirror_on');
+    expect(warning).to.include({ level: 'warn', mirror: mirrorUrl.origin });
+    expect(warning.message).to.match(/ALEXA_CERT_MIRROR_URL.*local stack only/);
   });
 
   it('still refuses a chain from the mirror when its CA is not in the trust store', async () => {
