@@ -95,12 +95,13 @@ describe('Alexa skill endpoint (createAlexaApp)', () => {
     expect(failure.at).to.match(/^test\/verification\/support\.ts:\d+:\d+/);
   });
 
-  it('sends no ETag: Alexa never revalidates, so hashing every answer would be wasted work', async () => {
+  it('sends no ETag (Alexa never revalidates, so hashing every answer would be wasted work) and no X-Powered-By', async () => {
     const app = await start();
     const body = envelope({ timestampMs: Date.now() });
     const response = await fetch(app.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...sign(body) } });
     expect(response.status).to.equal(200);
     expect(response.headers.get('etag')).to.equal(null);
+    expect(response.headers.get('x-powered-by')).to.equal(null);
   });
 
   it('accepts a signed body above the adapter’s own 100 kB limit when the configured limit allows it', async () => {
@@ -116,6 +117,8 @@ describe('Alexa skill endpoint (createAlexaApp)', () => {
     const response = await post(app.url, body, sign(body));
     expect(response.status).to.equal(413);
     expect(response.json).to.deep.equal({ error: 'body_too_large' });
+    const refusal = app.logLines.map((line) => JSON.parse(line)).find((record) => record.event === 'alexa_request_refused');
+    expect(refusal).to.include({ code: 'body_too_large', reason: 'body is over the configured limit' });
   });
 
   it('refuses a body that is not UTF-8, an empty body and a JSON array with 400, logging why', async () => {
