@@ -10,7 +10,7 @@
  * POST and PATCH are retried only when the call carries an idempotency key (sent as `Idempotency-Key`), so a retry
  * can never create a second ride, order or payment.
  *
- * got (and with it node:http/https) is loaded on first use rather than at start-up: requests that never reach the
+ * got is loaded on first use rather than at start-up: requests that never reach the
  * API (an unlinked launch, help, stop) should not pay for loading it in a cold Lambda. `warmUp()` starts that load
  * early, as soon as a request carries a token.
  */
@@ -69,10 +69,10 @@ export function createJsonApiClient({ baseUrl, totalBudgetMs, userAgent = 'alexa
   let client: Promise<Got> | undefined;
 
   const load = (): Promise<Got> =>
-    (client ??= Promise.all([import('got'), import('node:http'), import('node:https')]).then(([{ default: got }, http, https]) =>
+    (client ??= import('got').then(({ default: got }) =>
       got.extend({
-        prefixUrl: baseUrl.href.replace(/\/?$/, '/'),
-        agent: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
+        // Connections are kept alive by Node's global agents (the default since Node 19), which got uses.
+        prefixUrl: baseUrl.href,
         responseType: 'json',
         timeout: { request: attemptTimeoutMs },
         retry: {

@@ -133,6 +133,31 @@ describe('skill behaviour', () => {
       expect(orderKeys('city centre')).to.have.length(1);
     });
 
+    it('orders the value of the authority that matched, not of one that did not', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: { ...RIDE, destination: 'airport' } });
+      const env = intent('OrderRideIntent', { token, slots: { destination: 'the airfield' } });
+      (env.request as { intent: { slots: Record<string, unknown> } }).intent.slots.destination = {
+        name: 'destination',
+        value: 'the airfield',
+        confirmationStatus: 'NONE',
+        resolutions: {
+          resolutionsPerAuthority: [
+            { authority: 'dynamic', status: { code: 'ER_SUCCESS_NO_MATCH' }, values: [{ value: { name: 'wrong', id: 'W' } }] },
+            { authority: 'static', status: { code: 'ER_SUCCESS_MATCH' }, values: [{ value: { name: 'airport', id: 'AIRPORT' } }] },
+          ],
+        },
+      };
+      await harness.invoke(env);
+      expect(orderKeys('airport')).to.have.length(1);
+    });
+
+    it('asks for the destination when the intent carries no destination slot at all', async () => {
+      const env = intent('OrderRideIntent', { token });
+      (env.request as { intent: { slots?: unknown } }).intent.slots = undefined;
+      const response = await harness.invoke(env);
+      expect(response.response.directives?.[0]).to.include({ type: 'Dialog.ElicitSlot', slotToElicit: 'destination' });
+    });
+
     it('tells the user about the ride they already have (409)', async () => {
       stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { ...RIDE, destination: 'office', etaMinutes: 1 } } });
       const response = await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } }));
@@ -211,9 +236,32 @@ describe('skill behaviour', () => {
 
     it('warns when SkillAccountLinked carries a token that does not verify', async () => {
       await harness.invoke(skillEvent('SkillAccountLinked', { linkedToken: 'not.a.jwt' }));
-      const events = harness.logger.lines.map((l) => JSON.parse(l).event);
-      expect(events).to.include('account_linked_token_unusable');
-      expect(events).not.to.include('account_linked');
+      const records = harness.logger.lines.map((l) => JSON.parse(l));
+      expect(records.find((r) => r.event === 'account_linked_token_unusable')).to.include({ level: 'warn', status: 'rejected', problem: 'token_invalid' });
+      expect(records.map((r) => r.event)).not.to.include('account_linked');
+    });
+
+    it('warns without a problem when SkillAccountLinked carries no usable token (none, empty, not a string)', async () => {
+      const withoutBody = skillEvent('SkillAccountLinked');
+      delete (withoutBody.request as { body?: unknown }).body;
+      const notAString = skillEvent('SkillAccountLinked');
+      (notAString.request as unknown as { body: { accessToken: unknown } }).body.accessToken = 42;
+      for (const envelope of [withoutBody, skillEvent('SkillAccountLinked', { linkedToken: '' }), notAString]) {
+        harness.logger.lines.length = 0;
+        const response = await harness.invoke(envelope);
+        expect(response.response.outputSpeech).to.equal(undefined);
+        const records = harness.logger.lines.map((l) => JSON.parse(l));
+        const warning = records.find((r) => r.event === 'account_linked_token_unusable');
+        expect(warning).to.include({ status: 'unlinked' }).and.not.to.have.property('problem');
+        expect(records.find((r) => r.event === 'request').outcome).to.equal('account_linked_unlinked');
+      }
+    });
+
+    it('logs an opaque token\'s link without a subject it cannot know', async () => {
+      const opaque = await createHarness({ apiUrl: stub.url, opaqueTokens: true });
+      await opaque.invoke(skillEvent('SkillAccountLinked', { linkedToken: 'Atza|opaque' }));
+      const line = opaque.logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'account_linked');
+      expect(line).to.include({ subject: 'opaque-token' });
     });
 
     for (const type of ['SkillEnabled', 'SkillDisabled'] as const) {
@@ -228,7 +276,7 @@ describe('skill behaviour', () => {
 
   describe('logging', () => {
     /** The outcome the request line records for one request. */
-    const ENDS_SESSION = new Set(['ride_ordered', 'ride_already_active', 'cancel_declined', 'ride_cancelled', 'goodbye']);
+    const ENDS_SESSION = new Set(['ride_ordered', 'ride_already_active', 'cancel_declined', 'ride_cancelled', 'goodbye', 'ride_status', 'no_active_ride', 'who_am_i']);
     const outcomeOf = async (envelope: RequestEnvelope): Promise<unknown> => {
       harness.logger.lines.length = 0;
       const response = await harness.invoke(envelope);
@@ -306,6 +354,12 @@ describe('skill behaviour', () => {
       expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: '🚕'.repeat(100) });
     });
 
+    it('never sends a destination that the cut leaves ending in a space', async () => {
+      stub.script('POST', '/v1/rides', { status: 201, body: RIDE });
+      await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: `${'x'.repeat(99)} main street` } }));
+      expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ destination: 'x'.repeat(99) });
+    });
+
     it('logs request ID, type, intent, outcome and latency — and nothing from the user', async () => {
       stub.script('GET', '/v1/rides/current', { status: 200, body: RIDE });
       await harness.invoke(intent('RideStatusIntent', { token, requestId: 'amzn1.echo-api.request.log-me' }));
@@ -356,17 +410,20 @@ describe('skill behaviour', () => {
     });
 
     it("says Ride Hailer isn't answering when the issuer's keys cannot be fetched", async () => {
+      const logger = createMemoryLogger();
       const issuer = (await createHarness({ apiUrl: stub.url })).issuer;
       const skill = buildSkill({
         skillId: TEST_SKILL_ID,
         rides: createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 }),
         tokens: createTokenVerifier({ ...issuer.config, jwksUrl: new URL('http://127.0.0.1:9/jwks') }),
-        logger: createMemoryLogger(),
+        logger,
       });
       const response = await skill.invoke(intent('RideStatusIntent', { token: await issuer.token() }));
       expect(speechOf(response)).to.match(/isn't answering/);
       expect(response.response.card).to.equal(undefined);
       expect(stub.requests).to.have.length(0);
+      const line = logger.lines.map((l) => JSON.parse(l)).find((l) => l.event === 'request');
+      expect(line.outcome, 'the log tells the issuer from the API').to.equal('issuer_unavailable:jwks_unreachable');
     });
 
     it('lets the API decide for opaque tokens (no local verification)', async () => {

@@ -27,10 +27,19 @@ describe('authorised JSON client', () => {
     expect(JSON.parse(stub.requests[0]!.body)).to.deep.equal({ a: 1 });
   });
 
+  it('names itself by default, and keeps the connection alive between calls', async () => {
+    const plain = createJsonApiClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 });
+    stub.script('GET', '/a', { status: 200, body: {} });
+    await plain.call({ method: 'GET', path: 'a', token: 't', scope: 'basic_profile' });
+    await plain.call({ method: 'GET', path: 'a', token: 't', scope: 'basic_profile' });
+    expect(stub.requests[0]!.headers['user-agent']).to.equal('alexa-skill');
+    expect(stub.requests[0]!.remotePort).to.be.a('number').and.to.equal(stub.requests[1]!.remotePort);
+  });
+
   it('hands a status only the caller can interpret back with the parsed body', async () => {
     stub.script('GET', '/base/v2/things/9', { status: 404, body: { error: 'no_such_thing' } });
     const error = await rejection(api.call({ method: 'GET', path: 'v2/things/9', token: 't', scope: 'basic_profile' }));
-    expect(error).to.be.instanceOf(ApiStatusError).and.to.include({ status: 404 });
+    expect(error).to.be.instanceOf(ApiStatusError).and.to.include({ status: 404, name: 'ApiStatusError', message: 'api answered 404' });
     expect((error as ApiStatusError).body).to.deep.equal({ error: 'no_such_thing' });
   });
 
@@ -40,6 +49,24 @@ describe('authorised JSON client', () => {
     stub.reset();
     stub.script('GET', '/base/a', { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin basic_profile"' } });
     expect(await rejection(api.call({ method: 'GET', path: 'a', token: 't', scope: 'order_car' }))).to.have.property('scope', 'basic_profile');
+  });
+
+  for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+    it(`retries a ${method} once after a 503: it is safe to repeat`, async () => {
+      stub.script(method, '/base/things/1', { status: 503 }, { status: 200, body: { ok: method } });
+      expect(await api.call({ method, path: 'things/1', token: 't', scope: 'order_car' })).to.deep.equal({ ok: method });
+      expect(stub.requests).to.have.length(2);
+    });
+  }
+
+  it('retries a PATCH only with an idempotency key', async () => {
+    stub.script('PATCH', '/base/things/1', { status: 503 });
+    expect(await rejection(api.call({ method: 'PATCH', path: 'things/1', token: 't', scope: 'order_car', json: {} }))).to.be.instanceOf(ApiUnavailable);
+    expect(stub.requests).to.have.length(1);
+    stub.reset();
+    stub.script('PATCH', '/base/things/1', { status: 503 }, { status: 200, body: {} });
+    await api.call({ method: 'PATCH', path: 'things/1', token: 't', scope: 'order_car', json: {}, idempotencyKey: 'k' });
+    expect(stub.requests).to.have.length(2);
   });
 
   it('retries a POST only when it carries an idempotency key', async () => {

@@ -28,6 +28,7 @@ describe('ride API client', () => {
 
   it('sends the bearer token, asks for JSON and names itself', async () => {
     stub.script('GET', '/v1/me', { status: 200, body: ANN });
+    const client = createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 });
     expect(await client.me('tok-1')).to.deep.equal(ANN);
     expect(stub.requests[0]!.headers).to.include({ authorization: 'Bearer tok-1', accept: 'application/json', 'user-agent': 'ride-hailer-skill' });
   });
@@ -71,6 +72,11 @@ describe('ride API client', () => {
     expect(calls()).to.deep.equal(['GET /v1/rides/current', 'DELETE /v1/rides/current']);
   });
 
+  it('does not read any other status as "no ride"', async () => {
+    stub.script('GET', '/v1/rides/current', { status: 410, body: { error: 'gone' } });
+    expect(await rejection(client.currentRide('t'))).to.be.instanceOf(ApiStatusError).and.to.have.property('status', 410);
+  });
+
   it('turns 401 into re-linking and 403 into the scope the API names, or else the route needs', async () => {
     stub.script('GET', '/v1/me', { status: 401, body: { error: 'invalid_token' } });
     expect(await rejection(client.me('t'))).to.be.instanceOf(AccountLinkRequired).and.to.have.property('problem', 'token_rejected');
@@ -95,7 +101,12 @@ describe('ride API client', () => {
 
   it('reports the active ride on 409 only when the API names one', async () => {
     stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: RIDE } });
-    expect(await rejection(client.orderRide('t', 'airport', 'k'))).to.be.instanceOf(RideAlreadyActive).and.to.have.deep.property('ride', RIDE);
+    const active = await rejection(client.orderRide('t', 'airport', 'k'));
+    expect(active).to.be.instanceOf(RideAlreadyActive).and.to.have.deep.property('ride', RIDE);
+    expect(active).to.include({ name: 'RideAlreadyActive', message: 'a ride is already active' });
+    stub.reset();
+    stub.script('POST', '/v1/rides', { status: 409 });
+    expect(await rejection(client.orderRide('t', 'airport', 'k')), 'a 409 without a body').to.be.instanceOf(ApiStatusError);
     stub.reset();
     stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { id: 'x' } } });
     const error = await rejection(client.orderRide('t', 'airport', 'k'));
