@@ -57,6 +57,18 @@ const SPECS: CertificateSpec[] = [
   ca('Other root 4', undefined, { key: 'otherRoot' }),
   ca('Inter under other root', 'Other root'),
   leaf('Leaf under other root', 'Inter under other root'),
+  // Two intermediates, for order and a missing link
+  ca('Upper', 'Root'),
+  ca('Lower', 'Upper', { key: 'ca2' }),
+  leaf('Leaf under lower', 'Lower'),
+  // Cross-signing: New root's key, issued by Root (the cross-certificate), and a CA under New root
+  ca('New root', undefined, { key: 'otherRoot' }),
+  ca('New root cross', 'Root', { key: 'otherRoot', subjectCn: 'New root' }),
+  ca('Under new root', 'New root', { key: 'ca2' }),
+  leaf('Leaf under new root', 'Under new root'),
+  // A CA that merely copies Inter's name
+  ca('Inter impostor', 'Other root', { key: 'ca2', subjectCn: 'Inter' }),
+  leaf('Leaf under impostor', 'Inter impostor'),
 ];
 
 describe('Alexa request verification: signing chain rules (verifyCertificateChain)', function () {
@@ -128,6 +140,32 @@ describe('Alexa request verification: signing chain rules (verifyCertificateChai
       expect(await outcome(chain(...names))).to.equal('accepted');
     });
   }
+
+  describe('building the path', () => {
+    it('finds the path whatever order the intermediates come in', async () => {
+      expect(await outcome(chain('Leaf under lower', 'Upper', 'Lower'))).to.equal('accepted');
+      expect(await outcome(chain('Leaf under lower', 'Lower', 'Upper'))).to.equal('accepted');
+    });
+
+    it('refuses a chain missing an intermediate', async () => {
+      expect(await outcome(chain('Leaf under lower', 'Lower'))).to.equal('certificate_untrusted: no certificate in the chain is issued by a trusted root');
+    });
+
+    it('follows a cross-certificate to the trusted old root', async () => {
+      expect(await outcome(chain('Leaf under new root', 'Under new root', 'New root cross'))).to.equal('accepted');
+    });
+
+    it('ignores a cross-certificate that leads nowhere when the new root itself is trusted', async () => {
+      // The cross-certificate's issuer (Root) is not trusted here: that branch dead-ends, the path to New root is valid.
+      const newRootOnly = createTrustStore({ extraCaPem: corpus.pem('New root') });
+      await verifyCertificateChain(chain('Leaf under new root', 'Under new root', 'New root cross'), newRootOnly, corpus.now);
+    });
+
+    it('refuses a leaf signed by a CA that copies the intermediate’s name, even with the real intermediate served', async () => {
+      expect(await outcome(chain('Leaf under impostor', 'Inter', 'Inter impostor'))).to.match(/^certificate_untrusted: /);
+      expect(await outcome(chain('Leaf under impostor', 'Inter impostor'))).to.match(/^certificate_untrusted: /);
+    });
+  });
 
   it('refuses a PEM block that is not a certificate', async () => {
     const garbage = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';

@@ -184,6 +184,26 @@ describe('Alexa request verification: the verifiers (createAlexaVerifiers)', () 
     });
   });
 
+  describe('the body', () => {
+    it('refuses a body that is not JSON, or JSON but not an object, as malformed_request', async () => {
+      const cases: [string, string][] = [
+        ['{"request": ', 'malformed_request: body is not JSON'],
+        ['', 'malformed_request: body is not JSON'],
+        ['[{"request": {}}]', 'malformed_request: body is not a JSON object'],
+        ['null', 'malformed_request: body is not a JSON object'],
+        ['"LaunchRequest"', 'malformed_request: body is not a JSON object'],
+      ];
+      for (const [text, expected] of cases) expect(await outcome(text, {}), text).to.equal(expected);
+    });
+
+    it('judges each body on its own, even right after another body passed', async () => {
+      const check = verifier({ verifyRequests: false });
+      expect(await outcome(body(), {}, check)).to.equal('accepted');
+      expect(await outcome(body({ applicationId: 'amzn1.ask.skill.other' }), {}, check)).to.match(/^skill_id_mismatch: /);
+      expect(await outcome(body(), {}, check)).to.equal('accepted');
+    });
+  });
+
   describe('order and switches', () => {
     it('checks the skill ID, then the timestamp, then the signature, reporting the first failure', async () => {
       const wrongEverything = body({ applicationId: 'amzn1.ask.skill.other', timestampMs: now - 3_600_000 });
