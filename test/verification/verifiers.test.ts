@@ -4,7 +4,9 @@
  * of the checks, and the default trust store. The clock is injected; certificates are downloaded by a stub.
  */
 import { expect } from 'chai';
+import { X509Certificate } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { rootCertificates } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
 import { createRequestSigner, LOCAL_CERT_CHAIN_URL } from '../../local/alexa/signing.js';
@@ -119,6 +121,15 @@ describe('Alexa request verification: the verifiers (createAlexaVerifiers)', () 
       expect(await outcome(request, signedHeaders(body({ type: 'SessionEndedRequest' })))).to.equal('signature_invalid: Signature-256 does not match the body');
     });
 
+    it('trusts Node’s bundled roots, with or without an extra CA file (Alexa’s real chain ends at one of them)', async () => {
+      const nodeRoot = new X509Certificate(rootCertificates[0]!);
+      for (const store of [loadTrustStore(undefined), trustStore]) {
+        expect(store.contains(nodeRoot)).to.equal(true);
+        expect(store.issuersOf(nodeRoot).map((issuer) => issuer.fingerprint256)).to.include(nodeRoot.fingerprint256);
+      }
+      expect(loadTrustStore(undefined).issuersOf(new X509Certificate(material.chainPem))).to.deep.equal([]);
+    });
+
     it('trusts Node’s roots only by default, so the local test CA is refused', async () => {
       const request = body();
       expect(await outcome(request, signedHeaders(request), verifier({ trustStore: undefined }))).to.match(/^certificate_untrusted: /);
@@ -144,6 +155,13 @@ describe('Alexa request verification: the verifiers (createAlexaVerifiers)', () 
       expect(await timestampOnly(SKILL_EVENT_MAX_AGE_MS, event)).to.equal('accepted');
       expect(await timestampOnly(SKILL_EVENT_MAX_AGE_MS + 1, event)).to.match(/^timestamp_out_of_range: /);
       expect(await timestampOnly(-NORMAL_REQUEST_TOLERANCE_MS - 1, event)).to.match(/^timestamp_out_of_range: /);
+    });
+
+    it('refuses a request whose type is not a string with a refusal, not a crash', async () => {
+      for (const offset of [0, NORMAL_REQUEST_TOLERANCE_MS + 1000]) {
+        const text = JSON.stringify({ context: { System: { application: { applicationId: SKILL_ID } } }, request: { type: 42, timestamp: new Date(now - offset).toISOString() } });
+        expect(await outcome(text, {}), String(offset)).to.match(offset === 0 ? /^signature_missing: / : /^timestamp_out_of_range: /);
+      }
     });
 
     it('gives the hour only to types that start with AlexaSkillEvent.', async () => {
