@@ -11,6 +11,7 @@ import { alexaEndpoint } from '../../lambda/http/alexa-endpoint.js';
 import { errorHandler } from '../../lambda/http/responses.js';
 import { createMemoryLogger } from '../../lambda/logging.js';
 import { loadTrustStore, VerifierSequence } from '../../lambda/verification/index.js';
+import { ConfigError } from '../../lambda/config.js';
 import { SKILL_SPEECH, closeServer, envelope, failingSkill, listen, post, startApp, testConfig, testSkill, writeCaFile, type RunningApp } from './support.js';
 
 describe('Alexa skill endpoint (createAlexaApp)', () => {
@@ -206,6 +207,28 @@ describe('trust store configuration', () => {
       }
     } finally {
       await empty.remove();
+    }
+  });
+
+  it('says which of the three problems the extra CA file has', async () => {
+    const empty = await writeCaFile('no certificate here');
+    const broken = await writeCaFile('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    try {
+      const problems = ['/nonexistent/ca.pem', empty.file, broken.file].map((file) => {
+        try {
+          loadTrustStore(file);
+        } catch (error) {
+          return error instanceof ConfigError ? error.message : `not a ConfigError: ${String(error)}`;
+        }
+        return 'accepted';
+      });
+      expect(problems).to.deep.equal([
+        'ALEXA_EXTRA_CA_FILE: "/nonexistent/ca.pem" cannot be read',
+        `ALEXA_EXTRA_CA_FILE: "${empty.file}" holds no PEM certificate`,
+        `ALEXA_EXTRA_CA_FILE: "${broken.file}" holds a certificate that cannot be parsed`,
+      ]);
+    } finally {
+      await Promise.all([empty.remove(), broken.remove()]);
     }
   });
 });

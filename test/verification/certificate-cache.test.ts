@@ -5,7 +5,8 @@ import express from 'express';
 import { createSigningMaterial, type SigningMaterial } from '../../local/alexa/test-ca.js';
 import { createRequestSigner, LOCAL_CERT_CHAIN_URL, serveCertificateChain } from '../../local/alexa/signing.js';
 import { AlexaRequestRefused } from '../../lambda/verification/index.js';
-import { FAILURE_TTL_MS, MAX_DOWNLOADS_IN_FLIGHT } from '../../lambda/verification/certificate-cache.js';
+import { CertificateChainCache, FAILURE_TTL_MS, MAX_DOWNLOADS_IN_FLIGHT } from '../../lambda/verification/certificate-cache.js';
+import { createTrustStore, type TrustStore } from '../../lambda/verification/trust-store.js';
 import { closeServer, envelope, listen, post, startApp, testConfig, writeCaFile, type RunningApp } from './support.js';
 
 describe('Alexa request verification: certificate download and cache', () => {
@@ -254,5 +255,114 @@ describe('Alexa request verification: certificate download and cache', () => {
     const app = await start({ verification: { certificateMirrorUrl: mirrorUrl } });
     const { body, headers } = signedRequest();
     expect((await post(app.url, body, headers)).json).to.deep.equal({ error: 'certificate_unavailable' });
+  });
+});
+
+/** The cache on its own, with an injected clock: validity re-checked at its exact edges, the negative cache's TTL, the size bound. */
+describe('Alexa request verification: certificate chain cache (CertificateChainCache)', () => {
+  const SECOND = 1000;
+  const t0 = Math.floor(Date.now() / SECOND) * SECOND;
+  const leafNotBefore = t0 - 3600 * SECOND;
+  const leafNotAfter = t0 + 86_400 * SECOND;
+  let shortLived: SigningMaterial;
+  let reissued: SigningMaterial;
+  let trustStore: TrustStore;
+
+  before(async () => {
+    [shortLived, reissued] = await Promise.all([
+      createSigningMaterial({ leafNotBefore: new Date(leafNotBefore), leafNotAfter: new Date(leafNotAfter) }),
+      createSigningMaterial(),
+    ]);
+    trustStore = createTrustStore({ extraCaPem: shortLived.caCertPem + reissued.caCertPem });
+  });
+
+  const url = (name = 'echo-api-cert.pem') => new URL(`https://s3.amazonaws.com/echo.api/${name}`);
+
+  function cacheServing(chains: (string | Error)[], clock: { now: number }) {
+    const downloads: string[] = [];
+    const cache = new CertificateChainCache(
+      async (target) => {
+        downloads.push(target.href);
+        const next = chains.length > 1 ? chains.shift()! : chains[0]!;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      trustStore,
+      () => clock.now,
+    );
+    return { cache, downloads };
+  }
+
+  async function refusalOf(promise: Promise<unknown>): Promise<AlexaRequestRefused> {
+    try {
+      await promise;
+    } catch (error) {
+      if (error instanceof AlexaRequestRefused) return error;
+      throw error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('keeps serving a cached chain from its latest notBefore to its earliest notAfter, both included', async () => {
+    const clock = { now: t0 };
+    const { cache, downloads } = cacheServing([shortLived.chainPem], clock);
+    const chain = await cache.get(url());
+    expect({ from: chain.validFromMs, until: chain.validUntilMs }).to.deep.equal({ from: leafNotBefore, until: leafNotAfter });
+    for (const now of [leafNotBefore, leafNotAfter]) {
+      clock.now = now;
+      expect(await cache.get(url())).to.equal(chain);
+    }
+    expect(downloads).to.have.length(1);
+  });
+
+  for (const [edge, now] of [
+    ['before its notBefore', leafNotBefore - 1],
+    ['after its notAfter', leafNotAfter + 1],
+  ] as const) {
+    it(`refuses a cached chain one millisecond ${edge}, then downloads again`, async () => {
+      const clock = { now: t0 };
+      const { cache, downloads } = cacheServing([shortLived.chainPem, reissued.chainPem], clock);
+      await cache.get(url());
+      clock.now = now;
+      expect((await refusalOf(cache.get(url()))).code).to.equal('certificate_expired');
+      // The entry is gone: the next request downloads again (the URL may have been re-issued) and gets the new chain.
+      const fresh = await cache.get(url());
+      expect(fresh.validUntilMs).to.be.greaterThan(leafNotAfter);
+      expect(downloads).to.have.length(2);
+    });
+  }
+
+  it('remembers a failed download until exactly FAILURE_TTL_MS later, with the reason it failed for', async () => {
+    const clock = { now: t0 };
+    const { cache, downloads } = cacheServing([new Error('socket hang up'), shortLived.chainPem], clock);
+    const first = await refusalOf(cache.get(url()));
+    expect({ code: first.code, reason: first.reason }).to.deep.equal({ code: 'certificate_unavailable', reason: 'certificate download failed' });
+    clock.now = t0 + FAILURE_TTL_MS - 1;
+    expect(await refusalOf(cache.get(url()))).to.equal(first);
+    expect(downloads).to.have.length(1);
+    clock.now = t0 + FAILURE_TTL_MS;
+    await cache.get(url());
+    expect(downloads).to.have.length(2);
+  });
+
+  it('remembers a chain that fails the checks as well, under its own code', async () => {
+    const clock = { now: t0 };
+    const { cache, downloads } = cacheServing(['no certificate here'], clock);
+    expect((await refusalOf(cache.get(url()))).code).to.equal('certificate_invalid');
+    expect((await refusalOf(cache.get(url()))).code).to.equal('certificate_invalid');
+    expect(downloads).to.have.length(1);
+  });
+
+  it('keeps at most 32 chains, dropping the oldest first', async () => {
+    const clock = { now: t0 };
+    const { cache, downloads } = cacheServing([shortLived.chainPem], clock);
+    const urls = Array.from({ length: 33 }, (_, i) => url(`cert-${i}.pem`));
+    for (const each of urls) await cache.get(each);
+    expect(downloads).to.have.length(33);
+    await cache.get(urls[1]!);
+    await cache.get(urls[32]!);
+    expect(downloads, 'the 31 newer chains stay cached').to.have.length(33);
+    await cache.get(urls[0]!);
+    expect(downloads.slice(33), 'the oldest was dropped').to.deep.equal([urls[0]!.href]);
   });
 });

@@ -46,4 +46,32 @@ describe('Alexa request verification: certificate URL canonical form (the cache 
       expect(code).to.equal('certificate_url_invalid');
     });
   }
+
+  // Each refusal names the rule that fired (the reason goes to our log), so a URL that breaks one rule is known to be
+  // caught by that rule and not by a later one by accident.
+  const refusedFor: [title: string, raw: string, reason: string][] = [
+    ['a relative URL', '/echo.api/x.pem', 'not an absolute URL'],
+    ['http', 'http://s3.amazonaws.com/echo.api/x.pem', 'scheme is not https'],
+    ['another host', 'https://s3.amazonaws.com.evil.example/echo.api/x.pem', 'host is not s3.amazonaws.com'],
+    ['a port other than 443', 'https://s3.amazonaws.com:8443/echo.api/x.pem', 'port is not 443'],
+    ['a user name', 'https://alexa@s3.amazonaws.com/echo.api/x.pem', 'URL carries credentials'],
+    ['a password without a user name', 'https://:secret@s3.amazonaws.com/echo.api/x.pem', 'URL carries credentials'],
+    ['a user name and a password', 'https://alexa:secret@s3.amazonaws.com/echo.api/x.pem', 'URL carries credentials'],
+    ['a query', `${CANONICAL}?versionId=2`, 'URL has a query'],
+    ['a fragment', `${CANONICAL}#part`, 'URL has a fragment'],
+    ['another path', 'https://s3.amazonaws.com/echo.api2/x.pem', 'path does not start with /echo.api/ after normalisation'],
+    ['an escaped slash in the prefix', 'https://s3.amazonaws.com/echo.api%2Fx.pem', 'path does not start with /echo.api/ after normalisation'],
+  ];
+  for (const [title, raw, reason] of refusedFor) {
+    it(`refuses ${title} with the reason "${reason}"`, () => {
+      let refusal: unknown;
+      try {
+        parseCertificateChainUrl(raw);
+      } catch (error) {
+        refusal = error;
+      }
+      expect(isRefusal(refusal), String(refusal)).to.equal(true);
+      expect(refusal).to.include({ name: 'AlexaRequestRefused', code: 'certificate_url_invalid', reason, status: 400, message: 'certificate_url_invalid' });
+    });
+  }
 });
