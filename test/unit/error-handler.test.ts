@@ -53,3 +53,15 @@ describe('error handler', () => {
     }
   });
 });
+
+describe('typed failures', () => {
+  it('name themselves and say what failed in words fit for a log (a reason code, never a token)', () => {
+    const failures: [Error, string, string][] = [
+      [new AccountLinkRequired('token_expired'), 'AccountLinkRequired', 'account link required: token_expired'],
+      [new ScopeMissing('order_car'), 'ScopeMissing', 'scope missing: order_car'],
+      [new ApiUnavailable('status_503'), 'ApiUnavailable', 'api unavailable: status_503'],
+      [new IssuerUnavailable('jwks_unreachable'), 'IssuerUnavailable', 'issuer unavailable: jwks_unreachable'],
+    ];
+    for (const [error, name, message] of failures) expect(error).to.include({ name, message });
+  });
+});
