@@ -70,7 +70,10 @@ describe('ride API: routes', () => {
         const answer = await call(other.url, 'GET', '/v1/me', { token: annToken });
         expect(answer.status).to.equal(500);
         expect(answer.json).to.deep.equal({ error: 'server_error', error_description: 'Something went wrong on our side.' });
-        expect(lines.join('\n')).to.contain('directory is down');
+        const record = lines.map((line) => JSON.parse(line)).find((r) => r.event === 'server_error');
+        expect(record, 'logged by name and place').to.include({ error: 'Error' });
+        expect(record.at).to.match(/^test\/ride-api\/rides\.test\.ts:\d+:\d+/);
+        expect(lines.join('\n'), 'never the message').not.to.contain('directory is down');
       } finally {
         await other.close();
       }
