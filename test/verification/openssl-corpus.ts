@@ -65,6 +65,19 @@ export function withExtensions(base: readonly string[], replace: Record<string, 
   return [...kept, ...replaced, ...extra];
 }
 
+/** A CA certificate: a root when it has no issuer (key `root`), else an intermediate (key `ca1`). */
+export const ca = (name: string, issuer: string | undefined, extra: Partial<CertificateSpec> = {}): CertificateSpec => ({
+  name,
+  key: issuer === undefined ? 'root' : 'ca1',
+  ...(issuer === undefined ? {} : { issuer }),
+  extensions: CA_EXTENSIONS,
+  ...extra,
+});
+/** A leaf with an RSA key and the extensions Alexa's signing certificate has. */
+export const leaf = (name: string, issuer: string, extra: Partial<CertificateSpec> = {}): CertificateSpec => ({ name, key: 'rsaLeaf', issuer, extensions: LEAF_EXTENSIONS, ...extra });
+export const caWith = (replace: Record<string, string | undefined>, extra: string[] = []) => withExtensions(CA_EXTENSIONS, replace, extra);
+export const leafWith = (replace: Record<string, string | undefined>, extra: string[] = []) => withExtensions(LEAF_EXTENSIONS, replace, extra);
+
 export async function createCorpus(specs: readonly CertificateSpec[]): Promise<Corpus> {
   const dir = await mkdtemp(join(tmpdir(), 'chain-corpus-'));
   const now = Date.now();

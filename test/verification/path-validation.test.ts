@@ -6,18 +6,8 @@
  */
 import { expect } from 'chai';
 import { createTrustStore, verifyCertificateChain } from '../../lambda/verification/index.js';
-import { CA_EXTENSIONS, createCorpus, LEAF_EXTENSIONS, withExtensions, type CertificateSpec, type Corpus } from './openssl-corpus.js';
+import { ca, caWith, createCorpus, leaf, leafWith, type CertificateSpec, type Corpus } from './openssl-corpus.js';
 
-const ca = (name: string, issuer: string | undefined, extra: Partial<CertificateSpec> = {}): CertificateSpec => ({
-  name,
-  key: issuer === undefined ? 'root' : 'ca1',
-  ...(issuer === undefined ? {} : { issuer }),
-  extensions: CA_EXTENSIONS,
-  ...extra,
-});
-const leaf = (name: string, issuer: string, extra: Partial<CertificateSpec> = {}): CertificateSpec => ({ name, key: 'rsaLeaf', issuer, extensions: LEAF_EXTENSIONS, ...extra });
-const caWith = (replace: Record<string, string | undefined>, extra: string[] = []) => withExtensions(CA_EXTENSIONS, replace, extra);
-const leafWith = (replace: Record<string, string | undefined>, extra: string[] = []) => withExtensions(LEAF_EXTENSIONS, replace, extra);
 
 const SPECS: CertificateSpec[] = [
   ca('Root', undefined),
