@@ -111,8 +111,9 @@ export function createJsonApiClient({ baseUrl, totalBudgetMs, userAgent = 'alexa
       }
     },
     warmUp() {
-      // A failed load is reported by the call that needs the client; nobody waits for this one.
-      load().catch(() => {});
+      // Once: every later request with a token would only re-attach a handler to the same promise. A failed load
+      // is reported by the call that needs the client; nobody waits for this one.
+      if (client === undefined) load().catch(() => {});
     },
   };
 }
