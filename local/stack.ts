@@ -170,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
         // The testers' console (`/`) is mounted once the stack it drives exists.
         handlers: [serveCertificateChain(material), (req, res, next) => (testersConsole ? testersConsole(req, res, next) : next())],
+        consolePath: '/',
       }),
     );
     closers.push(() => simulatorServer.close());

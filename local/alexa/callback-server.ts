@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
+import { FAVICON_PATHS, sendFavicon } from '../favicon.js';
 import { endPageFor, pageLanguage, renderEndPage, renderImplicitPage } from './end-pages.js';
 
 export const CALLBACK_PATH = '/link/callback';
@@ -26,6 +27,8 @@ export interface CallbackServerOptions {
   onCallback: (callbackUrl: URL) => Promise<unknown>;
   /** Express middleware or routers (a plain node (req, res) listener works too), tried after the callback route. */
   handlers?: express.RequestHandler[];
+  /** Where the testers' console is served on this server, if it is: the end pages link back to it. */
+  consolePath?: string;
 }
 
 export interface CallbackServer {
@@ -39,6 +42,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   const host = options.host ?? '127.0.0.1';
   const app = express();
   app.disable('x-powered-by');
+  const links = options.consolePath === undefined ? {} : { consolePath: options.consolePath };
 
   // The end of the journey is a page in the browser's language; the implicit page's script asks for JSON instead.
   const complete = async (callbackUrl: URL, req: Request, res: Response) => {
@@ -52,7 +56,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     if (req.accepts(['html', 'json']) === 'json') {
       res.status(page.status).set(PAGE_HEADERS).json({ outcome: page.outcome, title: page.title, message: page.message });
     } else {
-      sendHtml(res, page.status, renderEndPage(page));
+      sendHtml(res, page.status, renderEndPage(page, links));
     }
   };
   const base = `http://${host.includes(':') ? `[${host}]` : host}`;
@@ -62,13 +66,14 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   // The implicit grant: the page reads its own fragment and posts it here (form-encoded, as it came).
   app.get(IMPLICIT_CALLBACK_PATH, (req, res) => {
     const nonce = randomBytes(16).toString('base64');
-    sendHtml(res, 200, renderImplicitPage(pageLanguage(req.get('accept-language')), nonce, IMPLICIT_FRAGMENT_PATH), nonce);
+    sendHtml(res, 200, renderImplicitPage(pageLanguage(req.get('accept-language')), nonce, IMPLICIT_FRAGMENT_PATH, links), nonce);
   });
   app.post(IMPLICIT_FRAGMENT_PATH, express.text({ type: 'application/x-www-form-urlencoded', limit: '16kb' }), (req: Request, res) => {
     const fragment = typeof req.body === 'string' ? req.body : '';
     const query = new URL(req.originalUrl, base).search;
     return complete(new URL(`${IMPLICIT_CALLBACK_PATH}${query}#${fragment}`, base), req, res);
   });
+  app.get(FAVICON_PATHS, sendFavicon);
   app.get('/healthz', (_req, res) => {
     res.set('cache-control', 'no-store').json(SIMULATOR_HEALTH);
   });
@@ -116,7 +121,7 @@ function sendHtml(res: Response, status: number, page: string, nonce?: string) {
     .set({
       ...PAGE_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': `default-src 'none';${script} style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'content-security-policy': `default-src 'none';${script} style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     })
     .send(page);
 }

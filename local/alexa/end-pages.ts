@@ -31,6 +31,7 @@ const TEXT = {
     pendingTitle: 'Linking your account …',
     pending: 'One moment.',
     noAnswer: 'Linking failed: the simulator did not answer.',
+    backToConsole: 'Back to the test console',
     reasons: {
       state_mismatch: 'this link was already used, or was started more than 15 minutes ago.',
       authorization_error: 'the sign-in did not end with a code or a token.',
@@ -50,6 +51,7 @@ const TEXT = {
     pendingTitle: 'Dein Konto wird verknüpft …',
     pending: 'Einen Moment.',
     noAnswer: 'Verknüpfung fehlgeschlagen: der Simulator hat nicht geantwortet.',
+    backToConsole: 'Zurück zur Testkonsole',
     reasons: {
       state_mismatch: 'dieser Link wurde schon benutzt oder vor mehr als 15 Minuten begonnen.',
       authorization_error: 'die Anmeldung endete ohne Code oder Token.',
@@ -96,13 +98,24 @@ export function endPageForOutcome(outcome: AuthorizationOutcome, lang: 'en' | 'd
   return endPageFor(new LinkingError(outcome.reason, detail), lang);
 }
 
-export function renderEndPage(page: EndPage): string {
+/** Where the page leads back to: the testers' console when the server that shows it also serves the console. */
+export interface EndPageLinks {
+  consolePath?: string;
+}
+
+function backLink(lang: 'en' | 'de', links: EndPageLinks): SafeHtml {
+  if (links.consolePath === undefined) return new SafeHtml('');
+  return html`<p class="links"><a href="${links.consolePath}">${TEXT[lang].backToConsole}</a></p>`;
+}
+
+export function renderEndPage(page: EndPage, links: EndPageLinks = {}): string {
   const tone = page.outcome === 'linked' ? 'notice' : page.outcome === 'failed' ? 'error' : '';
   return layout(
     messagesFor(page.lang),
     page.title,
     html`<h1 id="title">${page.title}</h1>
-<p id="status" class="${tone}" data-outcome="${page.outcome}">${page.message}</p>`,
+<p id="status" class="${tone}" data-outcome="${page.outcome}">${page.message}</p>
+${backLink(page.lang, links)}`,
   );
 }
 
@@ -110,7 +123,7 @@ export function renderEndPage(page: EndPage): string {
  * Alexa's account-linking-status page for the implicit grant: the script takes the fragment out of the address bar
  * first, posts it, and shows the outcome it gets back. It runs only under the per-response nonce.
  */
-export function renderImplicitPage(lang: 'en' | 'de', nonce: string, fragmentPath: string): string {
+export function renderImplicitPage(lang: 'en' | 'de', nonce: string, fragmentPath: string, links: EndPageLinks = {}): string {
   const t = TEXT[lang];
   const script = `
 const fragment = location.hash.slice(1);
@@ -136,6 +149,7 @@ fetch(${JSON.stringify(fragmentPath)} + location.search, {
     t.pendingTitle,
     html`<h1 id="title">${t.pendingTitle}</h1>
 <p id="status" role="status">${t.pending}</p>
+${backLink(lang, links)}
 <script nonce="${nonce}">${new SafeHtml(script)}</script>`,
   );
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { DEMO } from '../demo.js';
+import { FAVICON_PATHS, sendFavicon } from '../favicon.js';
 import { revokeAccountAccess } from './account-revocation.js';
 import { CsrfTokens } from './csrf.js';
 import { openAuthDatabase, persistentSecret } from './database.js';
@@ -139,6 +140,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   app.disable('x-powered-by');
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get(FAVICON_PATHS, sendFavicon);
   app.use(
     interactionRoutes({
       provider,

@@ -32,6 +32,7 @@ export function layout(t: Messages, title: string, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} – ${t.brand}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${new SafeHtml(STYLE)}</style>
 </head>
 <body>
