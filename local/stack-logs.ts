@@ -53,12 +53,10 @@ export function stackLogs(level: LogLevel, sink: LogSink): StackLogs {
     // Read now: express rewrites request.url inside mounted routers (`/v1/me` reads `/me` there).
     const path = loggablePath(request.url);
     response.once('close', () => {
-      loggerFor(piece).info('http_request', {
-        method: request.method,
-        path,
-        status: response.writableFinished ? response.statusCode : 'aborted',
-        latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      });
+      const status = response.writableFinished ? response.statusCode : 'aborted';
+      const fields = { method: request.method, path, status, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      if (isRoutine(request.method, path, status)) loggerFor(piece).debug('http_request', fields);
+      else loggerFor(piece).info('http_request', fields);
     });
   };
   subscribe('http.server.request.start', onRequest);
@@ -75,6 +73,17 @@ export function stackLogs(level: LogLevel, sink: LogSink): StackLogs {
       unsubscribe('http.server.request.start', onRequest);
     },
   };
+}
+
+/**
+ * Requests nobody needs to read about at the default level: an open console polls its state every 1.5 s and loads
+ * its assets, probes ask /healthz. Logged at debug (LOG_LEVEL=debug shows them), so the skill's and the pieces' own
+ * lines stay readable in npm start's terminal. A failing one is never routine.
+ */
+const ROUTINE_PATHS = new Set(['/console/api/state', '/console.js', '/console.css', '/favicon.svg', '/favicon.ico', '/healthz']);
+
+export function isRoutine(method: string | undefined, path: string, status: number | 'aborted'): boolean {
+  return method === 'GET' && typeof status === 'number' && status < 400 && ROUTINE_PATHS.has(path);
 }
 
 /** Puts `service` right after time, level and event, so every line says which piece wrote it. */

@@ -90,6 +90,8 @@ describe('npm start (local/start.ts as a child process)', function () {
       const health = await fetch(`${urls[piece]}/healthz`);
       expect(health.status, piece).to.equal(200);
       expect(await health.json()).to.include({ status: 'ok' });
+      // Health probes are logged at debug only; a request that is not routine gets its line at the default level.
+      await (await fetch(`${urls[piece]}/no-such-page`)).arrayBuffer();
     }
     // Request log lines are JSON and name the piece (they are written once each answer is sent).
     const servicesLogged = () =>
