@@ -30,11 +30,21 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     await stack.simulator.unlink();
     stack.api.setFaults({});
     context = await browser.newContext({ locale: 'en-US' });
+    watchBrowserConsole(context);
     page = await context.newPage();
   });
   afterEach(async () => {
     await context?.close();
   });
+
+  /** Every error line any page of the context writes to the browser's console (a 404 for the favicon is one). */
+  let consoleErrors: string[] = [];
+  function watchBrowserConsole(watched: BrowserContext) {
+    consoleErrors = [];
+    watched.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.location().url}: ${message.text()}`);
+    });
+  }
 
   /** Types into the utterance box, presses Enter (the keyboard path) and waits for the skill's answer. */
   async function say(text: string): Promise<string> {
@@ -71,11 +81,14 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     await login.click('button:has-text("Allow")');
     await login.waitForSelector('[data-outcome="linked"]', { timeout: 10_000 });
     expect(await login.innerText('h1')).to.equal('Linked');
+    // The end page leads back to the console it was started from.
+    await login.getByRole('link', { name: 'Back to the test console' }).click();
+    await login.waitForSelector('#account[data-linked="true"]');
     await login.close();
 
     // The console follows the link made in the other tab without a reload.
     await page.waitForSelector('#account[data-linked="true"]', { timeout: 5000 });
-    expect(await page.locator('#account').innerText()).to.include('order_car').and.include('code, direct');
+    expect(await page.locator('#account').innerText()).to.include('order_car').and.include('the authorization code grant, directly · refreshable');
     expect(await transcript()).to.include('Account linked');
 
     const ordered = await say('order a ride to the airport');
@@ -93,7 +106,8 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     expect(JSON.parse(await io.locator('pre[data-json="response"]').innerText())).to.have.nested.property('response.outputSpeech');
 
     await page.getByRole('button', { name: 'Expire the access token now' }).click();
-    await page.waitForFunction(() => document.querySelector('#account')?.textContent?.includes('expired'));
+    await page.waitForSelector('#account time[data-expired="true"]');
+    expect(await page.locator('#account time').innerText()).to.match(/^expired /);
     await say('where is my ride');
     expect(await transcript()).to.include('access token refreshed');
 
@@ -104,6 +118,9 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     expect(afterRevoke).to.match(/link/i);
     expect(await page.locator('#transcript [data-card="LinkAccount"]').count()).to.equal(2);
     await page.waitForSelector('#account[data-linked="false"]');
+    expect(await page.locator('#account .status').innerText()).to.equal('Not linked');
+    // No page of the journey (console, login, consent, end page) logged an error: no favicon 404 either.
+    expect(consoleErrors).to.deep.equal([]);
   });
 
   it('switches an API fault on and off, and the skill answers accordingly', async () => {
@@ -113,10 +130,16 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForFunction(() => document.querySelector('#faults-status')?.textContent?.includes('status=503'));
     expect(stack.api.faults().status).to.equal(503);
+    // The faults in force are said next to the conversation, so the failure below reads as asked for.
+    const banner = page.locator('section.conversation [role="status"]#faults-banner');
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.innerText()).to.include('Ride Hailer API faults in force: status=503');
     expect(await say('where is my ride')).to.include("isn't answering");
 
-    await page.getByRole('button', { name: 'All off' }).click();
+    await banner.getByRole('button', { name: 'All off' }).click();
     await page.waitForFunction(() => document.querySelector('#faults-status')?.textContent?.includes('none'));
+    await banner.waitFor({ state: 'hidden' });
+    expect(stack.api.faults()).to.deep.equal({});
     expect(await say('where is my ride')).to.not.include("isn't answering");
   });
 
@@ -137,8 +160,13 @@ describe('the testers\' console in a real browser (Chromium)', function () {
   it('sends a skill event and shows that the skill accepted it, with its envelopes', async () => {
     await page.goto(`${stack.urls.simulator}/`);
     await page.getByRole('button', { name: 'SkillEnabled' }).click();
-    await page.waitForFunction(() => document.querySelector('#transcript')?.textContent?.includes('the skill accepted it'));
-    expect(await page.locator('#transcript pre[data-json="request"]').last().textContent()).to.include('AlexaSkillEvent.SkillEnabled');
+    // One labelled entry: which event, what the skill did, its envelopes — and no empty Alexa bubble.
+    const entry = page.locator('#transcript [data-entry="Event: AlexaSkillEvent.SkillEnabled"]');
+    await entry.waitFor();
+    expect(await entry.innerText()).to.include('Event: AlexaSkillEvent.SkillEnabled').and.include('The skill accepted it');
+    expect(await page.locator('#transcript .alexa').count()).to.equal(0);
+    await entry.locator('summary').click();
+    expect(await entry.locator('pre[data-json="request"]').textContent()).to.include('AlexaSkillEvent.SkillEnabled');
   });
 
   it('speaks German with a German browser, and the locale switch keeps it', async () => {
@@ -158,6 +186,7 @@ describe('the testers\' console in a real browser (Chromium)', function () {
   it('fits a phone screen and is usable by keyboard alone', async () => {
     await context.close();
     context = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    watchBrowserConsole(context);
     page = await context.newPage();
     await page.goto(`${stack.urls.simulator}/`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -178,6 +207,57 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     await page.keyboard.press('Enter');
     await page.locator('#transcript .alexa').first().waitFor();
     expect(await page.locator('#transcript .alexa').first().innerText()).to.include('AMAZON.HelpIntent');
+
+    // Opening Skill I/O grows the transcript inside its panel: the input stays on screen, the page does not scroll.
+    const scrolledBefore = await page.evaluate(() => window.scrollY);
+    await page.locator('#transcript details.io summary').first().click();
+    expect(await page.evaluate(() => window.scrollY)).to.equal(scrolledBefore);
+    expect(await inViewport('#utterance')).to.equal(true);
+    // The JSON wraps: the transcript is the only box that scrolls.
+    expect(await page.locator('#transcript pre').first().evaluate((node) => getComputedStyle(node).overflowY)).to.equal('visible');
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  /** Whether the element's box lies wholly inside the window. */
+  async function inViewport(selector: string): Promise<boolean> {
+    return page.locator(selector).evaluate((node) => {
+      const box = node.getBoundingClientRect();
+      return box.top >= 0 && box.left >= 0 && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+    });
+  }
+
+  it('on a desktop: the conversation fills the window beside the side column, one typeface, an account panel that reads', async () => {
+    await context.close();
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
+    page = await context.newPage();
+    await stack.simulator.link({ email: DEMO.user.email, password: DEMO.user.password });
+    await page.goto(`${stack.urls.simulator}/`);
+    await page.waitForSelector('#account[data-linked="true"]');
+
+    // The conversation panel is as tall as the window (no empty box under a short transcript) and stays in view.
+    const panel = await page.locator('section.conversation').boundingBox();
+    expect(panel!.height).to.be.within(900 - 60, 900);
+    await page.mouse.wheel(0, 2000);
+    await page.waitForFunction(() => window.scrollY > 0);
+    expect(await inViewport('#utterance')).to.equal(true);
+
+    // One typeface: the controls use the page's font, not the browser's default for form controls.
+    const fonts = await page.evaluate(() => ['body', 'button', 'input', 'select'].map((selector) => getComputedStyle(document.querySelector(selector)!).fontFamily));
+    expect(new Set(fonts).size).to.equal(1);
+
+    // Scopes are one item each, the expiry is relative with the exact time on hover, nothing breaks inside a word.
+    expect(await page.locator('#account .chips li').allInnerTexts()).to.deep.equal(['basic_profile', 'order_car']);
+    const expiry = page.locator('#account time');
+    expect(await expiry.innerText()).to.match(/^expires in (59 minutes|1 hour)$/);
+    expect(await expiry.getAttribute('title')).to.match(/\d{4}/);
+    const breaking = await page.evaluate(() =>
+      [...document.querySelectorAll('#account *')].filter((node) => {
+        const style = getComputedStyle(node);
+        return style.wordBreak === 'break-all' || style.overflowWrap === 'anywhere';
+      }).length,
+    );
+    expect(breaking).to.equal(0);
+    expect(await page.locator('#account .status').innerText()).to.equal('✓ Linked');
   });
 
   it('refuses cross-site callers, non-JSON bodies and malformed input without a 500', async () => {

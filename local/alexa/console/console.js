@@ -33,7 +33,8 @@ function add(node) {
   transcript.querySelector('.empty')?.remove();
   const item = el('li', {}, node);
   transcript.append(item);
-  item.scrollIntoView({ block: 'end' });
+  // Scroll the transcript only: scrollIntoView would scroll the page too and move the input away.
+  transcript.scrollTop = transcript.scrollHeight;
   return item;
 }
 
@@ -120,17 +121,36 @@ function showAnswer(answer) {
   if (answer.account) showAccount(answer.account);
 }
 
+const relativeTime = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+const exactTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** "in 59 minutes", "2 hours ago": the largest unit that is at least one. */
+function relative(date) {
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+  const units = [['day', 86_400], ['hour', 3600], ['minute', 60]];
+  for (const [unit, size] of units) if (Math.abs(seconds) >= size) return relativeTime.format(Math.trunc(seconds / size), unit);
+  return relativeTime.format(seconds, 'second');
+}
+
 function showAccount(account) {
-  const list = document.getElementById('account');
-  list.replaceChildren();
-  const row = (term, value) => list.append(el('dt', {}, term), el('dd', {}, value));
-  row(t.linked, account.linked ? '✓' : t.notLinked);
-  list.dataset.linked = String(account.linked);
-  if (account.linked) {
-    if (account.subject) row(t.subject, account.subject);
-    row(t.scopes, account.scopes.join(' ') || '—');
-    row(t.expires, `${account.expiresAt}${account.expired ? ` (${t.expired})` : ''}`);
-    row(t.grant, `${account.grant}, ${account.route} (${account.refreshable ? t.refreshable : t.notRefreshable})`);
+  const panel = document.getElementById('account');
+  panel.dataset.linked = String(account.linked);
+  const status = el('p', { class: 'status', 'data-linked': String(account.linked) }, account.linked ? `✓ ${t.linked}` : t.notLinked);
+  if (!account.linked) {
+    panel.replaceChildren(status, el('p', { class: 'meta' }, t.notLinkedHint));
+  } else {
+    const list = el('dl');
+    const row = (term, ...value) => list.append(el('dt', {}, term), el('dd', {}, ...value));
+    if (account.subject) row(t.subject, el('code', { class: 'subject', title: account.subject }, account.subject));
+    row(t.scopes, account.scopes.length ? el('ul', { class: 'chips' }, ...account.scopes.map((scope) => el('li', {}, scope))) : t.noScopes);
+    if (account.expiresAt) {
+      const expiresAt = new Date(account.expiresAt);
+      const when = relative(expiresAt);
+      const text = (account.expired ? t.expiredAgo : t.expiresIn).replace('{when}', when);
+      row(t.expires, el('time', { datetime: account.expiresAt, title: exactTime.format(expiresAt), 'data-expired': String(Boolean(account.expired)) }, text));
+    }
+    row(t.grant, `${t.grants[account.grant]}, ${t.routes[account.route]} · ${account.refreshable ? t.refreshable : t.notRefreshable}`);
+    panel.replaceChildren(status, list);
   }
   // A link completed in the other tab shows up here without a reload.
   const linkedAt = account.linkedAt ?? null;
@@ -140,7 +160,12 @@ function showAccount(account) {
 
 function showFaults(faults) {
   const names = Object.entries(faults).filter(([, value]) => value !== undefined && value !== false && value !== 0);
-  document.getElementById('faults-status').textContent = `${t.faultsApplied}: ${names.map(([name, value]) => (value === true ? name : `${name}=${value}`)).join(', ') || t.noFaults}`;
+  const described = names.map(([name, value]) => (value === true ? name : `${name}=${value}`)).join(', ');
+  document.getElementById('faults-status').textContent = `${t.faultsApplied}: ${described || t.noFaults}`;
+  // Next to the conversation too, so a failure the tester asked for never looks like an outage.
+  const banner = document.getElementById('faults-banner');
+  banner.hidden = names.length === 0;
+  banner.querySelector('span').textContent = t.faultsBanner.replace('{faults}', described);
 }
 
 async function busy(button, action) {
@@ -168,8 +193,8 @@ document.getElementById('say-form').addEventListener('submit', (event) => {
 document.getElementById('new-session').addEventListener('click', (event) =>
   busy(event.currentTarget, async () => {
     const answer = await call('POST', '/console/api/session/end', { locale });
-    if (answer.exchanges.length) note(t.sessionEndedByUser);
-    showAnswer({ ...answer, turn: null });
+    if (answer.exchanges.length) showEntry('SessionEndedRequest', t.sessionEndedByUser, answer);
+    else if (answer.account) showAccount(answer.account);
   }),
 );
 
@@ -185,13 +210,28 @@ for (const button of document.querySelectorAll('[data-account]')) {
   );
 }
 
+/**
+ * A request the tester did not speak (a skill event, the end of a session) is not a conversation turn: one labelled
+ * entry says what went out and what the skill did, with its envelopes.
+ */
+function showEntry(title, outcome, answer) {
+  const entry = el(
+    'div',
+    { class: 'event', 'data-entry': title },
+    el('strong', {}, title),
+    el('p', { class: answer.error ? 'note problem' : 'meta' }, answer.error ? `${t.eventFailed}: ${answer.error}` : outcome),
+  );
+  const io = skillIo(answer.exchanges);
+  if (io) entry.append(io);
+  add(entry);
+  if (answer.account) showAccount(answer.account);
+}
+
 for (const button of document.querySelectorAll('[data-event]')) {
   button.addEventListener('click', () =>
     busy(button, async () => {
-      add(el('p', { class: 'you' }, `${t.event}: AlexaSkillEvent.${button.dataset.event}`));
-      const answer = await call('POST', '/console/api/event', { locale, event: button.dataset.event });
-      if (!answer.error) note(`AlexaSkillEvent.${button.dataset.event}: ${t.accepted}`);
-      showAnswer({ ...answer, turn: null });
+      const event = button.dataset.event;
+      showEntry(`${t.event}: AlexaSkillEvent.${event}`, t.eventDone, await call('POST', '/console/api/event', { locale, event }));
     }),
   );
 }
@@ -209,12 +249,14 @@ faultsForm.addEventListener('submit', (event) => {
   if (data.get('status')) faults.status = Number(data.get('status'));
   busy(event.submitter, async () => showFaults((await call('PUT', '/console/api/faults', faults)).faults));
 });
-document.getElementById('faults-off').addEventListener('click', (event) =>
-  busy(event.currentTarget, async () => {
-    faultsForm.reset();
-    showFaults((await call('PUT', '/console/api/faults', {})).faults);
-  }),
-);
+for (const button of document.querySelectorAll('[data-faults-off]')) {
+  button.addEventListener('click', () =>
+    busy(button, async () => {
+      faultsForm.reset();
+      showFaults((await call('PUT', '/console/api/faults', {})).faults);
+    }),
+  );
+}
 
 async function refreshState() {
   try {

@@ -58,13 +58,21 @@ const en = {
     copied: 'Copied',
     linked: 'Linked',
     notLinked: 'Not linked',
-    subject: 'Subject',
-    scopes: 'Scopes',
-    expires: 'Access token expires',
-    expired: 'expired',
-    grant: 'Grant and route',
+    notLinkedHint: 'Requests carry no access token. Link an account below, or say something that needs one to get the card.',
+    subject: 'Account (subject)',
+    scopes: 'Permissions',
+    noScopes: 'none',
+    expires: 'Access token',
+    expiresIn: 'expires {when}',
+    expiredAgo: 'expired {when}',
+    grant: 'Linked with',
+    grants: { code: 'the authorization code grant', implicit: 'the implicit grant' },
+    routes: { direct: 'directly', bridge: 'through the bridge' },
     refreshable: 'refreshable',
     notRefreshable: 'no refresh token',
+    faultsBanner: 'Ride Hailer API faults in force: {faults}. Answers below may be failures you asked for.',
+    eventDone: 'The skill accepted it (events get no spoken answer).',
+    eventFailed: 'The skill did not accept it',
     linkedNow: 'Account linked',
     unlinkedNow: 'Account unlinked',
     failed: 'Failed',
@@ -72,7 +80,6 @@ const en = {
     noFaults: 'none',
     sessionEndedByUser: 'New session: the open session was ended (SessionEndedRequest).',
     event: 'Event',
-    accepted: 'the skill accepted it',
     revoked: 'Refresh token revoked at the authorization server; the next request tries to refresh and is refused.',
     expiredNow: 'Access token marked expired; the next request refreshes it.',
   },
@@ -133,13 +140,21 @@ const de: Messages = {
     copied: 'Kopiert',
     linked: 'Verknüpft',
     notLinked: 'Nicht verknüpft',
-    subject: 'Subjekt',
+    notLinkedHint: 'Anfragen tragen kein Zugriffstoken. Verknüpfe unten ein Konto oder sag etwas, das eines braucht, um die Karte zu sehen.',
+    subject: 'Konto (Subjekt)',
     scopes: 'Berechtigungen',
-    expires: 'Zugriffstoken läuft ab',
-    expired: 'abgelaufen',
-    grant: 'Grant und Weg',
+    noScopes: 'keine',
+    expires: 'Zugriffstoken',
+    expiresIn: 'läuft {when} ab',
+    expiredAgo: '{when} abgelaufen',
+    grant: 'Verknüpft mit',
+    grants: { code: 'dem Authorization Code Grant', implicit: 'dem Implicit Grant' },
+    routes: { direct: 'direkt', bridge: 'über die Bridge' },
     refreshable: 'erneuerbar',
     notRefreshable: 'kein Refresh-Token',
+    faultsBanner: 'Aktive Störungen der Ride-Hailer-API: {faults}. Antworten unten können gewollte Fehler sein.',
+    eventDone: 'Der Skill hat es angenommen (Ereignisse bekommen keine gesprochene Antwort).',
+    eventFailed: 'Der Skill hat es nicht angenommen',
     linkedNow: 'Konto verknüpft',
     unlinkedNow: 'Verknüpfung aufgehoben',
     failed: 'Fehlgeschlagen',
@@ -147,7 +162,6 @@ const de: Messages = {
     noFaults: 'keine',
     sessionEndedByUser: 'Neue Sitzung: die offene Sitzung wurde beendet (SessionEndedRequest).',
     event: 'Ereignis',
-    accepted: 'der Skill hat es angenommen',
     revoked: 'Refresh-Token beim Autorisierungsserver widerrufen; die nächste Anfrage versucht zu erneuern und wird abgelehnt.',
     expiredNow: 'Zugriffstoken als abgelaufen markiert; die nächste Anfrage erneuert es.',
   },
@@ -173,6 +187,7 @@ export function renderConsolePage(locale: Locale): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${t.title}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/console.css">
 <script type="application/json" id="console-messages">${new SafeHtml(JSON.stringify(t.client).replace(/</g, '\\u003c'))}</script>
 <script src="/console.js" defer></script>
@@ -192,6 +207,7 @@ export function renderConsolePage(locale: Locale): string {
 <main>
 <section aria-labelledby="conversation-title" class="conversation">
 <h2 id="conversation-title">${t.conversation}</h2>
+<p id="faults-banner" class="faults-banner" role="status" hidden><span></span> <button type="button" class="secondary small" data-faults-off>${t.clearFaults}</button></p>
 <ol id="transcript" aria-live="polite" aria-relevant="additions"><li class="empty">${t.empty}</li></ol>
 <form id="say-form" class="say">
 <label for="utterance">${t.utteranceLabel}</label>
@@ -204,7 +220,7 @@ export function renderConsolePage(locale: Locale): string {
 <aside>
 <section aria-labelledby="account-title">
 <h2 id="account-title">${t.account}</h2>
-<dl id="account" aria-live="polite"></dl>
+<div id="account" aria-live="polite"></div>
 <h3>${t.linkActions}</h3>
 <p class="actions">
 <a class="button" target="_blank" rel="noopener" data-link href="${linkHref('')}">${t.linkCode}</a>
@@ -229,7 +245,7 @@ export function renderConsolePage(locale: Locale): string {
 <label class="check"><input type="checkbox" name="hang" id="fault-hang"> ${t.faultHang}</label>
 <label class="check"><input type="checkbox" name="malformedJson" id="fault-malformed"> ${t.faultMalformed}</label>
 <label class="check"><input type="checkbox" name="refuseAllTokens" id="fault-refuse"> ${t.faultRefuse}</label>
-<p class="actions"><button type="submit">${t.applyFaults}</button> <button type="button" class="secondary" id="faults-off">${t.clearFaults}</button></p>
+<p class="actions"><button type="submit">${t.applyFaults}</button> <button type="button" class="secondary" id="faults-off" data-faults-off>${t.clearFaults}</button></p>
 <p id="faults-status" role="status"></p>
 </form>
 </section>
