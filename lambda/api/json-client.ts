@@ -49,8 +49,8 @@ export class ApiStatusError extends Error {
   override name = 'ApiStatusError';
   constructor(
     readonly status: number,
-    /** The parsed JSON body, for the caller to read; never logged or spoken as it is. */
-    readonly body: unknown,
+    /** The parsed JSON object of the answer, for the caller to read; never logged or spoken as it is. */
+    readonly body: Record<string, unknown>,
   ) {
     super(`api answered ${status}`);
   }
@@ -133,7 +133,15 @@ function translate(error: RequestError, scope: ScopeName): Error {
   if (status === 401) return new AccountLinkRequired('token_rejected');
   if (status === 403) return new ScopeMissing(scopeNamedIn(error.response?.headers['www-authenticate']) ?? scope);
   if (status >= 500 || status === 429) return new ApiUnavailable(`status_${status}`);
-  return new ApiStatusError(status, error.response?.body);
+  // got leaves an error answer's body as text when it is not JSON: an API that cannot say what went wrong is as
+  // good as unavailable, whatever its status (a proxy's HTML 404, a truncated 409).
+  const body = error.response?.body;
+  if (!isJsonObject(body)) return new ApiUnavailable('malformed_response');
+  return new ApiStatusError(status, body);
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** RFC 6750: `WWW-Authenticate: Bearer error="insufficient_scope", scope="order_car"`; only scopes we know count. */

@@ -1,6 +1,8 @@
 /**
  * Ride Hailer's API as the handlers need it: its routes, and what its answers mean (404 = no ride, 409 = a ride is
- * already on its way). Transport, budget, retries and the meaning of 401/403/5xx are api/json-client.ts's job, so
+ * already on its way). Every answer's shape is checked here, once, by hand: four small shapes, and the skill's cold
+ * start would pay for a schema library on every linked request. An answer of the wrong shape is the API being
+ * unavailable (`malformed_response`), never a guess. Transport, budget, retries and the meaning of 401/403/5xx are api/json-client.ts's job, so
  * this is the one module to replace (with rides/types.ts) when the skill talks to another API.
  */
 import { Scope } from '../account/scopes.js';
@@ -38,8 +40,11 @@ export function createRideClient(options: RideClientOptions): RideClient {
       try {
         return expectRide(await api.call({ method: 'POST', path: 'v1/rides', token, scope: Scope.orderCar, json: { destination }, idempotencyKey }));
       } catch (error) {
-        const ride = error instanceof ApiStatusError && error.status === 409 ? (error.body as ApiError | undefined)?.ride : undefined;
-        throw isRide(ride) ? new RideAlreadyActive(ride) : error;
+        if (!(error instanceof ApiStatusError) || error.status !== 409) throw error;
+        // The contract's 409 names the ride on its way; a 409 that does not is an API we cannot trust right now.
+        const body = error.body as Partial<ApiError>;
+        if (body.error !== 'ride_already_active' || !isRide(body.ride)) throw new ApiUnavailable('malformed_response');
+        throw new RideAlreadyActive(body.ride);
       }
     },
     currentRide: (token) => noRideOn404(api.call({ method: 'GET', path: 'v1/rides/current', token, scope: Scope.orderCar })),
@@ -48,12 +53,14 @@ export function createRideClient(options: RideClientOptions): RideClient {
   };
 }
 
+/** 404 `no_active_ride` means there is none; any other 404 (a proxy's, a wrong base URL's) is not an answer. */
 async function noRideOn404(answer: Promise<unknown>): Promise<Ride | undefined> {
   try {
     return expectRide(await answer);
   } catch (error) {
-    if (error instanceof ApiStatusError && error.status === 404) return undefined;
-    throw error;
+    if (!(error instanceof ApiStatusError) || error.status !== 404) throw error;
+    if ((error.body as Partial<ApiError>).error !== 'no_active_ride') throw new ApiUnavailable('malformed_response');
+    return undefined;
   }
 }
 

@@ -180,6 +180,16 @@ describe('skill behaviour', () => {
       expect(orderKeys('airport'), 'a malformed body is not retried').to.have.length(1);
     });
 
+    it("says Ride Hailer isn't answering for a malformed 409 (the ride on its way cannot be read), never an apology for a bug", async () => {
+      stub.script('POST', '/v1/rides', { status: 409, raw: '{"error":"ride_already_active","ride":' });
+      expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'station' } })))).to.match(/isn't answering/);
+    });
+
+    it("says Ride Hailer isn't answering for a malformed 404, rather than trusting it as \"no ride\"", async () => {
+      stub.script('GET', '/v1/rides/current', { status: 404, raw: '<html>' });
+      expect(speechOf(await harness.invoke(intent('RideStatusIntent', { token })))).to.match(/isn't answering/);
+    });
+
     it('does not retry a 429 whose Retry-After is beyond the budget', async () => {
       stub.script('POST', '/v1/rides', { status: 429, headers: { 'retry-after': '30' } }, { status: 201, body: RIDE });
       expect(speechOf(await harness.invoke(intent('OrderRideIntent', { token, slots: { destination: 'airport' } })))).to.match(/isn't answering/);

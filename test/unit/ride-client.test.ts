@@ -77,6 +77,15 @@ describe('ride API client', () => {
     expect(await rejection(client.currentRide('t'))).to.be.instanceOf(ApiStatusError).and.to.have.property('status', 410);
   });
 
+  it('trusts a 404 only when it says no_active_ride: any other 404 is the API not answering', async () => {
+    for (const reply of [{ raw: '{"error": ' }, { raw: '<html>Not Found</html>' }, { body: { error: 'not_found' } }, { body: ['no_active_ride'] }, {}]) {
+      stub.reset();
+      stub.script('GET', '/v1/rides/current', { status: 404, ...reply });
+      const error = await rejection(client.currentRide('t'));
+      expect(error, JSON.stringify(reply)).to.be.instanceOf(ApiUnavailable).and.to.have.property('reason', 'malformed_response');
+    }
+  });
+
   it('turns 401 into re-linking and 403 into the scope the API names, or else the route needs', async () => {
     stub.script('GET', '/v1/me', { status: 401, body: { error: 'invalid_token' } });
     expect(await rejection(client.me('t'))).to.be.instanceOf(AccountLinkRequired).and.to.have.property('problem', 'token_rejected');
@@ -104,18 +113,30 @@ describe('ride API client', () => {
     const active = await rejection(client.orderRide('t', 'airport', 'k'));
     expect(active).to.be.instanceOf(RideAlreadyActive).and.to.have.deep.property('ride', RIDE);
     expect(active).to.include({ name: 'RideAlreadyActive', message: 'a ride is already active' });
-    stub.reset();
-    stub.script('POST', '/v1/rides', { status: 409 });
-    expect(await rejection(client.orderRide('t', 'airport', 'k')), 'a 409 without a body').to.be.instanceOf(ApiStatusError);
-    stub.reset();
-    stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active', ride: { id: 'x' } } });
-    const error = await rejection(client.orderRide('t', 'airport', 'k'));
-    expect(error).not.to.be.instanceOf(RideAlreadyActive);
-    expect(error).not.to.be.instanceOf(ApiUnavailable);
-    expect(error).to.be.instanceOf(ApiStatusError).and.to.have.property('status', 409);
-    stub.reset();
-    stub.script('POST', '/v1/rides', { status: 409, body: { error: 'ride_already_active' } });
-    expect(await rejection(client.orderRide('t', 'airport', 'k'))).to.be.instanceOf(ApiStatusError).and.to.have.property('status', 409);
+    // Any other 409 is not the contract's: the API is not answering in a way the skill can trust.
+    const broken = [
+      {},
+      { raw: '{"error": "ride_already_active", "ride": ' },
+      { body: { error: 'ride_already_active', ride: { id: 'x' } } },
+      { body: { error: 'ride_already_active' } },
+      { body: { error: 'conflict', ride: RIDE } },
+    ];
+    for (const reply of broken) {
+      stub.reset();
+      stub.script('POST', '/v1/rides', { status: 409, ...reply });
+      const error = await rejection(client.orderRide('t', 'airport', 'k'));
+      expect(error, JSON.stringify(reply)).to.be.instanceOf(ApiUnavailable).and.to.have.property('reason', 'malformed_response');
+    }
+  });
+
+  it('reads an unparseable body as the API not answering, whatever the status', async () => {
+    for (const status of [400, 409, 410, 422]) {
+      stub.reset();
+      stub.script('POST', '/v1/rides', { status, raw: 'Bad Gateway?' });
+      const error = await rejection(client.orderRide('t', 'airport', 'k'));
+      expect(error, String(status)).to.be.instanceOf(ApiUnavailable).and.to.have.property('reason', 'malformed_response');
+      expect(calls(), 'not retried').to.have.length(1);
+    }
   });
 
   it('passes a 4xx it has no meaning for on as a plain error, without retrying', async () => {
