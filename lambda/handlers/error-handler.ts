@@ -7,13 +7,23 @@ import { AccountLinkRequired, ApiUnavailable, IssuerUnavailable, ScopeMissing } 
 import { recordOutcome, recordUnexpectedError } from '../interceptors/request-log.js';
 import { requestFields } from '../request-fields.js';
 import { messages } from '../speech/index.js';
+import type { LinkTask } from '../speech/messages.js';
+
+/** Which request found no account, so the explanation can say what linking is for here. */
+const LINK_TASKS: ReadonlyMap<string, LinkTask> = new Map([
+  ['OrderRideIntent', 'orderRide'],
+  ['RideStatusIntent', 'rideStatus'],
+  ['CancelRideIntent', 'cancelRide'],
+  ['WhoAmIIntent', 'whoAmI'],
+]);
+const linkTaskOf = (intent: string | undefined): LinkTask => LINK_TASKS.get(intent ?? '') ?? 'launch';
 
 export const errorHandler: ErrorHandler = {
   canHandle: () => true,
   handle(input, error) {
     const say = messages(input);
     const reply = input.responseBuilder;
-    const { type = '' } = requestFields(input.requestEnvelope);
+    const { type = '', intent } = requestFields(input.requestEnvelope);
 
     // Neither session-end nor skill events may carry speech.
     if (type === 'SessionEndedRequest' || type.startsWith('AlexaSkillEvent.')) {
@@ -22,7 +32,7 @@ export const errorHandler: ErrorHandler = {
     }
     if (error instanceof AccountLinkRequired) {
       recordOutcome(input, `link_required:${error.problem}`);
-      const speech = error.problem === 'not_linked' ? say.linkNeeded : say.linkExpired;
+      const speech = error.problem === 'not_linked' ? say.linkNeeded(linkTaskOf(intent)) : say.linkExpired;
       return reply.speak(speech).withLinkAccountCard().withShouldEndSession(true).getResponse();
     }
     if (error instanceof ScopeMissing) {

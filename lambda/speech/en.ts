@@ -9,15 +9,34 @@ const permission: Record<ScopeName, string> = {
   [Scope.basicProfile]: 'seeing your name and email address',
 };
 
+/**
+ * Phrases the skill suggests, exactly as the interaction model understands them (test/skill-package checks each
+ * against the simulator's NLU): a suggestion the model does not know would end in Fallback.
+ */
+const say = {
+  order: 'order a ride to the airport',
+  status: 'where is my ride',
+  cancel: 'cancel my ride',
+  whoAmI: 'who am I',
+};
+const youCanSay = (...phrases: string[]) => `You can say: ${phrases.slice(0, -1).join(', ')}, or ${phrases.at(-1)}.`;
+const linkCard = 'Ride Hailer needs to know your Ride Hailer account. I have sent a card to your Alexa app: open it and link your account, then ask me again.';
+
 const minutes = (n: number) => (n === 1 ? '1 minute' : `${n} minutes`);
 const arrival = (ride: Ride) => (ride.status === 'arrived' || ride.etaMinutes === 0 ? 'Your car is waiting for you' : `Your car arrives in ${minutes(ride.etaMinutes)}`);
 
 export const en: Messages = {
-  welcomeLinked: (name) => `Welcome back to Ride Hailer, ${ssml(name)}. You can order a ride, ask where your ride is, or cancel it. What would you like to do?`,
-  welcomeWithoutName: 'Welcome back to Ride Hailer. You can order a ride, ask where your ride is, or cancel it. What would you like to do?',
-  welcomeReprompt: 'You can say: order a ride to the airport. What would you like to do?',
-  linkNeeded:
-    'To order rides for you, Ride Hailer needs to know your Ride Hailer account. I have sent a card to your Alexa app: open it and link your account, then ask me again.',
+  welcomeLinked: (name) => `Welcome back to Ride Hailer, ${ssml(name)}. ${youCanSay(say.order, say.status, say.cancel)} What would you like to do?`,
+  welcomeWithoutName: `Welcome back to Ride Hailer. ${youCanSay(say.order, say.status, say.cancel)} What would you like to do?`,
+  welcomeReprompt: `You can say: ${say.order}. What would you like to do?`,
+  linkNeeded: (task) =>
+    ({
+      launch: `To order rides for you, ${linkCard}`,
+      orderRide: `To order rides for you, ${linkCard}`,
+      rideStatus: `To tell you where your ride is, ${linkCard}`,
+      cancelRide: `To cancel your ride, ${linkCard}`,
+      whoAmI: `No Ride Hailer account is linked yet. I have sent a card to your Alexa app: open it to link your account, then ask me again.`,
+    })[task],
   linkExpired: 'Your Ride Hailer link has expired. Please link your account again: I have sent a card to your Alexa app.',
   permissionNeeded: (scope) =>
     `Ride Hailer needs your permission for ${permission[scope]}. Please link your account again in the Alexa app and allow it: I have sent you a card.`,
@@ -27,14 +46,14 @@ export const en: Messages = {
   rideOrdered: (ride) => `Done. A car is on its way to take you ${towards(ride.destination, 'en')}. ${arrival(ride)}.`,
   rideAlreadyActive: (ride) => `You already have a ride ${towards(ride.destination, 'en')}. ${arrival(ride)}. To order another one, cancel this ride first.`,
   rideStatus: (ride) => `Your ride ${towards(ride.destination, 'en')} is on its way. ${arrival(ride)}.`,
-  noActiveRide: "You don't have a ride right now. You can say: order a ride to the airport.",
+  noActiveRide: `You don't have a ride right now. You can say: ${say.order}.`,
   confirmCancel: (ride) => `Do you really want to cancel your ride ${towards(ride.destination, 'en')}?`,
   rideCancelled: (ride) => `Okay, your ride ${towards(ride.destination, 'en')} is cancelled.`,
   cancelKept: 'Okay, I kept your ride.',
   whoAmI: (name, email) => `Ride Hailer is linked to the account of ${ssml(name)}, ${ssml(email)}.`,
-  help: 'With Ride Hailer you can order a ride, for example: order a ride to the airport. You can also ask where your ride is, cancel it, or ask which account is linked. What would you like to do?',
+  help: `With Ride Hailer you can order a ride, ask where it is, cancel it, or ask which account is linked. ${youCanSay(say.order, say.status, say.cancel, say.whoAmI)} What would you like to do?`,
   helpReprompt: 'What would you like to do?',
   goodbye: 'Goodbye.',
-  fallback: "Sorry, Ride Hailer can't help with that. You can order a ride, ask where it is, or cancel it. What would you like to do?",
+  fallback: `Sorry, Ride Hailer can't help with that. ${youCanSay(say.order, say.status, say.cancel)} What would you like to do?`,
   sorry: 'Sorry, something went wrong on our side. Please try again.',
 };

@@ -2,12 +2,16 @@
 import type { ScopeName } from '../account/scopes.js';
 import type { Ride } from '../rides/types.js';
 
+/** What the user asked for when the skill found no linked account: each gated request explains linking in its terms. */
+export type LinkTask = 'orderRide' | 'rideStatus' | 'cancelRide' | 'whoAmI' | 'launch';
+
 export interface Messages {
   welcomeLinked(name: string): string;
   /** Linked, but the profile is not readable (no basic_profile permission). */
   welcomeWithoutName: string;
   welcomeReprompt: string;
-  linkNeeded: string;
+  /** No token at all: why this request needs the account, then the card. */
+  linkNeeded(task: LinkTask): string;
   linkExpired: string;
   permissionNeeded(scope: ScopeName): string;
   apiUnavailable: string;

@@ -108,11 +108,20 @@ describe('account-gated handlers', () => {
   };
   const ok = (c: Case): Reply => ({ status: 200, body: c.route.body });
 
+  /** Each gated request explains linking in its own terms (issue: "who am i" used to hear "To order rides for you"). */
+  const WHY_LINK: Record<string, RegExp> = {
+    LaunchRequest: /^To order rides for you, Ride Hailer needs to know your Ride Hailer account\. I have sent a card/,
+    OrderRideIntent: /^To order rides for you, Ride Hailer needs to know your Ride Hailer account\. I have sent a card/,
+    RideStatusIntent: /^To tell you where your ride is, Ride Hailer needs to know your Ride Hailer account\. I have sent a card/,
+    'CancelRideIntent (confirmed)': /^To cancel your ride, Ride Hailer needs to know your Ride Hailer account\. I have sent a card/,
+    WhoAmIIntent: /^No Ride Hailer account is linked yet\. I have sent a card to your Alexa app/,
+  };
+
   for (const c of CASES) {
     describe(c.title, () => {
       it('answers an unlinked user with a LinkAccount card and never calls the API', async () => {
         const calls = api(c, ok(c));
-        expectLinkCard(await harness.invoke(c.envelope({})), /needs to know your Ride Hailer account/);
+        expectLinkCard(await harness.invoke(c.envelope({})), WHY_LINK[c.title]!);
         expect(calls()).to.have.length(0);
       });
 
@@ -151,7 +160,7 @@ describe('account-gated handlers', () => {
         const response = await harness.invoke(c.envelope({ token: await token({ scope: other }) }));
         if (c.title === 'LaunchRequest') {
           // Launch still welcomes the user; only the name needs the profile permission.
-          expect(speechOf(response)).to.match(/^Welcome back to Ride Hailer\. You can order/);
+          expect(speechOf(response)).to.match(/^Welcome back to Ride Hailer\. You can say: order a ride/);
           expect(response.response.card).to.equal(undefined);
         } else {
           expectLinkCard(response, c.scope === 'order_car' ? /permission for ordering rides/ : /permission for seeing your name/);
@@ -172,7 +181,7 @@ describe('account-gated handlers', () => {
         // The token carries every scope: only the API's 403 can have produced the answer, and a 403 is not retried.
         expect(calls().map((r) => r.headers.authorization), 'the API was asked once').to.deep.equal([`Bearer ${t}`]);
         if (c.title === 'LaunchRequest') {
-          expect(speechOf(response)).to.match(/^Welcome back to Ride Hailer\. You can order/);
+          expect(speechOf(response)).to.match(/^Welcome back to Ride Hailer\. You can say: order a ride/);
         } else {
           expectLinkCard(response, c.scope === 'order_car' ? /permission for ordering rides/ : /permission for seeing your name/);
         }
