@@ -5,10 +5,11 @@
  */
 import type { StoredLink } from './token-store.js';
 
-export type LinkChange = 'refreshed' | 'dropped' | 'linked';
+export type LinkChange = 'refreshed' | 'dropped' | 'expired' | 'linked';
 
 export function linkChange(before: StoredLink | undefined, after: StoredLink | undefined): LinkChange | undefined {
-  if (before && !after) return 'dropped';
+  // A link without a refresh token (the implicit grant) only ever ends because its access token expired.
+  if (before && !after) return before.refreshToken === undefined ? 'expired' : 'dropped';
   if (!before && after) return 'linked';
   if (before && after && before.accessToken !== after.accessToken) return before.linkedAt === after.linkedAt ? 'refreshed' : 'linked';
   return undefined;
@@ -24,6 +25,10 @@ export function describeLinkChange(change: LinkChange, after: StoredLink | undef
       return german
         ? 'Die Verknüpfung wurde entfernt: der Autorisierungsserver hat die Erneuerung abgelehnt'
         : 'link dropped: the authorization server refused the refresh, as Alexa then unlinks the account';
+    case 'expired':
+      return german
+        ? 'Die Verknüpfung ist abgelaufen: ohne Refresh-Token (Implicit Grant) geht die Anfrage ohne Zugriffstoken, also neu verknüpfen'
+        : 'link expired: the implicit grant has no refresh token, so the request goes without an access token and the account must be linked again';
     case 'linked':
       return german ? 'Konto verknüpft' : 'account linked';
   }

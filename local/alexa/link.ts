@@ -25,7 +25,8 @@ Usage: npm run link [-- options]      (npm start must be running in another term
                                 npm run link -- --scope basic_profile --user ann@example.com --password ride-hailer-demo
   --status                    say whether and how the account is linked, and when the access token expires
                                 npm run link -- --status
-  --expire                    mark the access token expired: the next request refreshes it (npm run dialog shows it)
+  --expire                    mark the access token expired: the next request refreshes it (npm run dialog shows it);
+                                an implicit link cannot be refreshed, so the next request asks to link again
                                 npm run link -- --expire
   --revoke                    revoke the refresh token at the authorization server: the next refresh is refused,
                               the link is dropped and the skill sends a new LinkAccount card
@@ -104,7 +105,12 @@ async function main(): Promise<number> {
       console.error('Not linked: nothing to expire. Link first with npm run link.');
       return 1;
     }
-    console.log('The access token is now expired; the next request refreshes it (npm run dialog prints a line when it does).');
+    const link = await simulator.linker.linked();
+    if (link?.refreshToken === undefined) {
+      console.log('The access token is now expired. This is an implicit link: it has no refresh token, so the next request goes without a token and the skill answers with the LinkAccount card (link again with npm run link -- --grant implicit).');
+    } else {
+      console.log('The access token is now expired; the next request refreshes it (npm run dialog prints a line when it does).');
+    }
     return 0;
   }
 

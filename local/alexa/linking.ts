@@ -6,6 +6,7 @@
  * (`#state=…&access_token=…&token_type=Bearer`) and there is nothing to refresh: the user links again.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import type { Logger } from '../../lambda/logging.js';
 import { MemoryPendingStates, type AuthorizationOutcome, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
@@ -228,9 +229,17 @@ export class AccountLinker {
   async accessToken(): Promise<string | undefined> {
     const link = await this.store.load();
     if (!link) return undefined;
-    // Without a refresh token (the implicit grant) an expired token is sent as it is: the skill answers with a new
-    // LinkAccount card, which is how Alexa's users relink.
-    if (!this.expiresSoon(link) || link.refreshToken === undefined) return link.accessToken;
+    if (link.refreshToken === undefined) {
+      // The implicit grant has nothing to refresh with. An expired token is sent as it is: the skill checks its
+      // expiry and answers with a new LinkAccount card, which is how Alexa's users relink. Only the testers' "expire
+      // now" makes a token Alexa counts as expired that would still verify; Alexa cannot use it any more, so the link
+      // ends here and the request goes without a token (the card again).
+      if (Date.parse(link.expiresAt) > this.now().getTime() || !stillValidJwt(link.accessToken, this.now())) return link.accessToken;
+      await this.store.clear();
+      this.logger.info('link.expired', { grant: 'implicit' });
+      return undefined;
+    }
+    if (!this.expiresSoon(link)) return link.accessToken;
     // One refresh at a time: concurrent requests share it instead of spending the refresh token twice.
     this.refreshing ??= this.refresh(link).finally(() => {
       this.refreshing = undefined;
@@ -247,7 +256,10 @@ export class AccountLinker {
     this.logger.info('link.removed');
   }
 
-  /** Marks the stored access token as expired, so the next request refreshes it (the testers' "expire now"). */
+  /**
+   * Marks the stored access token as expired (the testers' "expire now"): the next request refreshes it, or, for an
+   * implicit link (no refresh token), goes without a token, so the skill asks to link again.
+   */
   async expireAccessToken(): Promise<boolean> {
     const link = await this.store.load();
     if (!link) return false;
@@ -474,5 +486,15 @@ function parseJson(text: string): Record<string, unknown> | undefined {
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a token is a JWT whose own `exp` is still ahead (read, not verified: only its lifetime matters here). */
+function stillValidJwt(token: string, now: Date): boolean {
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' && exp * 1000 > now.getTime();
+  } catch {
+    return false; // opaque: the skill and the API decide
   }
 }

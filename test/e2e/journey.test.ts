@@ -233,6 +233,18 @@ describe('local stack end to end', function () {
     expect((await alexa.say('where is my ride')).linkRequested).to.equal(false);
   });
 
+  it('expiring an implicit link by hand (npm run link -- --expire) leads to the LinkAccount card on the next request', async () => {
+    const store = new MemoryTokenStore();
+    const alexa = stack.createSimulator({ tokenStore: store, grant: 'IMPLICIT' });
+    await alexa.link(ANN);
+    expect((await alexa.say('where is my ride')).linkRequested).to.equal(false);
+    expect(await alexa.linker.expireAccessToken()).to.equal(true);
+    const afterExpiry = await alexa.say('where is my ride');
+    expect(afterExpiry.linkRequested).to.equal(true);
+    expect(afterExpiry.card?.type).to.equal('LinkAccount');
+    expect(await store.load()).to.equal(undefined);
+  });
+
   it("completes an implicit link started by another process on the stack's own account-linking-status page", async () => {
     const linkCli = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')), grant: 'IMPLICIT' });
     let mode = '';

@@ -128,6 +128,16 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
       expect(dialog.stdout).to.include(DEMO.user.email);
     });
 
+    it('--expire on an implicit link says it cannot be refreshed, and the next request gets the card', async () => {
+      const link = await cli('local/alexa/link.ts', ['--grant', 'implicit', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
+      expect(link.code, link.stderr).to.equal(0);
+      const expire = await cli('local/alexa/link.ts', ['--expire'], env);
+      expect(expire.code, expire.stderr).to.equal(0);
+      expect(expire.stdout).to.include('implicit link').and.include('no refresh token').and.not.include('refreshes it');
+      const dialog = await cli('local/alexa/dialog.ts', ['--say', 'who am i'], env);
+      expect(dialog.stdout).to.include('(link) link expired').and.include('[card: LinkAccount]');
+    });
+
     it('--revoke, then the link is dropped on the next request and the card comes back', async () => {
       expect((await cli('local/alexa/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
       const revoke = await cli('local/alexa/link.ts', ['--revoke'], env);

@@ -2,8 +2,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { UnsecuredJWT } from 'jose';
 import { createMemoryLogger } from '../../lambda/logging.js';
 import { AccountLinker, LinkingError, basicAuthorization } from '../../local/alexa/linking.js';
+import { linkChange } from '../../local/alexa/link-change.js';
 import { FileTokenStore, MemoryTokenStore, type StoredLink } from '../../local/alexa/token-store.js';
 import { formOf, linkingConfigFor, manualClock, startFakeServer, type FakeServer } from './fakes.js';
 
@@ -375,6 +377,33 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     clock.advance(120);
     expect(await linker.accessToken()).to.equal('short-lived');
     expect(tokenServer.requests).to.have.length(0);
+  });
+
+  it('ends an implicit link the tester expired by hand while its JWT would still verify: the next request goes without a token', async () => {
+    const clock = manualClock();
+    const store = new MemoryTokenStore();
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
+    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const jwt = new UnsecuredJWT({ sub: 'ann' }).setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 3600).encode();
+    await linker.completeAuthorization(fragmentRedirect({ state, access_token: jwt, token_type: 'Bearer', expires_in: '3600' }));
+    expect(await linker.accessToken()).to.equal(jwt);
+    expect(await linker.expireAccessToken()).to.equal(true);
+    const before = await store.load();
+    expect(await linker.accessToken()).to.equal(undefined);
+    expect(await store.load()).to.equal(undefined);
+    expect(linkChange(before, undefined)).to.equal('expired');
+    expect(tokenServer.requests).to.have.length(0);
+  });
+
+  it('still sends an implicit JWT that has really expired (the skill checks it and asks to relink)', async () => {
+    const clock = manualClock();
+    const store = new MemoryTokenStore();
+    const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
+    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const jwt = new UnsecuredJWT({ sub: 'ann' }).setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 60).encode();
+    await linker.completeAuthorization(fragmentRedirect({ state, access_token: jwt, token_type: 'Bearer', expires_in: '60' }));
+    clock.advance(120);
+    expect(await linker.accessToken()).to.equal(jwt);
   });
 
   it('completes an authorization another linker started through another setup, the way it was started', async () => {

@@ -94,7 +94,7 @@ function describeIntent(turn) {
 }
 
 function showAnswer(answer) {
-  if (answer.linkChange) note(answer.linkChange.text, answer.linkChange.kind === 'dropped');
+  if (answer.linkChange) note(answer.linkChange.text, answer.linkChange.kind === 'dropped' || answer.linkChange.kind === 'expired');
   const turn = answer.turn;
   const bubble = el('div', { class: 'alexa' });
   if (turn) {
@@ -203,7 +203,7 @@ for (const button of document.querySelectorAll('[data-account]')) {
     busy(button, async () => {
       const action = button.dataset.account;
       const { account } = await call('POST', '/console/api/account', { action });
-      if (action === 'expire') note(t.expiredNow);
+      if (action === 'expire') note(account.refreshable ? t.expiredNow : t.expiredNowImplicit);
       if (action === 'revoke') note(t.revoked);
       showAccount(account);
     }),

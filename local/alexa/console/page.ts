@@ -82,6 +82,7 @@ const en = {
     event: 'Event',
     revoked: 'Refresh token revoked at the authorization server; the next request tries to refresh and is refused.',
     expiredNow: 'Access token marked expired; the next request refreshes it.',
+    expiredNowImplicit: 'Access token marked expired. An implicit link has no refresh token: the next request goes without a token and the skill asks to link again.',
   },
 };
 
@@ -164,6 +165,7 @@ const de: Messages = {
     event: 'Ereignis',
     revoked: 'Refresh-Token beim Autorisierungsserver widerrufen; die nächste Anfrage versucht zu erneuern und wird abgelehnt.',
     expiredNow: 'Zugriffstoken als abgelaufen markiert; die nächste Anfrage erneuert es.',
+    expiredNowImplicit: 'Zugriffstoken als abgelaufen markiert. Eine Implicit-Verknüpfung hat kein Refresh-Token: die nächste Anfrage geht ohne Token, und der Skill bittet, neu zu verknüpfen.',
   },
 };
 
