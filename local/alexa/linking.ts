@@ -137,7 +137,7 @@ export class AccountLinker {
     const issuedAt = this.now().getTime();
     const saved = this.pendingStates.add(
       hashState(state),
-      { issuedAt, route: routeOf(this.config), grant: grantOf(this.config) },
+      { issuedAt, route: routeOf(this.config), grant: grantOf(this.config), scope: scopes.join(' ') },
       issuedAt - STATE_LIFETIME_MS,
     );
     const url = new URL(this.config.authorizationUrl);
@@ -201,6 +201,8 @@ export class AccountLinker {
     const link = grantOf(config) === 'IMPLICIT' ? this.implicitLink(params, config) : await this.exchangeCode(params, config);
     link.route = routeOf(config);
     link.grant = grantOf(config);
+    // RFC 6749 §5.1: a token response without `scope` granted exactly what was asked for (the bridge answers so).
+    if (link.scope === undefined && started.scope) link.scope = started.scope;
     await this.store.save(link);
     this.logger.info('link.completed', { expiresAt: link.expiresAt, scope: link.scope, route: link.route, grant: link.grant });
     return link;

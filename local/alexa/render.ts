@@ -2,6 +2,9 @@
  * Printing for the CLIs. Everything here works on values that hold no token (Turn, LinkOutcome, errors whose
  * messages never include one), so nothing printed can leak a credential.
  */
+import { ConfigError } from '../../lambda/env.js';
+import { HeadlessLoginError } from '../auth/headless-login.js';
+import { FaultsError } from '../ride-api/faults.js';
 import type { Turn } from './dialog-session.js';
 import { LinkingError } from './linking.js';
 import { SkillRequestError } from './skill-client.js';
@@ -45,8 +48,11 @@ export function renderError(error: unknown): string {
   if (error instanceof LinkingError && error.code === 'access_denied') return `Linking cancelled (access_denied): ${error.message}`;
   if (error instanceof LinkingError) return `Linking failed (${error.code}): ${error.message}`;
   if (error instanceof SkillRequestError) return `Skill request failed (${error.code}): ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return 'Unexpected failure';
+  if (error instanceof HeadlessLoginError) return `Sign-in failed: ${error.message}`;
+  // A wrong option or variable: its message names it; --help lists them all.
+  if (error instanceof ConfigError || error instanceof FaultsError) return `${error.message} (see --help)`;
+  if (error instanceof Error) return `Something went wrong: ${error.message}`;
+  return 'Something went wrong.';
 }
 
 export const LINK_HINT = 'Run `npm run link` to link your Ride Hailer account, then try again.';

@@ -35,6 +35,8 @@ export interface PendingAuthorization {
   route?: LinkRoute;
   /** Absent: AUTH_CODE. */
   grant?: GrantType;
+  /** The scopes asked for, space-separated: what was granted when the token response names none (RFC 6749 §5.1). */
+  scope?: string;
 }
 
 /**
@@ -227,6 +229,8 @@ function asStateEntry(entry: unknown): StateEntry | undefined {
   const result: StateEntry = { issuedAt: pending.issuedAt };
   if (pending.route === 'direct' || pending.route === 'bridge') result.route = pending.route;
   if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
+  // Scope tokens are printable ASCII without spaces or quotes (RFC 6749 §3.3), space-separated.
+  if (typeof pending.scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(pending.scope)) result.scope = pending.scope;
   const outcome = asOutcome(pending.outcome);
   if (outcome) result.outcome = outcome;
   return result;

@@ -8,6 +8,33 @@ import { AlexaSimulator, type ExchangeListener, type LinkOutcome } from './simul
 import { loadOrCreateSigningMaterial } from './test-ca.js';
 import { FileTokenStore } from './token-store.js';
 
+/**
+ * A simulator log line as the CLIs print it: "(link) could not refresh the access token: token_endpoint_unreachable".
+ * A dropped link is not repeated: the dialog says so itself on the turn it happened ("(link) link dropped: …").
+ */
+export function terminalLine(jsonLine: string): string | undefined {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(jsonLine) as Record<string, unknown>;
+  } catch {
+    return jsonLine;
+  }
+  const { event, level, time: _time, ...fields } = record;
+  if (event === 'link.dropped') return undefined;
+  const words = TERMINAL_WORDS[String(event)] ?? String(event).replace(/[._]/g, ' ');
+  const details = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name} ${String(value)}`)
+    .join(', ');
+  return `(${level === 'error' ? 'error' : 'warning'}) ${words}${details ? `: ${details}` : ''}`;
+}
+
+const TERMINAL_WORDS: Record<string, string> = {
+  'link.refresh_failed': 'could not refresh the access token; the old one is sent',
+  'link.state_not_saved': 'could not save the linking state; another process may not find it',
+  'link.outcome_not_saved': 'could not save the outcome of the link for npm run link',
+};
+
 export interface WiredSimulator {
   simulator: AlexaSimulator;
   config: SimulatorConfig;
@@ -27,8 +54,12 @@ export async function simulatorFromEnvironment(
     sign: createRequestSigner(material),
     skillId: config.skillId,
     skillPackageDir: config.skillPackageDir,
-    // Only warnings (a dropped link, a failed refresh) reach the terminal; the logger redacts credential fields.
-    logger: createLogger('warn', (line) => process.stderr.write(`${line}\n`)),
+    // Only warnings (a failed refresh, state not saved) reach the terminal, in words, between the turns a person
+    // reads; the logger redacts credential fields first.
+    logger: createLogger('warn', (line) => {
+      const text = terminalLine(line);
+      if (text !== undefined) process.stderr.write(`${text}\n`);
+    }),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   });
   return { simulator, config };

@@ -128,6 +128,12 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
       expect(dialog.stdout).to.include(DEMO.user.email);
     });
 
+    it('links through the bridge and names the scope granted (the bridge\'s token answer names none: what was asked for)', async () => {
+      const link = await cli('local/alexa/link.ts', ['--via', 'bridge', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
+      expect(link.code, link.stderr).to.equal(0);
+      expect(link.stdout).to.include('Account linked with scope "basic_profile order_car"');
+    });
+
     it('--expire on an implicit link says it cannot be refreshed, and the next request gets the card', async () => {
       const link = await cli('local/alexa/link.ts', ['--grant', 'implicit', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
       expect(link.code, link.stderr).to.equal(0);
@@ -144,6 +150,7 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
       expect(revoke.code, revoke.stderr).to.equal(0);
       const dialog = await cli('local/alexa/dialog.ts', ['--say', 'who am i'], env);
       expect(dialog.stdout).to.include('(link) link dropped').and.include('[card: LinkAccount]');
+      expect(dialog.stderr, 'no raw JSON log line between the turns').to.not.include('{"');
       expect((await cli('local/alexa/link.ts', ['--status'], env)).stdout).to.include('Not linked');
     });
 
