@@ -22,7 +22,6 @@
  *   conditional write. A crash before that write leaves the old token (and a lease that lapses by itself), so the
  *   link survives as far as the upstream still honours the old token.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lambda/logging.js';
 import type { BridgeConfig } from './config.js';
 import { refreshTokenId, seal, unseal, type BridgeKeys } from './keys.js';
@@ -75,10 +74,13 @@ export class Links {
 
   constructor(private readonly options: LinksOptions) {}
 
-  /** Stores a new link for an upstream refresh token; returns the bridge refresh token for Alexa. */
-  async create(clientId: string, upstreamRefreshToken: string): Promise<string> {
+  /**
+   * Stores a new link for an upstream refresh token, issued by redeeming the bridge code `codeJti`; returns the
+   * bridge refresh token for Alexa.
+   */
+  async create(clientId: string, upstreamRefreshToken: string, codeJti: string): Promise<string> {
     const { keys, store, config, now } = this.options;
-    const bridgeToken = `brt_${randomBytes(32).toString('base64url')}`;
+    const bridgeToken = this.tokenForCode(codeJti);
     const id = refreshTokenId(keys.refreshTokenId, bridgeToken);
     await store.createLink({
       id,
@@ -88,6 +90,31 @@ export class Links {
       expiresAt: now() + config.linkTtlSeconds * 1000,
     });
     return bridgeToken;
+  }
+
+  /**
+   * RFC 6749 §4.1.2: a replayed code revokes what its first redemption issued. The link is found again from the
+   * code alone (its token is derived from the code's id), so the store keeps no second index; revoking is expiring
+   * it now, with the same version-conditional replace as every other change. False when there was no link.
+   */
+  async revokeFromCode(codeJti: string): Promise<boolean> {
+    const { keys, store, now } = this.options;
+    const id = refreshTokenId(keys.refreshTokenId, this.tokenForCode(codeJti));
+    for (;;) {
+      const link = await store.getLink(id, now());
+      if (link === undefined) return false;
+      const { leaseUntil: _lease, ...rest } = link;
+      if (await store.replaceLink({ ...rest, version: link.version + 1, expiresAt: now() }, link.version)) return true;
+      // Someone changed it meanwhile (a refresh): look again.
+    }
+  }
+
+  /**
+   * The bridge refresh token a code's redemption issues: a keyed hash of the code's random single-use id, as
+   * unguessable as a random token without BRIDGE_KEY, and computable again when the code is replayed.
+   */
+  private tokenForCode(codeJti: string): string {
+    return `brt_${refreshTokenId(this.options.keys.refreshTokenId, `code-link:${codeJti}`)}`;
   }
 
   /** The refresh grant. Concurrent calls for one bridge token in this process share one outcome. */

@@ -37,6 +37,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: true,
+  // auth0.com/docs "Authorization Code Flow with PKCE"
+  upstreamPkce: true,
   authorizationParams: (settings: ProfileSettings) => ({ audience: settings.extra.BRIDGE_UPSTREAM_AUDIENCE ?? '' }),
   readTokenAnswer: (answer) => readAuth0Answer(answer),
   requiredSettings: ['BRIDGE_UPSTREAM_AUDIENCE'],

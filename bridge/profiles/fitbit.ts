@@ -49,6 +49,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_basic',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: true,
+  // dev.fitbit.com "Authorization Code Grant Flow with PKCE", Fitbit's recommended flow
+  upstreamPkce: true,
   readTokenAnswer: (answer) => readFitbitAnswer(answer),
 };
 

@@ -46,6 +46,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: false,
   rotatesRefreshTokens: false,
+  // github.blog changelog 2025-07-14 "PKCE support for OAuth and GitHub App authentication" (S256 only)
+  upstreamPkce: true,
   scopeSeparator: ' ',
   tokenRequestHeaders: { Accept: 'application/json' },
   readTokenAnswer: (answer) => readGithubAnswer(answer),

@@ -82,7 +82,9 @@ export interface ProviderProfile {
   /**
    * Whether the bridge sends its own PKCE S256 `code_challenge` upstream (and the verifier with the code). Optional,
    * default true: servers that do not know PKCE ignore the parameters (RFC 6749 §3.1); set false for one that rejects them.
-   * Independent of Alexa's own PKCE towards the bridge, which the bridge always checks itself.
+   * Independent of Alexa's own PKCE towards the bridge, which the bridge always checks itself. Every profile in this
+   * folder says it explicitly, with its source. PKCE is what stops a provider code leaked from one user's sign-in from
+   * being redeemed under a state someone else minted (RFC 9700 §4.5): without it (withings) that risk stays.
    */
   readonly upstreamPkce?: boolean;
 }

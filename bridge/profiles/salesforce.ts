@@ -48,6 +48,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: false,
+  // help.salesforce.com web server flow: code_challenge / code_verifier (S256)
+  upstreamPkce: true,
   readTokenAnswer: (answer) => readSalesforceAnswer(answer),
 };
 

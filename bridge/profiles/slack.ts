@@ -54,6 +54,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_basic',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: false,
+  // docs.slack.dev "Using PKCE": checked once the app has PKCE enabled (which makes it a public client)
+  upstreamPkce: true,
   scopeSeparator: ',',
   authorizationParams: (settings: ProfileSettings) => ({ user_scope: (settings.extra.BRIDGE_UPSTREAM_USER_SCOPES ?? '').split(/[\s,]+/).filter((s) => s !== '').join(',') }),
   readTokenAnswer: (answer) => readSlackAnswer(answer),
