@@ -38,7 +38,10 @@ export interface UpstreamTokens {
 export interface UpstreamRefusal {
   kind: 'refused';
   error: 'invalid_grant' | 'invalid_client' | 'invalid_scope' | 'invalid_request' | 'unauthorized_client' | 'unsupported_grant_type';
-  /** For the bridge's log only; never passed on to Alexa (it may carry upstream internals). */
+  /**
+   * For the bridge's log only, never passed on to Alexa: a fixed label of the profile's own (a code from its table,
+   * a status number), never the provider's free text, which has been seen quoting the token it refused.
+   */
   detail?: string;
 }
 
@@ -48,7 +51,7 @@ export interface UpstreamRefusal {
  */
 export interface UpstreamUnavailable {
   kind: 'unavailable';
-  /** For the bridge's log only. */
+  /** For the bridge's log only; a fixed label, like `UpstreamRefusal.detail`. */
   reason: string;
 }
 
