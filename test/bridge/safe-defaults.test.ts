@@ -128,6 +128,18 @@ describe('bridge: safe by default', () => {
         expect((error as ConfigError).variable).to.equal('BRIDGE_ALEXA_REDIRECT_URIS');
       }
     });
+
+    it('takes any other loopback URI as a code-grant URI (the offline stack’s simulator), never as an implicit one', async () => {
+      const simulator = 'http://127.0.0.1:3003/link/callback';
+      const local = await startTestBridge({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, BRIDGE_ALEXA_REDIRECT_URIS: simulator });
+      try {
+        expect((await get(authorizeUrl(local.bridge, { redirectUri: simulator }))).location).to.match(new RegExp(`^${upstream.authorizationUrl}`));
+        const implicit = await get(authorizeUrl(local.bridge, { redirectUri: simulator, responseType: 'token' }));
+        expect(new URL(implicit.location!).searchParams.get('error')).to.equal('unsupported_response_type');
+      } finally {
+        await local.close();
+      }
+    });
   });
 
   describe('a stolen provider code replayed under a state the attacker minted (oidc profile, PKCE upstream)', () => {
