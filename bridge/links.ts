@@ -47,6 +47,8 @@ export const REPEAT_ANSWER_S = 30;
 /** The lease covers the upstream call and the write after it. */
 const LEASE_MARGIN_MS = 1000;
 const LEASE_POLL_MS = 25;
+/** A revocation races at most the refreshes in flight, each of which changes the link once or twice. */
+const REVOKE_ATTEMPTS = 10;
 
 const TOKEN_TYP = 'bridge-stored-token';
 const ANSWER_TYP = 'bridge-stored-answer';
@@ -100,13 +102,15 @@ export class Links {
   async revokeFromCode(codeJti: string): Promise<boolean> {
     const { keys, store, now } = this.options;
     const id = refreshTokenId(keys.refreshTokenId, this.tokenForCode(codeJti));
-    for (;;) {
+    for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
       const link = await store.getLink(id, now());
       if (link === undefined) return false;
       const { leaseUntil: _lease, ...rest } = link;
       if (await store.replaceLink({ ...rest, version: link.version + 1, expiresAt: now() }, link.version)) return true;
       // Someone changed it meanwhile (a refresh): look again.
     }
+    // Never given up silently: the caller's answer becomes a 503 and the replay can be tried again.
+    throw new Error('the link kept changing while it was revoked');
   }
 
   /**
