@@ -6,8 +6,17 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadBridgeConfig } from '../../bridge/config.js';
+import { startBridgeServer } from '../../bridge/server.js';
+import { DynamoDbBridgeStore } from '../../bridge/store/dynamodb.js';
+import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
+import type { BridgeStore } from '../../bridge/store/store.js';
+import { createMemoryLogger } from '../../lambda/logging.js';
+import { LOCAL_DYNAMODB_CREDENTIALS, LOCAL_DYNAMODB_REGION, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 import { startFakeUpstream, type FakeUpstream } from './fakes/upstream.js';
 import {
@@ -283,6 +292,62 @@ describe('bridge: safe by default', () => {
         await gated.close();
       }
     });
+  });
+
+  describe('a replayed code revokes its link across two instances on one store', () => {
+    let dynamo: LocalDynamoDb;
+    const dirs: string[] = [];
+    before(async () => {
+      dynamo = await startLocalDynamoDb();
+    });
+    after(async () => {
+      await dynamo?.close();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    const stores: [string, () => Promise<[BridgeStore, BridgeStore]>][] = [
+      [
+        'SQLite (one file, two processes’ handles)',
+        async () => {
+          const dir = mkdtempSync(join(tmpdir(), 'bridge-replay-'));
+          dirs.push(dir);
+          return [new SqliteBridgeStore(join(dir, 'bridge.sqlite')), new SqliteBridgeStore(join(dir, 'bridge.sqlite'))];
+        },
+      ],
+      [
+        'DynamoDB (dynalite, two clients)',
+        async () => {
+          const table = `bridge-replay-${Math.random().toString(36).slice(2)}`;
+          await dynamo.createTable(table);
+          const open = () => new DynamoDbBridgeStore({ table, region: LOCAL_DYNAMODB_REGION, endpoint: dynamo.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+          return [open(), open()];
+        },
+      ],
+    ];
+    for (const [name, open] of stores) {
+      it(`${name}: redeemed on one instance, replayed on the other, the link is dead on both`, async () => {
+        const config = await loadBridgeConfig(bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl }));
+        const [storeA, storeB] = await open();
+        const instance = async (store: BridgeStore): Promise<TestBridge> => {
+          const logger = createMemoryLogger('debug');
+          const bridge = await startBridgeServer(config, { port: 0, logger, store });
+          return { bridge, logger, close: () => bridge.close() };
+        };
+        const a = await instance(storeA);
+        const b = await instance(storeB);
+        try {
+          const code = await bridgeCode(a);
+          const first = await exchangeCode(a.bridge, code);
+          expect(first.status, first.text).to.equal(200);
+          const replay = await exchangeCode(b.bridge, code);
+          expect(replay.body).to.deep.equal({ error: 'invalid_grant' });
+          for (const on of [a, b]) expect((await refresh(on.bridge, first.body.refresh_token as string)).body).to.deep.equal({ error: 'invalid_grant' });
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+    }
   });
 
   describe('/token details that a mutation once got past', () => {
