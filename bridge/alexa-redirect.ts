@@ -4,6 +4,31 @@
  * implicit grant (`…?vendorId=X#state=…&access_token=…&token_type=Bearer`).
  */
 
+/**
+ * Which grant a redirect URI of Alexa's serves, by its form: `…/api/skill/link/<vendorId>` (no query) takes the code
+ * grant's `?code=…`; `…/spa/skill/account-linking-status.html?vendorId=<vendorId>` takes the implicit grant's
+ * `#access_token=…`. Undefined for anything else. An implicit answer sent to a code-grant URI would put an access
+ * token where no one expects one (and let a state minted by an attacker turn a stolen provider code into a token),
+ * so each response_type goes only to the URI of its own form.
+ *
+ * One exception, for the offline stack: on a loopback host (127.0.0.1, localhost, [::1]) any other URI is a code-grant
+ * URI (the Alexa simulator's `/link/callback` stands in for Alexa's). Loopback is never a browser's way to a victim.
+ */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function redirectUriGrant(uri: string): 'code' | 'token' | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (/^\/api\/skill\/link\/[^/]+$/.test(url.pathname) && url.search === '') return 'code';
+  if (url.pathname === '/spa/skill/account-linking-status.html' && /^\?vendorId=[^&=]+$/.test(url.search)) return 'token';
+  if (LOOPBACK.has(url.hostname) && url.pathname !== '/spa/skill/account-linking-status.html') return 'code';
+  return undefined;
+}
+
 /** Percent-encoding (`%20`, never `+`), so the fragment reads the same in any parser. */
 export function formatParams(params: Record<string, string | number | undefined>): string {
   return Object.entries(params)

@@ -1,7 +1,8 @@
 /**
  * The bridge's own authorization code, handed to Alexa instead of the upstream's: a short-lived JWE that wraps the
  * upstream code and binds it to Alexa's client, redirect URI and PKCE challenge. Self-contained, so the only store
- * write is the single-use redemption of its `jti` at the token endpoint.
+ * writes are the single-use redemption of its `jti` at the token endpoint and, once a link is stored, the
+ * `code-linked` marker that lets a replay of the code revoke that link (routes/token.ts).
  */
 import { seal, unseal } from './keys.js';
 import { newId } from './state.js';

@@ -9,6 +9,7 @@
  */
 import type { LogLevel } from '../lambda/config.js';
 import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../lambda/env.js';
+import { redirectUriGrant } from './alexa-redirect.js';
 import { loadProfile } from './profile-loader.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
 
@@ -150,6 +151,9 @@ function redirectUris(raw: string): string[] {
   for (const uri of uris) {
     const url = httpUrl('BRIDGE_ALEXA_REDIRECT_URIS', uri);
     if (url.hash !== '') throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', `"${uri}" must not carry a fragment`);
+    if (redirectUriGrant(uri) === undefined) {
+      throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', `"${uri}" is neither …/api/skill/link/<vendorId> (code grant) nor …/spa/skill/account-linking-status.html?vendorId=<vendorId> (implicit grant)`);
+    }
   }
   return uris;
 }

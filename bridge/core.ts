@@ -32,11 +32,15 @@ export interface Bridge {
 
 type Route = (req: BridgeRequest, ctx: BridgeContext) => Promise<BridgeResponse>;
 
-const ROUTES: Record<string, { method: string; route: Route }> = {
+/**
+ * `head`: whether HEAD is answered as GET. Only for the health check: a HEAD on /callback would redeem the state
+ * and mint a code whose redirect no browser follows, and a HEAD on /authorize mints states for nobody.
+ */
+const ROUTES: Record<string, { method: string; route: Route; head?: true }> = {
   '/authorize': { method: 'GET', route: authorize },
   '/callback': { method: 'GET', route: callback },
   '/token': { method: 'POST', route: token },
-  '/healthz': { method: 'GET', route: async () => json(200, { status: 'ok' }) },
+  '/healthz': { method: 'GET', route: async () => json(200, { status: 'ok' }), head: true },
 };
 
 export function createBridge(config: BridgeConfig, options: BridgeOptions): Bridge {
@@ -52,7 +56,7 @@ export function createBridge(config: BridgeConfig, options: BridgeOptions): Brid
     async handle(request) {
       const entry = ROUTES[request.path];
       if (entry === undefined) return json(404, { error: 'not_found' });
-      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      const method = request.method === 'HEAD' && entry.head === true ? 'GET' : request.method;
       if (method !== entry.method) return json(405, { error: 'method_not_allowed' }, { allow: entry.method });
       try {
         return await entry.route(request, ctx);

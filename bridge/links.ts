@@ -22,7 +22,6 @@
  *   conditional write. A crash before that write leaves the old token (and a lease that lapses by itself), so the
  *   link survives as far as the upstream still honours the old token.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lambda/logging.js';
 import type { BridgeConfig } from './config.js';
 import { refreshTokenId, seal, unseal, type BridgeKeys } from './keys.js';
@@ -48,6 +47,8 @@ export const REPEAT_ANSWER_S = 30;
 /** The lease covers the upstream call and the write after it. */
 const LEASE_MARGIN_MS = 1000;
 const LEASE_POLL_MS = 25;
+/** A revocation races at most the refreshes in flight, each of which changes the link once or twice. */
+const REVOKE_ATTEMPTS = 10;
 
 const TOKEN_TYP = 'bridge-stored-token';
 const ANSWER_TYP = 'bridge-stored-answer';
@@ -75,10 +76,13 @@ export class Links {
 
   constructor(private readonly options: LinksOptions) {}
 
-  /** Stores a new link for an upstream refresh token; returns the bridge refresh token for Alexa. */
-  async create(clientId: string, upstreamRefreshToken: string): Promise<string> {
+  /**
+   * Stores a new link for an upstream refresh token, issued by redeeming the bridge code `codeJti`; returns the
+   * bridge refresh token for Alexa.
+   */
+  async create(clientId: string, upstreamRefreshToken: string, codeJti: string): Promise<string> {
     const { keys, store, config, now } = this.options;
-    const bridgeToken = `brt_${randomBytes(32).toString('base64url')}`;
+    const bridgeToken = this.tokenForCode(codeJti);
     const id = refreshTokenId(keys.refreshTokenId, bridgeToken);
     await store.createLink({
       id,
@@ -88,6 +92,33 @@ export class Links {
       expiresAt: now() + config.linkTtlSeconds * 1000,
     });
     return bridgeToken;
+  }
+
+  /**
+   * RFC 6749 §4.1.2: a replayed code revokes what its first redemption issued. The link is found again from the
+   * code alone (its token is derived from the code's id), so the store keeps no second index; revoking is expiring
+   * it now, with the same version-conditional replace as every other change. False when there was no link.
+   */
+  async revokeFromCode(codeJti: string): Promise<boolean> {
+    const { keys, store, now } = this.options;
+    const id = refreshTokenId(keys.refreshTokenId, this.tokenForCode(codeJti));
+    for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
+      const link = await store.getLink(id, now());
+      if (link === undefined) return false;
+      const { leaseUntil: _lease, ...rest } = link;
+      if (await store.replaceLink({ ...rest, version: link.version + 1, expiresAt: now() }, link.version)) return true;
+      // Someone changed it meanwhile (a refresh): look again.
+    }
+    // Never given up silently: the caller's answer becomes a 503 and the replay can be tried again.
+    throw new Error('the link kept changing while it was revoked');
+  }
+
+  /**
+   * The bridge refresh token a code's redemption issues: a keyed hash of the code's random single-use id, as
+   * unguessable as a random token without BRIDGE_KEY, and computable again when the code is replayed.
+   */
+  private tokenForCode(codeJti: string): string {
+    return `brt_${refreshTokenId(this.options.keys.refreshTokenId, `code-link:${codeJti}`)}`;
   }
 
   /** The refresh grant. Concurrent calls for one bridge token in this process share one outcome. */

@@ -22,13 +22,13 @@ export function readAuth0Answer(answer: { status: number; body: string }): Upstr
   const fields = parseJsonObject(answer.body);
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is not a JSON object`);
   if (statusClass === 'success') return tokensFromFields(fields);
-  const detail = typeof fields.error_description === 'string' ? `auth0: ${fields.error_description}`.slice(0, 200) : undefined;
-  // access_denied: a wrong client secret (401 "Unauthorized") or a rule/action denying the user (403).
+  // access_denied: a wrong client secret (401 "Unauthorized") or a rule/action denying the user (403). The
+  // error_description is never kept: provider text may quote what it refuses.
   if (fields.error === 'access_denied') {
     const error: UpstreamRefusal['error'] = answer.status === 401 ? 'invalid_client' : 'invalid_grant';
-    return detail === undefined ? { kind: 'refused', error } : { kind: 'refused', error, detail };
+    return { kind: 'refused', error, detail: `auth0: access_denied (${answer.status})` };
   }
-  return refusalFromCode(fields.error, detail);
+  return refusalFromCode(fields.error);
 }
 
 export const profile: ProviderProfile = {
@@ -37,6 +37,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: true,
+  // auth0.com/docs "Authorization Code Flow with PKCE"
+  upstreamPkce: true,
   authorizationParams: (settings: ProfileSettings) => ({ audience: settings.extra.BRIDGE_UPSTREAM_AUDIENCE ?? '' }),
   readTokenAnswer: (answer) => readAuth0Answer(answer),
   requiredSettings: ['BRIDGE_UPSTREAM_AUDIENCE'],

@@ -42,6 +42,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: true,
+  // Microsoft identity platform: code_challenge (S256) on /authorize, code_verifier on /token
+  upstreamPkce: true,
   authorizationParams: resource,
   tokenRequestParams: (_grant, settings) => resource(settings),
   readTokenAnswer: (answer) => readAzureAnswer(answer),

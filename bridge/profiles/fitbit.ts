@@ -35,12 +35,12 @@ export function readFitbitAnswer(answer: { status: number; body: string }): Upst
   if (first !== undefined && typeof first === 'object' && first !== null) {
     const type = typeof first.errorType === 'string' ? first.errorType : '';
     const error = ERROR_TYPES[type];
-    // The message can echo the refresh token: keep only its head for the log.
-    const detail = `fitbit ${type}: ${typeof first.message === 'string' ? first.message.replace(/:\s*\S+/, ': …').slice(0, 120) : ''}`;
-    return error === undefined ? unavailable(`fitbit errorType "${type.slice(0, 40)}"`) : { kind: 'refused', error, detail };
+    // Labels are the table's own errorTypes; the message (which quotes the refused token) is never kept.
+    if (error !== undefined) return { kind: 'refused', error, detail: `fitbit ${type}` };
+    return unavailable(type === 'system' ? 'fitbit errorType system' : 'fitbit: unrecognised errorType');
   }
-  // Not Fitbit's usual shape: read it as RFC 6749 if it is that.
-  return refusalFromCode(fields.error, typeof fields.error_description === 'string' ? fields.error_description.slice(0, 200) : undefined);
+  // Not Fitbit's usual shape: read it as RFC 6749 if it is that (the code only, never the description).
+  return refusalFromCode(fields.error);
 }
 
 export const profile: ProviderProfile = {
@@ -49,6 +49,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_basic',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: true,
+  // dev.fitbit.com "Authorization Code Grant Flow with PKCE", Fitbit's recommended flow
+  upstreamPkce: true,
   readTokenAnswer: (answer) => readFitbitAnswer(answer),
 };
 

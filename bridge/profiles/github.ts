@@ -31,8 +31,8 @@ export function readGithubAnswer(answer: { status: number; headers: Readonly<Rec
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is neither JSON nor a form`);
   if (fields.error !== undefined) {
     const error = typeof fields.error === 'string' ? ERRORS[fields.error] : undefined;
-    const detail = `github: ${String(fields.error)}`.slice(0, 200);
-    return error === undefined ? unavailable(`unrecognised error "${String(fields.error).slice(0, 60)}"`) : { kind: 'refused', error, detail };
+    // Labels are the table's own names; an error name not in it is not repeated (it may be anything, a token too).
+    return error === undefined ? unavailable('github: unrecognised error name') : { kind: 'refused', error, detail: `github: ${String(fields.error)}` };
   }
   if (statusClass === 'refusal') return unavailable(`upstream answered ${answer.status} without an error code`);
   const tokens = tokensFromFields(fields);
@@ -46,6 +46,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: false,
   rotatesRefreshTokens: false,
+  // github.blog changelog 2025-07-14 "PKCE support for OAuth and GitHub App authentication" (S256 only)
+  upstreamPkce: true,
   scopeSeparator: ' ',
   tokenRequestHeaders: { Accept: 'application/json' },
   readTokenAnswer: (answer) => readGithubAnswer(answer),

@@ -38,7 +38,10 @@ export interface UpstreamTokens {
 export interface UpstreamRefusal {
   kind: 'refused';
   error: 'invalid_grant' | 'invalid_client' | 'invalid_scope' | 'invalid_request' | 'unauthorized_client' | 'unsupported_grant_type';
-  /** For the bridge's log only; never passed on to Alexa (it may carry upstream internals). */
+  /**
+   * For the bridge's log only, never passed on to Alexa: a fixed label of the profile's own (a code from its table,
+   * a status number), never the provider's free text, which has been seen quoting the token it refused.
+   */
   detail?: string;
 }
 
@@ -48,7 +51,7 @@ export interface UpstreamRefusal {
  */
 export interface UpstreamUnavailable {
   kind: 'unavailable';
-  /** For the bridge's log only. */
+  /** For the bridge's log only; a fixed label, like `UpstreamRefusal.detail`. */
   reason: string;
 }
 
@@ -82,7 +85,9 @@ export interface ProviderProfile {
   /**
    * Whether the bridge sends its own PKCE S256 `code_challenge` upstream (and the verifier with the code). Optional,
    * default true: servers that do not know PKCE ignore the parameters (RFC 6749 §3.1); set false for one that rejects them.
-   * Independent of Alexa's own PKCE towards the bridge, which the bridge always checks itself.
+   * Independent of Alexa's own PKCE towards the bridge, which the bridge always checks itself. Every profile in this
+   * folder says it explicitly, with its source. PKCE is what stops a provider code leaked from one user's sign-in from
+   * being redeemed under a state someone else minted (RFC 9700 §4.5): without it (withings) that risk stays.
    */
   readonly upstreamPkce?: boolean;
 }

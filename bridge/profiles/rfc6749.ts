@@ -118,6 +118,6 @@ export function readRfc6749Answer(answer: UpstreamAnswer, _grant?: TokenGrant): 
   const fields = parseBodyFields(answer);
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is not a JSON object`);
   if (statusClass === 'success') return tokensFromFields(fields);
-  const description = typeof fields.error_description === 'string' ? fields.error_description.slice(0, 200) : undefined;
-  return refusalFromCode(fields.error, description);
+  // The error code only: an error_description is provider text and may quote the token it refuses.
+  return refusalFromCode(fields.error);
 }

@@ -34,10 +34,10 @@ export function readSalesforceAnswer(answer: { status: number; body: string }): 
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is not a JSON object`);
   if (statusClass === 'refusal') {
     const code = typeof fields.error === 'string' ? fields.error : undefined;
-    const detail = typeof fields.error_description === 'string' ? `salesforce: ${fields.error_description}`.slice(0, 200) : undefined;
+    // Labels are the table's own codes; the error_description is never kept (provider text).
     const mapped = code === undefined ? undefined : ERRORS[code];
-    if (mapped !== undefined) return detail === undefined ? { kind: 'refused', error: mapped } : { kind: 'refused', error: mapped, detail };
-    return refusalFromCode(code, detail);
+    if (mapped !== undefined) return { kind: 'refused', error: mapped, detail: `salesforce: ${code}` };
+    return refusalFromCode(code);
   }
   return tokensFromFields(fields);
 }
@@ -48,6 +48,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_post',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: false,
+  // help.salesforce.com web server flow: code_challenge / code_verifier (S256)
+  upstreamPkce: true,
   readTokenAnswer: (answer) => readSalesforceAnswer(answer),
 };
 

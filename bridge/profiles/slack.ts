@@ -38,7 +38,9 @@ export function readSlackAnswer(answer: { status: number; body: string }): Upstr
   if (fields.ok !== true) {
     const name = typeof fields.error === 'string' ? fields.error : '';
     const error = ERRORS[name];
-    return error === undefined ? unavailable(`slack error "${name.slice(0, 60) || 'none'}"`) : { kind: 'refused', error, detail: `slack: ${name}` };
+    // Labels are the table's own names (and `ratelimited`); any other name is not repeated: it may be anything.
+    if (error !== undefined) return { kind: 'refused', error, detail: `slack: ${name}` };
+    return unavailable(name === 'ratelimited' ? 'slack: ratelimited' : 'slack: unrecognised error name');
   }
   // The user token: nested after the code grant, top level (token_type "user") after a refresh.
   const user = isObject(fields.authed_user) && typeof fields.authed_user.access_token === 'string' ? fields.authed_user : fields.token_type === 'user' ? fields : undefined;
@@ -54,6 +56,8 @@ export const profile: ProviderProfile = {
   clientAuthentication: 'client_secret_basic',
   issuesRefreshTokens: true,
   rotatesRefreshTokens: false,
+  // docs.slack.dev "Using PKCE": checked once the app has PKCE enabled (which makes it a public client)
+  upstreamPkce: true,
   scopeSeparator: ',',
   authorizationParams: (settings: ProfileSettings) => ({ user_scope: (settings.extra.BRIDGE_UPSTREAM_USER_SCOPES ?? '').split(/[\s,]+/).filter((s) => s !== '').join(',') }),
   readTokenAnswer: (answer) => readSlackAnswer(answer),

@@ -34,8 +34,15 @@ const INVALID_PARAMS = new Set([
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * The log's label for a status: its number, never Withings' `error` text (which has quoted the refresh token it
+ * refused). Numbers longer than the table's are not labelled by value.
+ */
+const label = (status: number) => (status < 100_000 ? `withings status ${status}` : 'withings status outside the table');
+
 function refusal(status: number, message: string): UpstreamRefusal | undefined {
-  const detail = `withings ${status}: ${message}`.slice(0, 200);
+  // The message only chooses between two refusals; it is never kept.
+  const detail = label(status);
   if (status === 503) return { kind: 'refused', error: /client/i.test(message) ? 'invalid_client' : 'invalid_grant', detail };
   if (AUTH_FAILED.has(status)) return { kind: 'refused', error: 'invalid_client', detail };
   if (INVALID_PARAMS.has(status)) return { kind: 'refused', error: 'invalid_request', detail };
@@ -53,7 +60,7 @@ export function readWithingsAnswer(answer: { status: number; body: string }): Up
     return tokensFromFields(envelope.body);
   }
   const message = typeof envelope.error === 'string' ? envelope.error : '';
-  return refusal(status, message) ?? unavailable(`withings status ${status}${message ? ` (${message.slice(0, 80)})` : ''}`);
+  return refusal(status, message) ?? unavailable(label(status));
 }
 
 export const profile: ProviderProfile = {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mapScopes } from '../config.js';
 import type { BridgeContext } from '../context.js';
-import { alexaRedirect } from '../alexa-redirect.js';
+import { alexaRedirect, redirectUriGrant } from '../alexa-redirect.js';
 import { s256 } from '../keys.js';
 import { errorPage, redirect } from '../http/responses.js';
 import type { BridgeRequest, BridgeResponse } from '../http/types.js';
@@ -42,11 +42,16 @@ export async function authorize(req: BridgeRequest, ctx: BridgeContext): Promise
   const responseTypeParam = q.get('response_type');
   const responseType = responseTypeParam === 'code' || responseTypeParam === 'token' ? responseTypeParam : undefined;
   const alexaState = q.get('state');
+  // Errors go back in the form the URI takes (config.ts admits only URIs of one of the two forms).
+  const uriGrant = redirectUriGrant(redirectUri) ?? 'code';
   const back = (error: string, reason: string) => {
     log('refused_redirect', { reason, error });
-    return redirect(alexaRedirect(redirectUri, responseType ?? 'code', { error, state: alexaState ?? undefined }));
+    return redirect(alexaRedirect(redirectUri, uriGrant, { error, state: alexaState ?? undefined }));
   };
   if (responseType === undefined) return back('unsupported_response_type', 'response_type is neither code nor token');
+  // The implicit grant only to an implicit-form URI, the code grant only to a code-form URI: a bridge configured
+  // without an implicit URI never runs an implicit exchange.
+  if (responseType !== uriGrant) return back('unsupported_response_type', `response_type ${responseType} with a redirect URI of the ${uriGrant} form`);
   if (alexaState === null || alexaState === '') return back('invalid_request', 'state missing');
   if (alexaState.length > 2048) return back('invalid_request', 'state too long');
 

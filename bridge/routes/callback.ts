@@ -7,7 +7,7 @@
  * fragment; a refresh token the upstream may issue is dropped, never handed out or kept.
  */
 import type { BridgeContext } from '../context.js';
-import { alexaRedirect, passOnAuthorizationError } from '../alexa-redirect.js';
+import { alexaRedirect, passOnAuthorizationError, redirectUriGrant } from '../alexa-redirect.js';
 import { sealCode } from '../codes.js';
 import { errorPage, redirect } from '../http/responses.js';
 import type { BridgeRequest, BridgeResponse } from '../http/types.js';
@@ -23,6 +23,12 @@ export async function callback(req: BridgeRequest, ctx: BridgeContext): Promise<
   if (state === undefined) {
     log('refused_page', { reason: 'state missing, invalid or expired' });
     return errorPage(400, 'Link request expired', 'This sign-in could not be matched to a link request, or it took too long.');
+  }
+  // A state lives 30 minutes: what it carries is checked against the configuration of NOW, so a client or redirect
+  // URI removed from it stops working at once rather than when the last state minted before goes stale.
+  if (state.clientId !== config.alexa.clientId || !config.alexa.redirectUris.includes(state.redirectUri) || redirectUriGrant(state.redirectUri) !== state.responseType) {
+    log('refused_page', { reason: 'client or redirect URI of the state no longer configured' });
+    return errorPage(400, 'Link request no longer valid', 'This skill is no longer set up to receive this sign-in.');
   }
   if (!(await store.useOnce(`state:${state.jti}`, state.exp * 1000))) {
     log('refused_page', { reason: 'state replayed' });

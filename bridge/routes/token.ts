@@ -66,12 +66,24 @@ async function codeGrant(form: URLSearchParams, clientId: string, ctx: BridgeCon
   if (code.clientId !== clientId) return refuse(log, 400, 'invalid_grant', 'code issued to another client');
   if (form.get('redirect_uri') !== code.redirectUri) return refuse(log, 400, 'invalid_grant', 'redirect_uri differs from the authorization request');
   const verifier = form.get('code_verifier');
+  // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade (an attacker who stripped the
+  // challenge from the authorization request), not a harmless extra.
+  if (code.codeChallenge === undefined && verifier !== null) return refuse(log, 400, 'invalid_grant', 'code_verifier for a code issued without code_challenge');
   if (code.codeChallenge !== undefined) {
     if (verifier === null) return refuse(log, 400, 'invalid_grant', 'code_verifier missing');
     if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), code.codeChallenge)) return refuse(log, 400, 'invalid_grant', 'code_verifier does not match');
   }
   // Redeemed only after every check, so a request that fails them cannot burn the user's code; then exactly once.
-  if (!(await ctx.store.useOnce(`code:${code.jti}`, code.exp * 1000))) return refuse(log, 400, 'invalid_grant', 'code already used');
+  if (!(await ctx.store.useOnce(`code:${code.jti}`, code.exp * 1000))) {
+    // RFC 6749 §4.1.2: a replayed code revokes what it issued. Whoever takes the `code-linked` marker first decides:
+    // the first redemption takes it once its link is stored, so a replay that finds it taken revokes that link, and
+    // one that takes it first leaves the first redemption to find it taken and revoke its own link.
+    if (!(await ctx.store.useOnce(`code-linked:${code.jti}`, code.exp * 1000))) {
+      const revoked = await ctx.links.revokeFromCode(code.jti);
+      return refuse(log, 400, 'invalid_grant', revoked ? 'code already used: the link it issued is revoked' : 'code already used');
+    }
+    return refuse(log, 400, 'invalid_grant', 'code already used');
+  }
 
   const result = await ctx.upstream.token('authorization_code', {
     code: code.upstreamCode,
@@ -84,11 +96,15 @@ async function codeGrant(form: URLSearchParams, clientId: string, ctx: BridgeCon
   if (result.expiresIn !== undefined) answer.expires_in = result.expiresIn;
   if (result.refreshToken !== undefined && ctx.config.profile.issuesRefreshTokens) {
     try {
-      answer.refresh_token = await ctx.links.create(clientId, result.refreshToken);
+      answer.refresh_token = await ctx.links.create(clientId, result.refreshToken, code.jti);
     } catch (error) {
       // The upstream code is spent; without a stored link Alexa must not get a refresh token that leads nowhere.
       ctx.logger.error('bridge.store_write_failed', { step: 'link', errorName: error instanceof Error ? error.name : typeof error });
       return temporarilyUnavailable();
+    }
+    if (!(await ctx.store.useOnce(`code-linked:${code.jti}`, code.exp * 1000))) {
+      await ctx.links.revokeFromCode(code.jti);
+      return refuse(log, 400, 'invalid_grant', 'code replayed while it was redeemed: the link is revoked');
     }
   }
   log('issued', { refresh: answer.refresh_token === undefined ? 'none' : 'bridge' });

@@ -3,7 +3,7 @@
  * wants the client authenticated, and its refresh-token policy. The server itself (`upstream.ts`) is shared; a
  * dialect is only data plus renderers, each built from the provider's documented format (sources beside each one).
  *
- * What a dialect does not model: consent screens, PKCE, signed requests, per-scope resource checks.
+ * What a dialect does not model: consent screens, signed requests, per-scope resource checks.
  */
 
 /** What the fake has just issued, in neutral form; a dialect renders it in its provider's format. */
@@ -42,6 +42,11 @@ export interface Dialect {
   name: string;
   /** Token-endpoint client authentication the provider accepts. */
   clientAuth: 'basic' | 'post' | 'either';
+  /**
+   * Whether the provider supports PKCE S256 (RFC 7636): then a code issued for a `code_challenge` is exchanged only
+   * with its `code_verifier`, and a verifier for a code issued without a challenge is refused (RFC 9700 §2.1.1).
+   */
+  pkce: boolean;
   /** Form fields every token request must carry (withings: action=requesttoken). */
   requiredTokenParams?: Readonly<Record<string, string>>;
   /** Access-token lifetime in seconds; undefined = never expires. */
@@ -83,6 +88,7 @@ const hasScope = (scope: string, wanted: string) => scope.split(/[\s,]+/).includ
 export const github: Dialect = {
   name: 'github',
   clientAuth: 'post',
+  pkce: true, // github.blog changelog 2025-07-14: S256 only, optional
   accessTokenLifetime: undefined,
   issuesRefreshToken: () => false,
   rotation: 'none',
@@ -123,6 +129,7 @@ function githubAnswer(fields: Record<string, string>, headers: TokenRequestConte
 export const slack: Dialect = {
   name: 'slack',
   clientAuth: 'either',
+  pkce: true, // docs.slack.dev "Using PKCE": optional arguments once the app enables PKCE
   accessTokenLifetime: 43200,
   issuesRefreshToken: () => true,
   rotation: 'none',
@@ -160,6 +167,7 @@ export const slack: Dialect = {
 export const azure: Dialect = {
   name: 'azure',
   clientAuth: 'either',
+  pkce: true, // Microsoft identity platform: code_challenge on /authorize, code_verifier on /token
   accessTokenLifetime: 3599,
   issuesRefreshToken: () => true,
   rotation: 'fresh',
@@ -209,6 +217,7 @@ export const azure: Dialect = {
 export const withings: Dialect = {
   name: 'withings',
   clientAuth: 'post',
+  pkce: false, // Withings documents no PKCE
   requiredTokenParams: { action: 'requesttoken' },
   accessTokenLifetime: 10800,
   issuesRefreshToken: () => true,
@@ -246,6 +255,7 @@ export const withings: Dialect = {
 export const salesforce: Dialect = {
   name: 'salesforce',
   clientAuth: 'either',
+  pkce: true, // help.salesforce.com web server flow: code_challenge / code_verifier
   accessTokenLifetime: 7200,
   issuesRefreshToken: (scope) => hasScope(scope, 'refresh_token') || hasScope(scope, 'offline_access'),
   rotation: 'none',
@@ -291,6 +301,7 @@ export const salesforce: Dialect = {
 export const fitbit: Dialect = {
   name: 'fitbit',
   clientAuth: 'basic',
+  pkce: true, // dev.fitbit.com "Authorization Code Grant Flow with PKCE" (recommended)
   accessTokenLifetime: 28800,
   issuesRefreshToken: () => true,
   rotation: 'rotate',
@@ -334,6 +345,7 @@ export const fitbit: Dialect = {
 export const auth0: Dialect = {
   name: 'auth0',
   clientAuth: 'either',
+  pkce: true, // auth0.com/docs "Authorization Code Flow with PKCE"
   accessTokenLifetime: 86400,
   issuesRefreshToken: (scope) => hasScope(scope, 'offline_access'),
   rotation: 'rotate-reuse-detection',
@@ -363,6 +375,7 @@ export const auth0: Dialect = {
 export const rfc6749: Dialect = {
   name: 'rfc6749',
   clientAuth: 'either',
+  pkce: true,
   accessTokenLifetime: 3600,
   issuesRefreshToken: () => true,
   rotation: 'none',

@@ -1,10 +1,11 @@
 /**
  * A fake upstream authorization server on an ephemeral loopback port, speaking one provider's dialect
- * (`dialects.ts`): an authorize endpoint that auto-approves, a token endpoint (code grant, refresh grant with the
+ * (`dialects.ts`): an authorize endpoint that auto-approves (binding the code to a PKCE challenge where the provider
+ * supports PKCE), a token endpoint (code grant, refresh grant with the
  * provider's rotation policy, auth0-style reuse detection), a protected resource `GET /me` that accepts only live
  * access tokens, a hand-moved clock, and fault switches for the token endpoint.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dialects, type Dialect, type DialectName, type FakeErrorKind, type Reply, type TokenRequestContext } from './dialects.js';
@@ -50,6 +51,8 @@ export type FakeEvent =
 
 interface CodeRecord {
   clientId: string;
+  /** The S256 `code_challenge` of the authorization request (PKCE dialects only). */
+  challenge: string | null;
   redirectUri: string | null;
   scope: string;
   audience: string | null;
@@ -192,6 +195,12 @@ export async function startFakeUpstream(options: FakeUpstreamOptions): Promise<F
       if (!code) return refuse('invalid_request');
       if (!record || record.used || record.expiresAt < fake.clock.now() || record.clientId !== clientId) return refuse('invalid_grant', code);
       if (record.redirectUri !== null && params.get('redirect_uri') !== record.redirectUri) return refuse('invalid_grant', code);
+      if (dialect.pkce) {
+        const verifier = params.get('code_verifier');
+        if (record.challenge === null ? verifier !== null : verifier === null || createHash('sha256').update(verifier).digest('base64url') !== record.challenge) {
+          return refuse('invalid_grant', code);
+        }
+      }
       record.used = true;
       const issued = issue(grant, record.scope, record.audience, record.authorizeQuery, {});
       return render(grant, record.scope, issued, context);
@@ -267,8 +276,13 @@ export async function startFakeUpstream(options: FakeUpstreamOptions): Promise<F
         send({ status: 400, headers: { 'content-type': 'text/html' }, body: '<html><body>Unknown client or missing redirect_uri</body></html>' });
         return;
       }
+      const challenge = dialect.pkce ? query.get('code_challenge') : null;
+      if (challenge !== null && query.get('code_challenge_method') !== 'S256') {
+        send({ status: 400, headers: { 'content-type': 'text/html' }, body: '<html><body>Only S256 PKCE is supported</body></html>' });
+        return;
+      }
       const code = token('code-');
-      codes.set(code, { clientId, redirectUri, scope: dialect.grantedScope(query), audience: query.get('audience'), authorizeQuery: query, expiresAt: fake.clock.now() + 600_000, used: false });
+      codes.set(code, { clientId, challenge, redirectUri, scope: dialect.grantedScope(query), audience: query.get('audience'), authorizeQuery: query, expiresAt: fake.clock.now() + 600_000, used: false });
       const back = new URL(redirectUri);
       back.searchParams.set('code', code);
       const state = query.get('state');

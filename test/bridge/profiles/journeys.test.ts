@@ -9,9 +9,9 @@
  * The bridge and the fake share one hand-moved clock.
  */
 import { expect } from 'chai';
-import type { DialectName } from '../fakes/dialects.js';
+import { dialects, type DialectName } from '../fakes/dialects.js';
 import { startFakeUpstream, type Fault, type FakeUpstream } from '../fakes/upstream.js';
-import { CODE_REDIRECT, callbackUrl, exchangeCode, get, refresh, startAuthorization, startTestBridge, type TestBridge } from '../helpers.js';
+import { CODE_REDIRECT, IMPLICIT_REDIRECT, callbackUrl, exchangeCode, get, refresh, startAuthorization, startTestBridge, type TestBridge } from '../helpers.js';
 
 interface Case {
   profile: DialectName;
@@ -181,6 +181,34 @@ describe('bridge profiles: journeys through the bridge against fake upstreams', 
         else expect(exchanged.body).not.to.have.property('refresh_token');
         expect(await me(fake, exchanged.body.access_token as string)).to.equal(200);
       });
+
+      if (dialects[c.profile].pkce) {
+        it('refuses a provider code stolen from another sign-in and replayed under a state the attacker minted (PKCE)', async () => {
+          // The victim's sign-in: the provider sends the browser back with a code bound to the victim's challenge.
+          const victim = await startAuthorization(t.bridge, { state: 'victim-state' });
+          expect(victim.searchParams.get('code_challenge_method')).to.equal('S256');
+          const approved = await get(victim.href);
+          const stolen = new URL(approved.location!).searchParams.get('code')!;
+          const replay = async (params: { responseType?: string; redirectUri?: string }) => {
+            const attacker = await startAuthorization(t.bridge, { state: 'attacker-state', ...params });
+            return get(`${t.bridge.url}/callback?code=${encodeURIComponent(stolen)}&state=${encodeURIComponent(attacker.searchParams.get('state')!)}`);
+          };
+          // Code grant: the bridge code wraps the stolen code, but its exchange carries the attacker's verifier.
+          const viaCode = await replay({});
+          expect(viaCode.status, viaCode.text).to.equal(302);
+          const exchanged = await exchangeCode(t.bridge, new URL(viaCode.location!).searchParams.get('code')!);
+          expect(exchanged.status, exchanged.text).to.equal(400);
+          expect(exchanged.body).to.deep.equal({ error: 'invalid_grant' });
+          // Implicit grant: the bridge exchanges at once, is refused, and the fragment carries no token.
+          const viaImplicit = await replay({ responseType: 'token', redirectUri: IMPLICIT_REDIRECT });
+          expect(viaImplicit.status, viaImplicit.text).to.equal(302);
+          const fragment = new URLSearchParams(new URL(viaImplicit.location!).hash.slice(1));
+          expect(fragment.has('access_token')).to.equal(false);
+          expect(fragment.get('error')).to.equal('server_error');
+          expect(fake.events.filter((e) => e.type === 'issued')).to.deep.equal([]);
+          expect(fake.events.filter((e) => e.type === 'refused').map((e) => e.type === 'refused' && e.kind)).to.deep.equal(['invalid_grant', 'invalid_grant']);
+        });
+      }
 
       if (!c.refreshes) {
         it('gives Alexa no refresh token, and the token keeps working (it never expires)', async () => {
