@@ -4,6 +4,8 @@
  * machine Node prints dozens. A dry run against the lockfile, so nothing is downloaded or changed.
  */
 import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -33,4 +35,31 @@ describe('installing (README, "Two commands")', function () {
       expect(await engineWarnings('npm', dryRun), `npm on the machine's ${machineNode.trim()}`).to.be.greaterThan(0);
     }
   });
+});
+
+describe('npm start and npm test before anything is installed', function () {
+  this.timeout(60_000);
+  let clone: string;
+
+  before(async () => {
+    // What a fresh clone has: the project's own files, no node_modules.
+    clone = await mkdtemp(join(tmpdir(), 'fresh-clone-'));
+    await cp(join(PROJECT_ROOT, 'package.json'), join(clone, 'package.json'));
+    await cp(join(PROJECT_ROOT, 'scripts', 'check-install.mjs'), join(clone, 'scripts', 'check-install.mjs'));
+  });
+  after(() => rm(clone, { recursive: true, force: true }));
+
+  for (const command of [['start'], ['test']]) {
+    it(`npm ${command.join(' ')} says to install first, with the README's command, and exits non-zero`, async () => {
+      const env = { ...process.env, PATH: machinePath, npm_config_loglevel: 'silent' };
+      const failure = (await run('npm', command, { cwd: clone, env }).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { code?: number; stderr?: string } | undefined;
+      expect(failure, 'npm must fail').to.not.equal(undefined);
+      expect(failure!.code).to.equal(1);
+      expect(failure!.stderr).to.include('are not installed').and.include('npx -y -p node@24 -- npm install');
+      expect(failure!.stderr).to.not.match(/tsc: not found|ERR_MODULE_NOT_FOUND|at .*node:internal/);
+    });
+  }
 });
