@@ -22,7 +22,24 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   deploy: benchDeploy,
 };
 
-const chosen = process.argv.slice(2).filter((a) => a in SECTIONS);
+const HELP = `npm run bench — every figure next to a baseline measured in the same run, as a ratio
+
+Usage: npm run bench [-- section ...]   (no section: all of them, several minutes on 2 cores)
+
+Sections: ${Object.keys(SECTIONS).join(', ')}
+  e.g. npm run bench -- skill bridge`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const unknown = args.filter((a) => !(a in SECTIONS));
+if (unknown.length > 0) {
+  console.error(`npm run bench: unknown section ${unknown.join(', ')} (sections: ${Object.keys(SECTIONS).join(', ')}; see --help)`);
+  process.exit(2);
+}
+const chosen = args;
 for (const name of chosen.length ? chosen : Object.keys(SECTIONS)) {
   const started = performance.now();
   console.log(`\n${await SECTIONS[name]!()}\n(${name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);

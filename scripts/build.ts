@@ -8,7 +8,26 @@ import { parseArgs } from 'node:util';
 import { bundleLambda } from './bundle.js';
 import { zipDirectory } from './zip.js';
 
-const { values } = parseArgs({ options: { zip: { type: 'string' } } });
+const HELP = `npm run build — bundle the skill and the bridge for AWS Lambda
+
+Usage: npm run build [-- options]
+
+  (no option)        the skill into dist/lambda/ and the account-linking bridge into dist/bridge/ (handler index.handler)
+  --zip <file>       the skill only, then its deployment package (dist/lambda zipped, reproducibly) in <file>:
+                       what hooks/build.sh hands to \`ask deploy\`
+  --help             this text`;
+
+let values: { zip?: string | undefined; help?: boolean | undefined };
+try {
+  ({ values } = parseArgs({ options: { zip: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+} catch (error) {
+  console.error(`npm run build: ${(error as Error).message} (see --help)`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 const outdir = 'dist/lambda';
 const { bytes, entryBytes } = await bundleLambda('lambda/index.ts', outdir);
 console.log(`built ${outdir}/index.mjs: ${(entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bytes / 1024).toFixed(0)} kB in all`);
