@@ -31,7 +31,7 @@ const ALEXA_TOKEN_LIMIT_MS = 4500;
 const PUBLIC_URL = 'https://bridge.bench.example';
 const DIRECT_CALLBACK = 'http://127.0.0.1:9/bench/direct';
 const ALEXA_REDIRECT = `https://pitangui.amazon.com/api/skill/link/${DEMO.vendorId}`;
-const BRIDGE_CLIENT = { id: 'bench-alexa', secret: 'bench-alexa-secret' };
+const BRIDGE_CLIENT = { id: 'bench-alexa', secret: 'bench-alexa-secret-of-at-least-32-chars' };
 const UPSTREAM_CLIENT = { id: 'bench-bridge', secret: 'bench-bridge-secret' };
 const LOGIN = { email: DEMO.user.email, password: DEMO.user.password };
 

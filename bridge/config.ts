@@ -11,6 +11,7 @@ import type { LogLevel } from '../lambda/config.js';
 import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../lambda/env.js';
 import { loadProfile } from './profile-loader.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
+import { checkClientSecrets, requireKeyEntropy, requireTransportSecurity, type ConfigWarning } from './weak-config.js';
 
 export { ConfigError } from '../lambda/env.js';
 
@@ -45,6 +46,8 @@ export interface BridgeConfig {
   linkTtlSeconds: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Weak but accepted settings (bridge/weak-config.ts), logged once at start by the entry. */
+  warnings: readonly ConfigWarning[];
 }
 
 /**
@@ -67,6 +70,7 @@ const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_
 export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeConfig> {
   const publicUrl = httpUrl('BRIDGE_PUBLIC_URL', required(env, 'BRIDGE_PUBLIC_URL'));
   if (publicUrl.search !== '' || publicUrl.hash !== '') throw new ConfigError('BRIDGE_PUBLIC_URL', 'must not carry a query or fragment');
+  requireTransportSecurity('BRIDGE_PUBLIC_URL', publicUrl);
   const base = publicUrl.href.replace(/\/+$/, '');
 
   const upstream = {
@@ -77,6 +81,8 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     scopeMap: scopeMap(optional(env, 'BRIDGE_UPSTREAM_SCOPES')),
     budgetMs: integer(env, 'BRIDGE_UPSTREAM_BUDGET_MS', 3500, { min: 200, max: 4000 }),
   };
+  requireTransportSecurity('BRIDGE_UPSTREAM_AUTHORIZATION_URL', upstream.authorizationUrl);
+  requireTransportSecurity('BRIDGE_UPSTREAM_TOKEN_URL', upstream.tokenUrl);
   const alexa = {
     clientId: required(env, 'BRIDGE_CLIENT_ID'),
     clientSecret: required(env, 'BRIDGE_CLIENT_SECRET'),
@@ -103,6 +109,7 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     bodyLimitBytes: 16 * 1024,
+    warnings: checkClientSecrets(alexa.clientSecret, upstream.clientSecret, publicUrl),
   };
 }
 
@@ -150,6 +157,7 @@ function redirectUris(raw: string): string[] {
   for (const uri of uris) {
     const url = httpUrl('BRIDGE_ALEXA_REDIRECT_URIS', uri);
     if (url.hash !== '') throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', `"${uri}" must not carry a fragment`);
+    requireTransportSecurity('BRIDGE_ALEXA_REDIRECT_URIS', url);
   }
   return uris;
 }
@@ -159,6 +167,7 @@ function masterKey(raw: string): Uint8Array {
   if (key.length !== 32) {
     throw new ConfigError('BRIDGE_KEY', 'must be 32 random bytes, base64url-encoded (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)');
   }
+  requireKeyEntropy(key);
   return new Uint8Array(key);
 }
 
