@@ -46,6 +46,8 @@ export interface BridgeConfig {
   linkTtlSeconds: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** How many proxies of the operator's own stand in front (BRIDGE_TRUST_PROXY); 0 = X-Forwarded-For is ignored. */
+  trustProxyHops: number;
   /** Weak but accepted settings (bridge/weak-config.ts), logged once at start by the entry. */
   warnings: readonly ConfigWarning[];
 }
@@ -62,6 +64,8 @@ export type StoreConfig =
       region: string;
       /** Another endpoint than AWS's (DynamoDB Local, dynalite); credentials still come from the usual AWS chain. */
       endpoint?: string;
+      /** The rate limits' counters (bridge/rate-limits-dynamodb.ts): BRIDGE_DYNAMODB_RATE_LIMIT_TABLE. */
+      rateLimitTable: string;
     };
 
 /** Variables whose values are secrets: never handed to a profile as an `extra` setting. */
@@ -104,11 +108,12 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     upstream,
     alexa,
     key,
-    store: storeConfig(env),
+    store: withRateLimitTable(storeConfig(env), env),
     refreshGraceSeconds: integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 }),
     linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     bodyLimitBytes: 16 * 1024,
+    trustProxyHops: integer(env, 'BRIDGE_TRUST_PROXY', 0, { min: 0, max: 5 }),
     warnings: checkClientSecrets(alexa.clientSecret, upstream.clientSecret, publicUrl),
   };
 }
@@ -127,7 +132,16 @@ export function profileExtraSettings(profile: ProviderProfile, env: Env): Record
   return extra;
 }
 
-function storeConfig(env: Env): StoreConfig {
+/** DynamoDB: the rate limits' table beside the store's, `<table>-rate-limits` unless BRIDGE_DYNAMODB_RATE_LIMIT_TABLE names one. */
+function withRateLimitTable(store: DistributiveOmit<StoreConfig, 'rateLimitTable'>, env: Env): StoreConfig {
+  if (store.kind !== 'dynamodb') return store;
+  const rateLimitTable = optional(env, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE') ?? `${store.table}-rate-limits`;
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(rateLimitTable)) throw new ConfigError('BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', `"${rateLimitTable}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
+  return { ...store, rateLimitTable };
+}
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function storeConfig(env: Env): DistributiveOmit<StoreConfig, 'rateLimitTable'> {
   const kind = oneOf(env, 'BRIDGE_STORE', ['sqlite', 'dynamodb'] as const, 'sqlite');
   if (kind === 'sqlite') return { kind, path: required(env, 'BRIDGE_DATA', 'the SQLite file of BRIDGE_STORE=sqlite') };
   const table = required(env, 'BRIDGE_DYNAMODB_TABLE', 'BRIDGE_STORE=dynamodb');

@@ -12,13 +12,15 @@ import { EventTooLarge, fromLambdaEvent, toLambdaResult, type HttpApiEventV2, ty
 import { loadBridgeConfig } from './config.js';
 import { createBridge } from './core.js';
 import { oauthError } from './http/responses.js';
+import { openRateLimits } from './rate-limits.js';
 import { openStore } from './store/open.js';
 import { logConfigWarnings } from './weak-config.js';
 
 const config = await loadBridgeConfig();
 const logger = createLogger(config.logLevel);
 logConfigWarnings(logger, config.warnings);
-const bridge = createBridge(config, { logger, store: await openStore(config.store) });
+const store = await openStore(config.store);
+const bridge = createBridge(config, { logger, store, rateLimits: await openRateLimits(config, store, logger) });
 
 export const handler = async (event: HttpApiEventV2): Promise<HttpApiResultV2> => {
   let request;

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../lambda/logging.js';
 import { createBridgeApp } from './adapters/express.js';
 import { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createBridge } from './core.js';
+import { openRateLimits, type RateLimits } from './rate-limits.js';
 import { openStore } from './store/open.js';
 import type { BridgeStore } from './store/store.js';
 import type { UpstreamClient } from './upstream.js';
@@ -28,6 +29,8 @@ export interface BridgeServerOptions {
   upstream?: UpstreamClient;
   /** Epoch milliseconds; for tests. */
   now?: () => number;
+  /** Default: on the store's database (bridge/rate-limits.ts); 'off' only for the bench's baseline. */
+  rateLimits?: RateLimits | 'off';
   /** Default SERVER_TIMEOUTS; tests inject small ones. */
   timeouts?: ServerTimeouts;
 }
@@ -53,9 +56,11 @@ export interface BridgeServer {
 export async function startBridgeServer(config: BridgeConfig, options: BridgeServerOptions = {}): Promise<BridgeServer> {
   const logger = options.logger ?? createLogger(config.logLevel, options.log);
   logConfigWarnings(logger, config.warnings);
+  const store = options.store ?? (await openStore(config.store));
   const bridge = createBridge(config, {
     logger,
-    store: options.store ?? (await openStore(config.store)),
+    store,
+    rateLimits: options.rateLimits ?? (await openRateLimits(config, store, logger)),
     ...(options.upstream ? { upstream: options.upstream } : {}),
     ...(options.now ? { now: options.now } : {}),
   });

@@ -39,6 +39,7 @@ function toBridgeRequest(req: Request): BridgeRequest {
     query: new URLSearchParams(queryStart < 0 ? '' : req.originalUrl.slice(queryStart + 1)),
     headers,
     body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
+    ...(req.socket.remoteAddress === undefined ? {} : { peerAddress: req.socket.remoteAddress }),
   };
 }
 

@@ -26,7 +26,8 @@ function createPrivately(path: string): void {
 }
 
 export class SqliteBridgeStore implements BridgeStore {
-  private readonly db: DatabaseSync;
+  /** The database, also holding the rate limits' counters (bridge/rate-limits-sqlite.ts). */
+  readonly db: DatabaseSync;
   private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
   private lastPurge = 0;
 

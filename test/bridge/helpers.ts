@@ -12,7 +12,7 @@ import type { ProviderProfile } from '../../bridge/profiles/profile.js';
 import { loadBridgeConfig, startBridgeServer, type BridgeServer, type ServerTimeouts } from '../../bridge/server.js';
 
 export const BRIDGE_CLIENT = { clientId: 'alexa-skill-at-bridge', clientSecret: 'bridge-test-secret: with spaces & symbols' };
-export const UPSTREAM_CLIENT = { clientId: 'ride-hailer-bridge', clientSecret: 'bridge-upstream-secret' };
+export const UPSTREAM_CLIENT = { clientId: 'ride-hailer-bridge', clientSecret: 'bridge-upstream-secret-of-at-least-32-characters' };
 export const CODE_REDIRECT = `https://pitangui.amazon.com/api/skill/link/${DEMO.vendorId}`;
 export const IMPLICIT_REDIRECT = `https://pitangui.amazon.com/spa/skill/account-linking-status.html?vendorId=${DEMO.vendorId}`;
 /** The bridge's public URL in tests: never requested (the test replays the callback against the bridge's real URL). */
