@@ -13,7 +13,8 @@
  *   refreshes per address would lock out Alexa's normal traffic; Alexa never fails client authentication unless the
  *   secret is misconfigured (then nothing works anyway). Once an address has spent its failures, *every* /token
  *   request from it gets 429 until the window ends, before its credentials are looked at, so it cannot go on
- *   guessing. Checking costs one read per request; the count is written only on a failure.
+ *   guessing. Checking costs one read per address and second on each instance (an address read as open is not
+ *   read again for CLEAR_FOR_MS); the count is written only on a failure.
  * - /token, per client ID: failed authentications naming the client, over all addresses
  *   (tokenAuthFailuresPerClient) — guessing spread over many addresses. Past the budget, failures are answered 429
  *   and logged as a warning; a request with the right secret is still served: a limit that refused the client
@@ -65,6 +66,12 @@ export class RateLimits {
   private readonly failuresByClient: RateLimiterAbstract;
   /** Addresses known to be shut at /token, and until when (epoch ms): a flood is refused without a store read. */
   private readonly shut = new Map<string, number>();
+  /**
+   * Addresses read as open, and until when (epoch ms): Alexa's few addresses send many refreshes a second, and one
+   * read per address and second is enough. The price: an address shut by failures on *another* instance may go on
+   * there for up to CLEAR_FOR_MS (on this instance its own failures shut it at once).
+   */
+  private readonly open = new Map<string, number>();
 
   constructor(
     private readonly config: Pick<BridgeConfig, 'alexa'>,
@@ -105,7 +112,10 @@ export class RateLimits {
       this.take(this.failuresByAddress, address, 'token_fail_addr'),
       this.take(this.failuresByClient, this.claimedClient(req), 'token_fail_client'),
     ]);
-    if (byAddress !== undefined) this.shut.set(address, Date.now() + byAddress * 1000);
+    if (byAddress !== undefined) {
+      remember(this.shut, address, Date.now() + byAddress * 1000);
+      this.open.delete(address);
+    }
     const wait = Math.max(byAddress ?? 0, byClient ?? 0);
     if (wait === 0) return answer;
     this.logger.warn('bridge.rate_limited', { path: req.path, limit: byAddress !== undefined ? 'tokenAuthFailuresPerAddress' : 'tokenAuthFailuresPerClient' });
@@ -114,11 +124,13 @@ export class RateLimits {
 
   /** Seconds an address stays shut at /token, or undefined when it may go on. */
   private async shutSeconds(address: string): Promise<number | undefined> {
-    const known = this.shut.get(address);
-    if (known !== undefined) {
-      if (known > Date.now()) return Math.ceil((known - Date.now()) / 1000);
+    const now = Date.now();
+    const shutUntil = this.shut.get(address);
+    if (shutUntil !== undefined) {
+      if (shutUntil > now) return Math.ceil((shutUntil - now) / 1000);
       this.shut.delete(address);
     }
+    if ((this.open.get(address) ?? 0) > now) return undefined;
     let res: RateLimiterRes | null;
     try {
       res = await this.failuresByAddress.get(address);
@@ -126,9 +138,11 @@ export class RateLimits {
       this.storeFailed('token_fail_addr', error);
       return undefined;
     }
-    if (res === null || res.consumedPoints < this.policy.tokenAuthFailuresPerAddress.points) return undefined;
-    if (this.shut.size >= 10_000) this.shut.clear(); // a bound, not an eviction policy: the store still knows
-    this.shut.set(address, Date.now() + res.msBeforeNext);
+    if (res === null || res.consumedPoints < this.policy.tokenAuthFailuresPerAddress.points) {
+      remember(this.open, address, now + CLEAR_FOR_MS);
+      return undefined;
+    }
+    remember(this.shut, address, now + res.msBeforeNext);
     return retryAfterSeconds(res);
   }
 
@@ -166,6 +180,15 @@ export class RateLimits {
   private storeFailed(counter: string, error: unknown): void {
     this.logger.error('bridge.rate_limit_store_failed', { counter, errorName: error instanceof Error ? error.name : typeof error });
   }
+}
+
+/** How long an address read as open at /token is not read again (see RateLimits.open). */
+export const CLEAR_FOR_MS = 1000;
+
+/** A bounded cache: cleared when full (a bound, not an eviction policy — the store still knows every count). */
+function remember(map: Map<string, number>, address: string, until: number): void {
+  if (map.size >= 10_000) map.clear();
+  map.set(address, until);
 }
 
 const retryAfterSeconds = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
