@@ -175,7 +175,7 @@ export async function benchBridge(): Promise<string> {
         { figure: 'failed answers (all rounds)', 'SQLite bridge': failures('sqlite'), 'DynamoDB ×1': failures('dynamo1'), 'ratio ×1': '—', 'DynamoDB ×2': failures('dynamo2'), 'ratio ×2': '—' },
       ]),
       '',
-      `Bridge rate limits (issue 16): the same refreshes (${CONNECTIONS} connections, one address) through the bridge with its rate limits against the same bridge without them, same run; per refresh the limits read one counter`,
+      `Bridge rate limits (issue 16): the same refreshes (${CONNECTIONS} connections, one address) through the bridge with its rate limits against the same bridge without them, same run; the limits read an address's counter at most once a second per instance`,
       table([
         { figure: 'requests/s', 'SQLite, no limits': rps('sqliteNoLimits').toFixed(0), 'SQLite, limits': rps('sqlite').toFixed(0), 'ratio SQLite': ratio(rps('sqlite'), rps('sqliteNoLimits')), 'DynamoDB, no limits': rps('dynamo1NoLimits').toFixed(0), 'DynamoDB, limits': rps('dynamo1').toFixed(0), 'ratio DynamoDB': ratio(rps('dynamo1'), rps('dynamo1NoLimits')) },
         { figure: 'p50', 'SQLite, no limits': ms(med('sqliteNoLimits', 'p50Ms')), 'SQLite, limits': ms(med('sqlite', 'p50Ms')), 'ratio SQLite': '—', 'DynamoDB, no limits': ms(med('dynamo1NoLimits', 'p50Ms')), 'DynamoDB, limits': ms(med('dynamo1', 'p50Ms')), 'ratio DynamoDB': '—' },
