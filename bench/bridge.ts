@@ -10,6 +10,12 @@
  *   child:  dynalite with the bridge's table              (bench/workers/dynalite.ts)
  *   child:  two bridges on that table, A and B            (bench/workers/bridge-server.ts, BRIDGE_STORE=dynamodb)
  *
+ * Issue 16 figures: the rate limits' cost per request — the same refreshes through a bridge with and without its
+ * rate limits (BENCH_RATE_LIMITS=off), on SQLite and on DynamoDB. A refresh costs the limits one read of the
+ * address's failure counter (SQLite: a SELECT; DynamoDB: a GetItem on the rate limits' table).
+ *
+ *   child:  the same bridges without rate limits           (SQLite in memory; one on the dynalite table)
+ *
  * Each round runs every target once, in an order that rotates between rounds, after a warm-up of each; the medians
  * are reported. Two instances = two autocannon runs at once, half the connections (and links) each. Loopback only,
  * bounded in time.
@@ -31,8 +37,8 @@ const ALEXA_TOKEN_LIMIT_MS = 4500;
 const PUBLIC_URL = 'https://bridge.bench.example';
 const DIRECT_CALLBACK = 'http://127.0.0.1:9/bench/direct';
 const ALEXA_REDIRECT = `https://pitangui.amazon.com/api/skill/link/${DEMO.vendorId}`;
-const BRIDGE_CLIENT = { id: 'bench-alexa', secret: 'bench-alexa-secret' };
-const UPSTREAM_CLIENT = { id: 'bench-bridge', secret: 'bench-bridge-secret' };
+const BRIDGE_CLIENT = { id: 'bench-alexa', secret: 'bench-alexa-secret-of-at-least-32-chars' };
+const UPSTREAM_CLIENT = { id: 'bench-bridge', secret: 'bench-bridge-secret-of-at-least-32-chars' };
 const LOGIN = { email: DEMO.user.email, password: DEMO.user.password };
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -91,8 +97,8 @@ export async function benchBridge(): Promise<string> {
       BRIDGE_KEY: randomBytes(32).toString('base64url'),
       LOG_LEVEL: 'warn',
     };
-    const startBridge = async (store: Record<string, string>) => {
-      const worker = await startWorker('bench/workers/bridge-server.ts', { ...bridgeSettings, ...store });
+    const startBridge = async (store: Record<string, string>, extra: Record<string, string> = {}) => {
+      const worker = await startWorker('bench/workers/bridge-server.ts', { ...bridgeSettings, ...store, ...extra });
       closers.push(() => stop(worker.child));
       return worker.firstLine.trim();
     };
@@ -102,6 +108,10 @@ export async function benchBridge(): Promise<string> {
     const [endpoint, tableName] = dynalite.firstLine.trim().split(' ') as [string, string];
     const onTable = localDynamoDbEnv({ endpoint, table: tableName });
     const [dynamoA, dynamoB] = [await startBridge(onTable), await startBridge(onTable)];
+    // The same bridges without rate limits. The SQLite one has its own (in-memory) database, so its links are made
+    // on it; the DynamoDB one refreshes the links made on A.
+    const unlimitedSqlite = await startBridge({ BRIDGE_DATA: ':memory:' }, { BENCH_RATE_LIMITS: 'off' });
+    const unlimitedDynamo = await startBridge(onTable, { BENCH_RATE_LIMITS: 'off' });
 
     // One link per connection on both sides, as many Alexa users refreshing at once: one link for all would let the
     // bridge's single-flight (concurrent refreshes of ONE link share one upstream call) flatter it. The DynamoDB links
@@ -110,10 +120,12 @@ export async function benchBridge(): Promise<string> {
     const directBodies: string[] = [];
     const bridgeBodies: string[] = [];
     const dynamoBodies: string[] = [];
+    const unlimitedBodies: string[] = [];
     for (let i = 0; i < CONNECTIONS; i += 1) {
       directBodies.push(refreshBody(await linkDirect(issuer)));
       bridgeBodies.push(refreshBody(await linkThroughBridge(bridgeUrl)));
       dynamoBodies.push(refreshBody(await linkThroughBridge(dynamoA)));
+      unlimitedBodies.push(refreshBody(await linkThroughBridge(unlimitedSqlite)));
     }
     const isTokenAnswer = (body: string) => body.includes('"access_token"');
     const bridgeAuth = { ...form, authorization: basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret) };
@@ -127,12 +139,14 @@ export async function benchBridge(): Promise<string> {
       sqlite: load(`${bridgeUrl}/token`, bridgeAuth, bridgeBodies),
       dynamo1: load(`${dynamoA}/token`, bridgeAuth, dynamoBodies),
       dynamo2: async (seconds: number) => combine(await Promise.all([onA(seconds), onB(seconds)])),
+      sqliteNoLimits: load(`${unlimitedSqlite}/token`, bridgeAuth, unlimitedBodies),
+      dynamo1NoLimits: load(`${unlimitedDynamo}/token`, bridgeAuth, dynamoBodies),
     };
     type Target = keyof typeof targets;
     const order = Object.keys(targets) as Target[];
 
     for (const name of order) await targets[name](WARM_UP_S);
-    const runs: Record<Target, LoadFigures[]> = { direct: [], sqlite: [], dynamo1: [], dynamo2: [] };
+    const runs: Record<Target, LoadFigures[]> = { direct: [], sqlite: [], dynamo1: [], dynamo2: [], sqliteNoLimits: [], dynamo1NoLimits: [] };
     for (let round = 0; round < ROUNDS; round += 1) {
       // Rotate the order so no target always runs on a warmer (or hotter) machine.
       for (let i = 0; i < order.length; i += 1) {
@@ -159,6 +173,14 @@ export async function benchBridge(): Promise<string> {
         { figure: 'p50', 'SQLite bridge': ms(med('sqlite', 'p50Ms')), 'DynamoDB ×1': ms(med('dynamo1', 'p50Ms')), 'ratio ×1': '—', 'DynamoDB ×2': ms(med('dynamo2', 'p50Ms')), 'ratio ×2': '—' },
         { figure: 'p99', 'SQLite bridge': ms(med('sqlite', 'p99Ms')), 'DynamoDB ×1': ms(med('dynamo1', 'p99Ms')), 'ratio ×1': '—', 'DynamoDB ×2': ms(med('dynamo2', 'p99Ms')), 'ratio ×2': '—' },
         { figure: 'failed answers (all rounds)', 'SQLite bridge': failures('sqlite'), 'DynamoDB ×1': failures('dynamo1'), 'ratio ×1': '—', 'DynamoDB ×2': failures('dynamo2'), 'ratio ×2': '—' },
+      ]),
+      '',
+      `Bridge rate limits (issue 16): the same refreshes (${CONNECTIONS} connections, one address) through the bridge with its rate limits against the same bridge without them, same run; the limits read an address's counter at most once a second per instance`,
+      table([
+        { figure: 'requests/s', 'SQLite, no limits': rps('sqliteNoLimits').toFixed(0), 'SQLite, limits': rps('sqlite').toFixed(0), 'ratio SQLite': ratio(rps('sqlite'), rps('sqliteNoLimits')), 'DynamoDB, no limits': rps('dynamo1NoLimits').toFixed(0), 'DynamoDB, limits': rps('dynamo1').toFixed(0), 'ratio DynamoDB': ratio(rps('dynamo1'), rps('dynamo1NoLimits')) },
+        { figure: 'p50', 'SQLite, no limits': ms(med('sqliteNoLimits', 'p50Ms')), 'SQLite, limits': ms(med('sqlite', 'p50Ms')), 'ratio SQLite': '—', 'DynamoDB, no limits': ms(med('dynamo1NoLimits', 'p50Ms')), 'DynamoDB, limits': ms(med('dynamo1', 'p50Ms')), 'ratio DynamoDB': '—' },
+        { figure: 'p99', 'SQLite, no limits': ms(med('sqliteNoLimits', 'p99Ms')), 'SQLite, limits': ms(med('sqlite', 'p99Ms')), 'ratio SQLite': '—', 'DynamoDB, no limits': ms(med('dynamo1NoLimits', 'p99Ms')), 'DynamoDB, limits': ms(med('dynamo1', 'p99Ms')), 'ratio DynamoDB': '—' },
+        { figure: 'failed answers (all rounds)', 'SQLite, no limits': failures('sqliteNoLimits'), 'SQLite, limits': failures('sqlite'), 'ratio SQLite': '—', 'DynamoDB, no limits': failures('dynamo1NoLimits'), 'DynamoDB, limits': failures('dynamo1'), 'ratio DynamoDB': '—' },
       ]),
     ].join('\n');
   } finally {

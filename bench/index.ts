@@ -3,11 +3,13 @@
  * Sections: skill (issue 2), auth (token endpoint and link journey), load (the self-hosted endpoint under autocannon),
  * chain (the signing-chain validator per first-seen chain and per cached request, against the one it replaced),
  * bridge (the account-linking bridge's token endpoint against its upstream called directly; on DynamoDB, one and two
- * instances, against the SQLite-backed bridge), deploy (npm run deploy --
+ * instances, against the SQLite-backed bridge; with and without its rate limits), bridge-memory (the bridge's memory
+ * under a 100 MB upstream answer, against itself just before), deploy (npm run deploy --
  * --local against the local Alexa cloud, cold vs warm invocation of the function).
  */
 import { benchAuth } from './auth.js';
 import { benchBridge } from './bridge.js';
+import { benchBridgeMemory } from './bridge-memory.js';
 import { benchChain } from './chain.js';
 import { benchDeploy } from './deploy.js';
 import { benchLoad } from './load.js';
@@ -19,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   load: benchLoad,
   chain: benchChain,
   bridge: benchBridge,
+  'bridge-memory': benchBridgeMemory,
   deploy: benchDeploy,
 };
 

@@ -12,6 +12,7 @@ import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, requ
 import { redirectUriGrant } from './alexa-redirect.js';
 import { loadProfile } from './profile-loader.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
+import { checkClientSecrets, requireKeyEntropy, requireTransportSecurity, type ConfigWarning } from './weak-config.js';
 
 export { ConfigError } from '../lambda/env.js';
 
@@ -46,6 +47,10 @@ export interface BridgeConfig {
   linkTtlSeconds: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** How many proxies of the operator's own stand in front (BRIDGE_TRUST_PROXY); 0 = X-Forwarded-For is ignored. */
+  trustProxyHops: number;
+  /** Weak but accepted settings (bridge/weak-config.ts), logged once at start by the entry. */
+  warnings: readonly ConfigWarning[];
 }
 
 /**
@@ -60,6 +65,8 @@ export type StoreConfig =
       region: string;
       /** Another endpoint than AWS's (DynamoDB Local, dynalite); credentials still come from the usual AWS chain. */
       endpoint?: string;
+      /** The rate limits' counters (bridge/rate-limits-dynamodb.ts): BRIDGE_DYNAMODB_RATE_LIMIT_TABLE. */
+      rateLimitTable: string;
     };
 
 /** Variables whose values are secrets: never handed to a profile as an `extra` setting. */
@@ -68,6 +75,7 @@ const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_
 export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeConfig> {
   const publicUrl = httpUrl('BRIDGE_PUBLIC_URL', required(env, 'BRIDGE_PUBLIC_URL'));
   if (publicUrl.search !== '' || publicUrl.hash !== '') throw new ConfigError('BRIDGE_PUBLIC_URL', 'must not carry a query or fragment');
+  requireTransportSecurity('BRIDGE_PUBLIC_URL', publicUrl);
   const base = publicUrl.href.replace(/\/+$/, '');
 
   const upstream = {
@@ -78,6 +86,8 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     scopeMap: scopeMap(optional(env, 'BRIDGE_UPSTREAM_SCOPES')),
     budgetMs: integer(env, 'BRIDGE_UPSTREAM_BUDGET_MS', 3500, { min: 200, max: 4000 }),
   };
+  requireTransportSecurity('BRIDGE_UPSTREAM_AUTHORIZATION_URL', upstream.authorizationUrl);
+  requireTransportSecurity('BRIDGE_UPSTREAM_TOKEN_URL', upstream.tokenUrl);
   const alexa = {
     clientId: required(env, 'BRIDGE_CLIENT_ID'),
     clientSecret: required(env, 'BRIDGE_CLIENT_SECRET'),
@@ -99,11 +109,13 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     upstream,
     alexa,
     key,
-    store: storeConfig(env),
+    store: withRateLimitTable(storeConfig(env), env),
     refreshGraceSeconds: integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 }),
     linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     bodyLimitBytes: 16 * 1024,
+    trustProxyHops: integer(env, 'BRIDGE_TRUST_PROXY', 0, { min: 0, max: 5 }),
+    warnings: checkClientSecrets(alexa.clientSecret, upstream.clientSecret, publicUrl),
   };
 }
 
@@ -121,7 +133,16 @@ export function profileExtraSettings(profile: ProviderProfile, env: Env): Record
   return extra;
 }
 
-function storeConfig(env: Env): StoreConfig {
+/** DynamoDB: the rate limits' table beside the store's, `<table>-rate-limits` unless BRIDGE_DYNAMODB_RATE_LIMIT_TABLE names one. */
+function withRateLimitTable(store: DistributiveOmit<StoreConfig, 'rateLimitTable'>, env: Env): StoreConfig {
+  if (store.kind !== 'dynamodb') return store;
+  const rateLimitTable = optional(env, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE') ?? `${store.table}-rate-limits`;
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(rateLimitTable)) throw new ConfigError('BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', `"${rateLimitTable}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
+  return { ...store, rateLimitTable };
+}
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function storeConfig(env: Env): DistributiveOmit<StoreConfig, 'rateLimitTable'> {
   const kind = oneOf(env, 'BRIDGE_STORE', ['sqlite', 'dynamodb'] as const, 'sqlite');
   if (kind === 'sqlite') return { kind, path: required(env, 'BRIDGE_DATA', 'the SQLite file of BRIDGE_STORE=sqlite') };
   const table = required(env, 'BRIDGE_DYNAMODB_TABLE', 'BRIDGE_STORE=dynamodb');
@@ -151,6 +172,7 @@ function redirectUris(raw: string): string[] {
   for (const uri of uris) {
     const url = httpUrl('BRIDGE_ALEXA_REDIRECT_URIS', uri);
     if (url.hash !== '') throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', `"${uri}" must not carry a fragment`);
+    requireTransportSecurity('BRIDGE_ALEXA_REDIRECT_URIS', url);
     if (redirectUriGrant(uri) === undefined) {
       throw new ConfigError('BRIDGE_ALEXA_REDIRECT_URIS', `"${uri}" is neither …/api/skill/link/<vendorId> (code grant) nor …/spa/skill/account-linking-status.html?vendorId=<vendorId> (implicit grant)`);
     }
@@ -163,6 +185,7 @@ function masterKey(raw: string): Uint8Array {
   if (key.length !== 32) {
     throw new ConfigError('BRIDGE_KEY', 'must be 32 random bytes, base64url-encoded (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)');
   }
+  requireKeyEntropy(key);
   return new Uint8Array(key);
 }
 

@@ -8,7 +8,9 @@ import type { BridgeContext } from './context.js';
 import { json, oauthError, temporarilyUnavailable, errorPage } from './http/responses.js';
 import type { BridgeRequest, BridgeResponse } from './http/types.js';
 import { deriveKeys } from './keys.js';
+import { clientAddress } from './client-address.js';
 import { Links } from './links.js';
+import { RateLimits } from './rate-limits.js';
 import { authorize } from './routes/authorize.js';
 import { callback } from './routes/callback.js';
 import { token } from './routes/token.js';
@@ -23,6 +25,11 @@ export interface BridgeOptions {
   upstream?: UpstreamClient;
   /** Epoch milliseconds; for tests. */
   now?: () => number;
+  /**
+   * The rate limits (bridge/rate-limits.ts), on the store's database as openRateLimits builds them. Default: in
+   * memory. 'off' only for the bench's baseline.
+   */
+  rateLimits?: RateLimits | 'off';
 }
 
 export interface Bridge {
@@ -51,6 +58,20 @@ export function createBridge(config: BridgeConfig, options: BridgeOptions): Brid
   const upstream = options.upstream ?? createUpstreamClient(config);
   const links = new Links({ config, keys, store, upstream, logger, now });
   const ctx: BridgeContext = { config, keys, store, links, upstream, logger, now };
+  const limits = options.rateLimits ?? new RateLimits(config, logger);
+
+  const run = async (route: Route, request: BridgeRequest): Promise<BridgeResponse> => {
+    try {
+      return await route(request, ctx);
+    } catch (error) {
+      // Never a stack trace to the caller, never the error's message in the log (it may quote a request).
+      logger.error('bridge.unhandled_error', { path: request.path, errorName: error instanceof Error ? error.name : typeof error });
+      // At the token endpoint a failure must look temporary, or Alexa unlinks the user.
+      if (request.path === '/token') return temporarilyUnavailable();
+      if (request.path === '/healthz') return oauthError(500, 'server_error');
+      return errorPage(500, 'Something went wrong', 'The link could not be completed.');
+    }
+  };
 
   return {
     async handle(request) {
@@ -58,16 +79,9 @@ export function createBridge(config: BridgeConfig, options: BridgeOptions): Brid
       if (entry === undefined) return json(404, { error: 'not_found' });
       const method = request.method === 'HEAD' && entry.head === true ? 'GET' : request.method;
       if (method !== entry.method) return json(405, { error: 'method_not_allowed' }, { allow: entry.method });
-      try {
-        return await entry.route(request, ctx);
-      } catch (error) {
-        // Never a stack trace to the caller, never the error's message in the log (it may quote a request).
-        logger.error('bridge.unhandled_error', { path: request.path, errorName: error instanceof Error ? error.name : typeof error });
-        // At the token endpoint a failure must look temporary, or Alexa unlinks the user.
-        if (request.path === '/token') return temporarilyUnavailable();
-        if (request.path === '/healthz') return oauthError(500, 'server_error');
-        return errorPage(500, 'Something went wrong', 'The link could not be completed.');
-      }
+      if (limits === 'off') return run(entry.route, request);
+      const address = clientAddress(request.peerAddress, request.headers['x-forwarded-for'], config.trustProxyHops);
+      return limits.apply(request, address, (req) => run(entry.route, req));
     },
     close: () => store.close(),
   };

@@ -11,18 +11,24 @@ import { createLogger } from '../lambda/logging.js';
 import { EventTooLarge, fromLambdaEvent, toLambdaResult, type HttpApiEventV2, type HttpApiResultV2 } from './adapters/lambda.js';
 import { loadBridgeConfig } from './config.js';
 import { createBridge } from './core.js';
-import { json } from './http/responses.js';
+import { oauthError } from './http/responses.js';
+import { openRateLimits } from './rate-limits.js';
 import { openStore } from './store/open.js';
+import { logConfigWarnings } from './weak-config.js';
 
 const config = await loadBridgeConfig();
-const bridge = createBridge(config, { logger: createLogger(config.logLevel), store: await openStore(config.store) });
+const logger = createLogger(config.logLevel);
+logConfigWarnings(logger, config.warnings);
+const store = await openStore(config.store);
+const bridge = createBridge(config, { logger, store, rateLimits: await openRateLimits(config, store, logger) });
 
 export const handler = async (event: HttpApiEventV2): Promise<HttpApiResultV2> => {
   let request;
   try {
     request = fromLambdaEvent(event, config.bodyLimitBytes);
   } catch (error) {
-    if (error instanceof EventTooLarge) return toLambdaResult(json(413, { error: 'body_too_large' }));
+    // RFC 6749 has no code for a large body: invalid_request, with no-store like every answer (json()).
+    if (error instanceof EventTooLarge) return toLambdaResult(oauthError(413, 'invalid_request'));
     throw error;
   }
   return toLambdaResult(await bridge.handle(request));

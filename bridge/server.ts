@@ -8,9 +8,11 @@ import { createLogger, type Logger } from '../lambda/logging.js';
 import { createBridgeApp } from './adapters/express.js';
 import { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createBridge } from './core.js';
+import { openRateLimits, type RateLimits } from './rate-limits.js';
 import { openStore } from './store/open.js';
 import type { BridgeStore } from './store/store.js';
 import type { UpstreamClient } from './upstream.js';
+import { logConfigWarnings } from './weak-config.js';
 
 export { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.js';
 
@@ -27,7 +29,24 @@ export interface BridgeServerOptions {
   upstream?: UpstreamClient;
   /** Epoch milliseconds; for tests. */
   now?: () => number;
+  /** Default: on the store's database (bridge/rate-limits.ts); 'off' only for the bench's baseline. */
+  rateLimits?: RateLimits | 'off';
+  /** Default SERVER_TIMEOUTS; tests inject small ones. */
+  timeouts?: ServerTimeouts;
 }
+
+/**
+ * How long a client may take: the headers within `headersMs`, the whole request (headers and body) within
+ * `requestMs`. Node checks both only every `checkIntervalMs` (its default, 30 s, let a client that announced 100 body
+ * bytes and sent 10 hold a connection for 80 s), so the check runs every second. Alexa's own requests take
+ * milliseconds; 10 s is for a slow phone network at /authorize and /callback.
+ */
+export interface ServerTimeouts {
+  headersMs: number;
+  requestMs: number;
+  checkIntervalMs: number;
+}
+export const SERVER_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 10_000, checkIntervalMs: 1_000 };
 
 export interface BridgeServer {
   url: string;
@@ -36,14 +55,20 @@ export interface BridgeServer {
 
 export async function startBridgeServer(config: BridgeConfig, options: BridgeServerOptions = {}): Promise<BridgeServer> {
   const logger = options.logger ?? createLogger(config.logLevel, options.log);
+  logConfigWarnings(logger, config.warnings);
+  const store = options.store ?? (await openStore(config.store));
   const bridge = createBridge(config, {
     logger,
-    store: options.store ?? (await openStore(config.store)),
+    store,
+    rateLimits: options.rateLimits ?? (await openRateLimits(config, store, logger)),
     ...(options.upstream ? { upstream: options.upstream } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  const server: Server = createServer(createBridgeApp(bridge, { bodyLimitBytes: config.bodyLimitBytes, logger }));
-  server.requestTimeout = 10_000;
+  const timeouts = options.timeouts ?? SERVER_TIMEOUTS;
+  const server: Server = createServer(
+    { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+    createBridgeApp(bridge, { bodyLimitBytes: config.bodyLimitBytes, logger }),
+  );
   const host = options.host ?? config.host;
   let address: AddressInfo;
   try {

@@ -13,8 +13,8 @@ import type { BridgeConfig } from './config.js';
 import type { TokenGrant, UpstreamAnswer, UpstreamResult } from './profiles/profile.js';
 import { unavailable } from './profiles/rfc6749.js';
 
-/** Upstream answers larger than this are not token answers. */
-const MAX_ANSWER_BYTES = 64 * 1024;
+/** Upstream answers larger than this are not token answers: cut off, answered as unavailable. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface UpstreamClient {
   token(grant: TokenGrant, params: Record<string, string>): Promise<UpstreamResult>;
@@ -31,6 +31,8 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
+    // No compressed answers: 64 KiB of gzip can unpack to gigabytes, and the size check counts bytes on the wire.
+    decompress: false,
     responseType: 'text',
     headers: { 'user-agent': 'ride-hailer-bridge' },
   });
@@ -48,16 +50,25 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
     async token(grant, params) {
       const form = new URLSearchParams({ grant_type: grant, ...params, ...profile.tokenRequestParams?.(grant, profileSettings), ...authFields });
       let answer: UpstreamAnswer;
+      // Stop reading at MAX_ANSWER_BYTES: the announced length or the bytes received so far, whichever tells first,
+      // so a huge (or endless) answer costs at most that much memory and ends the connection at once.
+      const tooLarge = new AbortController();
       try {
-        const response = await client.post(upstream.tokenUrl, {
+        const pending = client.post(upstream.tokenUrl, {
           body: form.toString(),
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...profile.tokenRequestHeaders, ...authHeaders },
+          signal: tooLarge.signal,
         });
+        pending.on('downloadProgress', ({ transferred, total }) => {
+          if (transferred > MAX_ANSWER_BYTES || (total ?? 0) > MAX_ANSWER_BYTES) tooLarge.abort();
+        });
+        const response = await pending;
         if (response.body.length > MAX_ANSWER_BYTES) return unavailable('upstream answer too large');
         const headers: Record<string, string | undefined> = {};
         for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
         answer = { status: response.statusCode, headers, body: response.body };
       } catch (error) {
+        if (tooLarge.signal.aborted) return unavailable('upstream answer too large');
         const { code, name } = error as { code?: string; name?: string };
         return unavailable(`upstream unreachable (${code ?? name ?? 'error'})`);
       }

@@ -5,7 +5,10 @@
 export const DEMO = {
   /** The OAuth client Alexa is registered as (skill-package/accountLinking.json → clientId). */
   clientId: 'alexa-ride-hailer',
-  /** DEMO-ONLY client secret of the local authorization server. Real secrets are never committed. */
+  /**
+   * DEMO-ONLY client secret of the local authorization server. Real secrets are never committed. Shorter than the
+   * bridge's 32-character minimum: the local bridge accepts it (with a warning) only because it runs on loopback.
+   */
   clientSecret: 'demo-only-client-secret',
   /** Alexa's vendor ID for the redirect URLs (…/api/skill/link/<vendorId>) of the local stack. */
   vendorId: 'M1LOCALDEMO',

@@ -1,7 +1,7 @@
 /**
  * A local DynamoDB for the bridge's tests and benchmarks: dynalite (a DynamoDB-compatible server in this process,
- * in memory) on an ephemeral loopback port, with the bridge's table created from the very template that is deployed
- * (bridge/deploy/dynamodb-table.json). dynalite does not run TTL deletions — the bridge never relies on them.
+ * in memory) on an ephemeral loopback port, with the bridge's tables (the store's and the rate limits') created from
+ * the very template that is deployed (bridge/deploy/dynamodb-table.json). dynalite does not run TTL deletions — the bridge never relies on them.
  *
  * The SDK needs credentials even for a local endpoint; LOCAL_DYNAMODB_ENV gives it DEMO-ONLY ones (and keeps it off
  * the instance-metadata service, which would be network beyond loopback).
@@ -32,19 +32,19 @@ export interface LocalDynamoDb {
   table: string;
   /** A client on the local endpoint, for looking at raw items. */
   client: DynamoDBClient;
-  /** Another table with the same definition (a clean slate). */
+  /** Another table with the same definition, and its rate limits' table (a clean slate). */
   createTable(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
 interface TableTemplate {
-  Resources: { BridgeTable: { Properties: Record<string, unknown> } };
+  Resources: Record<'BridgeTable' | 'RateLimitTable', { Properties: Record<string, unknown> }>;
 }
 
-/** The deployed table's CreateTable input: the template's key schema, attributes and billing mode. */
-export function tableDefinition(name: string): CreateTableCommandInput {
+/** A deployed table's CreateTable input: the template's key schema, attributes and billing mode. */
+export function tableDefinition(name: string, resource: keyof TableTemplate['Resources'] = 'BridgeTable'): CreateTableCommandInput {
   const template = JSON.parse(readFileSync(new URL('../bridge/deploy/dynamodb-table.json', import.meta.url), 'utf8')) as TableTemplate;
-  const { AttributeDefinitions, KeySchema, BillingMode } = template.Resources.BridgeTable.Properties;
+  const { AttributeDefinitions, KeySchema, BillingMode } = template.Resources[resource].Properties;
   return { TableName: name, AttributeDefinitions, KeySchema, BillingMode } as CreateTableCommandInput;
 }
 
@@ -54,8 +54,10 @@ export async function startLocalDynamoDb(options: { table?: string } = {}): Prom
   await once(server, 'listening');
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_DYNAMODB_REGION, credentials: LOCAL_DYNAMODB_CREDENTIALS });
+  // The store's table and, beside it, the rate limits' table under the name the bridge defaults to.
   const createTable = async (name: string) => {
     await client.send(new CreateTableCommand(tableDefinition(name)));
+    await client.send(new CreateTableCommand(tableDefinition(`${name}-rate-limits`, 'RateLimitTable')));
   };
   const table = options.table ?? 'ride-hailer-bridge';
   await createTable(table);

@@ -1,10 +1,11 @@
 /**
  * express ↔ the bridge's plain request and response: the body is read raw with a size limit (a larger one is a
- * 413, a broken one a 400 — JSON either way, never a stack trace), the query string is taken as sent.
+ * 413, a broken one a 400 — RFC 6749 JSON either way, never a stack trace), the query string is taken as sent.
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from '../../lambda/logging.js';
 import type { Bridge } from '../core.js';
+import { oauthError } from '../http/responses.js';
 import type { BridgeRequest, BridgeResponse } from '../http/types.js';
 
 export function createBridgeApp(bridge: Bridge, options: { bodyLimitBytes: number; logger: Logger }): express.Express {
@@ -18,12 +19,11 @@ export function createBridgeApp(bridge: Bridge, options: { bodyLimitBytes: numbe
   const onError: ErrorRequestHandler = (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
     const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
-    if (type === 'entity.too.large' || status === 413) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"error":"body_too_large"}' });
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return send(res, { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"invalid_request"}' });
-    }
+    // RFC 6749 codes (it has none for a large body: invalid_request) and Cache-Control: no-store, as every answer.
+    if (type === 'entity.too.large' || status === 413) return send(res, oauthError(413, 'invalid_request'));
+    if (typeof status === 'number' && status >= 400 && status < 500) return send(res, oauthError(400, 'invalid_request'));
     options.logger.error('bridge.http_error', { errorName: error instanceof Error ? error.name : typeof error });
-    send(res, { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"server_error"}' });
+    send(res, oauthError(500, 'server_error'));
   };
   app.use(onError);
   return app;
@@ -39,6 +39,7 @@ function toBridgeRequest(req: Request): BridgeRequest {
     query: new URLSearchParams(queryStart < 0 ? '' : req.originalUrl.slice(queryStart + 1)),
     headers,
     body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
+    ...(req.socket.remoteAddress === undefined ? {} : { peerAddress: req.socket.remoteAddress }),
   };
 }
 

@@ -12,7 +12,7 @@ export interface HttpApiEventV2 {
   cookies?: string[];
   body?: string;
   isBase64Encoded?: boolean;
-  requestContext?: { http?: { method?: string; path?: string } };
+  requestContext?: { http?: { method?: string; path?: string; sourceIp?: string } };
 }
 
 export interface HttpApiResultV2 {
@@ -36,6 +36,7 @@ export function fromLambdaEvent(event: HttpApiEventV2, bodyLimitBytes: number): 
     query: new URLSearchParams(event.rawQueryString ?? ''),
     headers,
     body: body.toString('utf8'),
+    ...(event.requestContext?.http?.sourceIp === undefined ? {} : { peerAddress: event.requestContext.http.sourceIp }),
   };
 }
 

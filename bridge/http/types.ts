@@ -12,6 +12,8 @@ export interface BridgeRequest {
   headers: Readonly<Record<string, string | undefined>>;
   /** The raw body (already size-limited by the adapter). */
   body: string;
+  /** The connection's peer: the socket's remote address, or a Function URL event's sourceIp (bridge/client-address.ts). */
+  peerAddress?: string;
 }
 
 export interface BridgeResponse {

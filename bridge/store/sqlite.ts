@@ -3,7 +3,7 @@
  * host (WAL, busy timeout); the single-use insert and the conditional replace are single statements, so SQLite's
  * own locking makes them atomic.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BridgeStore, LinkRecord } from './store.js';
@@ -11,13 +11,28 @@ import type { BridgeStore, LinkRecord } from './store.js';
 /** Purge expired rows at most this often, piggybacking on writes. */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
+/**
+ * The file holds sealed tokens and keyed hashes: readable by the bridge's user only. Created (or tightened) to 0600
+ * before SQLite opens it, because SQLite gives its -wal and -shm files the database file's mode.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class SqliteBridgeStore implements BridgeStore {
-  private readonly db: DatabaseSync;
+  /** The database, also holding the rate limits' counters (bridge/rate-limits-sqlite.ts). */
+  readonly db: DatabaseSync;
   private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
   private lastPurge = 0;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createPrivately(path);
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;

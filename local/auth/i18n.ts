@@ -23,7 +23,9 @@ const en = {
   wrongCredentials: 'That email and password do not match a Ride Hailer account. Check both and try again.',
   missingCredentials: 'Enter your email and your password.',
   tooManyAttempts: (minutes: number) =>
-    `Too many attempts. For your security, try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`,
+    `Too many attempts. For your security, try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}. ` +
+    // The counters live in the local server's memory (throttle.ts): a restart forgets them.
+    'Running Ride Hailer on your own computer? Stop npm start and start it again to lift this at once (with npm run reset in between, the demo data is restored too).',
 
   signUpTitle: 'Create your Ride Hailer account',
   signUpIntro: 'Create a Ride Hailer account, then link it with Alexa in the next step.',
@@ -107,7 +109,8 @@ const de: Messages = {
     'E-Mail-Adresse und Passwort passen zu keinem Ride-Hailer-Konto. Prüfe beides und versuche es noch einmal.',
   missingCredentials: 'Gib deine E-Mail-Adresse und dein Passwort ein.',
   tooManyAttempts: (minutes: number) =>
-    `Zu viele Versuche. Zu deiner Sicherheit: Versuche es in ${minutes === 1 ? '1 Minute' : `${minutes} Minuten`} noch einmal.`,
+    `Zu viele Versuche. Zu deiner Sicherheit: Versuche es in ${minutes === 1 ? '1 Minute' : `${minutes} Minuten`} noch einmal. ` +
+    'Läuft Ride Hailer auf deinem eigenen Rechner? Beende npm start und starte es neu, dann ist die Sperre sofort aufgehoben (mit npm run reset dazwischen werden auch die Demodaten wiederhergestellt).',
 
   signUpTitle: 'Ride-Hailer-Konto erstellen',
   signUpIntro: 'Erstelle ein Ride-Hailer-Konto und verknüpfe es im nächsten Schritt mit Alexa.',

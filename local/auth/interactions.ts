@@ -133,7 +133,8 @@ export function interactionRoutes(deps: InteractionDependencies): express.Router
       sendPage(res, 400, loginPage({ ...args, error: problem }));
       return;
     }
-    // Before the password is checked: while throttled, even the right password does not get in.
+    // Counted before the password is checked (a success gives it back): while throttled, even the right password
+    // does not get in, and parallel guesses cannot all be checked before the first failure counts.
     const throttled = await throttle.checkLogin(email, clientAddress(req));
     if (throttled) {
       sendThrottled(res, throttled, loginPage({ ...args, error: retryMessage(args.t, throttled) }));
@@ -141,7 +142,6 @@ export function interactionRoutes(deps: InteractionDependencies): express.Router
     }
     const user = await users.authenticate(email, password);
     if (!user) {
-      await throttle.loginFailed(email, clientAddress(req));
       sendPage(res, 401, loginPage({ ...args, error: args.t.wrongCredentials }));
       return;
     }

@@ -38,13 +38,22 @@ export interface Throttled {
 
 const limiter = ({ attempts, windowSeconds }: Limit) => new RateLimiterMemory({ points: attempts, duration: windowSeconds });
 const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+/** The refusals among settled consumptions; anything else that went wrong is thrown. */
+function rejections(results: PromiseSettledResult<unknown>[]): RateLimiterRes[] {
+  const refused = results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown);
+  for (const reason of refused) {
+    if (!(reason && typeof (reason as RateLimiterRes).msBeforeNext === 'number')) throw reason;
+  }
+  return refused as RateLimiterRes[];
+}
 // JSON keeps the parts apart whatever characters an email holds.
 const pairKey = (email: string, client: string) => JSON.stringify([normalizeEmail(email), client]);
 
 /**
- * Throttles sign-in and the mails the sign-in pages send, per account and per client address. Only failed
- * sign-ins count, so a user (or the bench) signing in successfully again and again is never slowed down; the
- * throttle answers before the password is checked, so a correct password does not get through a shut window.
+ * Throttles sign-in and the mails the sign-in pages send, per account and per client address. Every attempt is
+ * counted before its password is checked and a successful one is given back, so only failed sign-ins stay counted: a
+ * user (or the bench) signing in successfully again and again is never slowed down, a correct password does not get
+ * through a shut window, and parallel attempts cannot slip past the count.
  *
  * The counters live in memory (rate-limiter-flexible's RateLimiterMemory): the authorization server is a single
  * process, and a restart forgetting them is acceptable for a local server. Several instances behind a load
@@ -57,7 +66,7 @@ export class SignInThrottle {
   private readonly mailsByAddress: RateLimiterMemory;
   private readonly mailsByClient: RateLimiterMemory;
 
-  constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS) {
+  constructor(limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS) {
     this.byAccountAndClient = limiter(limits.loginFailuresPerAccountAndClient);
     this.byAccount = limiter(limits.loginFailuresPerAccount);
     this.byClient = limiter(limits.loginFailuresPerClient);
@@ -65,35 +74,35 @@ export class SignInThrottle {
     this.mailsByClient = limiter(limits.mailsPerClient);
   }
 
-  /** Whether a sign-in for `email` from `client` may be tried now; checked before the password. */
+  /**
+   * Takes one attempt from each of the three sign-in budgets *before* the password is checked: atomically, so 100
+   * wrong passwords sent at once cannot all be checked before the first failure is counted (reading the counters
+   * first and charging them after the slow password hash let every one of them through). Refused (nothing taken)
+   * when any budget is spent; otherwise the caller checks the password, and only a success gives the attempt back
+   * (`loginSucceeded`) — a failure has already been counted.
+   */
   async checkLogin(email: string, client: string): Promise<Throttled | undefined> {
-    const checks: [RateLimiterMemory, string, Limit][] = [
-      [this.byAccountAndClient, pairKey(email, client), this.limits.loginFailuresPerAccountAndClient],
-      [this.byAccount, normalizeEmail(email), this.limits.loginFailuresPerAccount],
-      [this.byClient, client, this.limits.loginFailuresPerClient],
+    const budgets: [RateLimiterMemory, string][] = [
+      [this.byAccountAndClient, pairKey(email, client)],
+      [this.byAccount, normalizeEmail(email)],
+      [this.byClient, client],
     ];
-    let wait = 0;
-    for (const [counter, key, limit] of checks) {
-      const res = await counter.get(key);
-      if (res && res.consumedPoints >= limit.attempts) wait = Math.max(wait, retryAfter(res));
-    }
-    return wait > 0 ? { retryAfterSeconds: wait } : undefined;
-  }
-
-  async loginFailed(email: string, client: string): Promise<void> {
-    await Promise.all([
-      this.byAccountAndClient.penalty(pairKey(email, client)),
-      this.byAccount.penalty(normalizeEmail(email)),
-      this.byClient.penalty(client),
-    ]);
+    const results = await Promise.allSettled(budgets.map(([counter, key]) => counter.consume(key)));
+    const refused = rejections(results);
+    if (refused.length === 0) return undefined;
+    // A refused attempt is not an attempt: give back what the other budgets took, so being shut out of one account
+    // does not eat into the per-account or per-address budget.
+    await Promise.all(budgets.filter((_, i) => results[i]!.status === 'fulfilled').map(([counter, key]) => counter.reward(key)));
+    return { retryAfterSeconds: Math.max(...refused.map(retryAfter)) };
   }
 
   /**
-   * Forgets this client's failures for this account (a typo streak ends with the right password). The per-account
-   * and per-client counters stay: a successful sign-in to one's own account must not reset an attacker's budget.
+   * A successful sign-in gives its attempt back, and forgets this client's failures for this account (a typo streak
+   * ends with the right password). The per-account and per-client failures stay: a successful sign-in to one's own
+   * account must not reset an attacker's budget.
    */
   async loginSucceeded(email: string, client: string): Promise<void> {
-    await this.byAccountAndClient.delete(pairKey(email, client));
+    await Promise.all([this.byAccountAndClient.delete(pairKey(email, client)), this.byAccount.reward(normalizeEmail(email)), this.byClient.reward(client)]);
   }
 
   /**
@@ -101,12 +110,8 @@ export class SignInThrottle {
    * the address has an account, so the answer tells nothing about which addresses have one.
    */
   async mailRequested(email: string, client: string): Promise<Throttled | undefined> {
-    const results = await Promise.allSettled([this.mailsByAddress.consume(normalizeEmail(email)), this.mailsByClient.consume(client)]);
-    const refused = results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown);
-    for (const reason of refused) {
-      if (!(reason && typeof (reason as RateLimiterRes).msBeforeNext === 'number')) throw reason;
-    }
+    const refused = rejections(await Promise.allSettled([this.mailsByAddress.consume(normalizeEmail(email)), this.mailsByClient.consume(client)]));
     if (refused.length === 0) return undefined;
-    return { retryAfterSeconds: Math.max(...refused.map((reason) => retryAfter(reason as RateLimiterRes))) };
+    return { retryAfterSeconds: Math.max(...refused.map(retryAfter)) };
   }
 }

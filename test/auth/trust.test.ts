@@ -58,14 +58,31 @@ describe('authorization server: throttling of sign-in and recovery (ASVS 2.2.1)'
     expect(retryAfter).to.be.within(1, 15 * 60);
     const page = await response.text();
     expect(page).to.include('id="form-error"').and.include('Too many attempts').and.include('try again in 15 minutes');
+    expect(page).to.include('Stop npm start and start it again').and.include('npm run reset');
     expect(page).to.include('action="'); // the same login form, re-rendered
 
     const german = await signIn(suite.server, new FormClient('de-DE'), { email: 'tess@example.com', password: 'tess-password' });
     expect(german.status).to.equal(429);
-    expect(german.text).to.include('Zu viele Versuche').and.include('in 15 Minuten noch einmal');
+    expect(german.text).to.include('Zu viele Versuche').and.include('in 15 Minuten noch einmal').and.include('npm run reset').and.include('npm start');
 
     // Another account from the same address is not affected.
     expect((await signIn(suite.server, new FormClient(), DEMO_LOGIN)).status).to.equal(200);
+  });
+
+  it('checks at most 5 of 100 wrong passwords sent at once for one account from one address; the rest are 429 (issue 16, item 11)', async () => {
+    await suite.server.users.create({ name: 'Pat Parallel', email: 'pat@example.com', password: 'pat-password' });
+    // The login pages first, then all 100 passwords at once: the guesses meet the throttle together.
+    const browsers = Array.from({ length: 100 }, () => new FormClient());
+    const logins = await Promise.all(browsers.map((browser) => browser.open(authorizeUrl(suite.server))));
+    const answers = await Promise.all(
+      browsers.map((browser, i) => browser.open(`${logins[i]!.url.href}/login`, { csrf: csrfOf(logins[i]!.text), email: 'pat@example.com', password: `guess-${i}` })),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length, 'wrong passwords checked').to.be.at.most(5);
+    expect(statuses.filter((status) => status === 429).length).to.be.at.least(95);
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).to.deep.equal([]);
+    const throttledPage = answers.find((answer) => answer.status === 429)!.text;
+    expect(throttledPage).to.include('npm run reset').and.include('npm start');
   });
 
   it('reports the 429 through the headless helper with its inline message', async () => {
@@ -147,10 +164,8 @@ describe('authorization server: throttling per client address and per account (l
       mailsPerClient: { attempts: 2, windowSeconds: 3600 },
     };
     const throttle = new SignInThrottle(limits);
-    for (const client of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) {
-      expect(await throttle.checkLogin('victim@example.com', client)).to.equal(undefined);
-      await throttle.loginFailed('victim@example.com', client);
-    }
+    // Each attempt is counted when it is let through (a failure keeps it; only loginSucceeded gives it back).
+    for (const client of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) expect(await throttle.checkLogin('victim@example.com', client)).to.equal(undefined);
     expect((await throttle.checkLogin('Victim@example.com', '10.0.0.5'))?.retryAfterSeconds).to.be.within(1, 3600);
     expect(await throttle.checkLogin('other@example.com', '10.0.0.5')).to.equal(undefined);
 

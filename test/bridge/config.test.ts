@@ -26,6 +26,8 @@ describe('bridge: configuration', () => {
     expect(config.alexa.redirectUris).to.have.length(2);
     expect(config.key).to.have.length(32);
     expect(config.upstream.budgetMs).to.equal(3500);
+    expect(config.trustProxyHops).to.equal(0);
+    expect(config.warnings).to.deep.equal([]);
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_KEY');
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_CLIENT_SECRET');
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_UPSTREAM_CLIENT_SECRET');
@@ -63,6 +65,7 @@ describe('bridge: configuration', () => {
     ['BRIDGE_UPSTREAM_SCOPES', 'order_car', /alexa_scope=upstream scopes/],
     ['BRIDGE_UPSTREAM_SCOPES', 'a=x,a=y', /mapped twice/],
     ['BRIDGE_UPSTREAM_BUDGET_MS', '5000', /whole number from 200 to 4000/],
+    ['BRIDGE_TRUST_PROXY', '6', /whole number from 0 to 5/],
     ['LOG_LEVEL', 'loud', /one of/],
   ];
   for (const [name, value, problem] of malformed) {
@@ -80,10 +83,13 @@ describe('bridge: configuration', () => {
       expect((await loadBridgeConfig(bridgeEnv({ BRIDGE_DATA: '/var/lib/bridge.sqlite' }))).store).to.deep.equal({ kind: 'sqlite', path: '/var/lib/bridge.sqlite' });
     });
 
-    it('is DynamoDB with BRIDGE_STORE=dynamodb: the table, the region (or AWS_REGION), an optional endpoint; BRIDGE_DATA unused', async () => {
-      expect((await loadBridgeConfig(bridgeEnv(dynamo))).store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'eu-west-1' });
+    it('is DynamoDB with BRIDGE_STORE=dynamodb: the table, the region (or AWS_REGION), an optional endpoint, the rate limits\' table; BRIDGE_DATA unused', async () => {
+      const rateLimitTable = 'ride-hailer-bridge-rate-limits';
+      expect((await loadBridgeConfig(bridgeEnv(dynamo))).store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'eu-west-1', rateLimitTable });
       const fromAws = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: 'us-east-1', BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }));
-      expect(fromAws.store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000/' });
+      expect(fromAws.store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000/', rateLimitTable });
+      const named = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'counters' }));
+      expect(named.store).to.include({ rateLimitTable: 'counters' });
     });
 
     const problems: [Record<string, string | undefined>, string, RegExp][] = [
@@ -94,6 +100,7 @@ describe('bridge: configuration', () => {
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Ireland' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'localhost:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /http\(s\) URL/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://key:secret@127.0.0.1:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /credentials/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'a b' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
     ];
     for (const [env, name, problem] of problems) {
       it(`names ${name} (${JSON.stringify(Object.fromEntries(Object.entries(env).filter(([k]) => k === name)))})`, async () => {

@@ -1,11 +1,14 @@
 /**
  * What is deployed agrees with the code: the table template (bridge/deploy/dynamodb-table.json) has the store's key
- * and TTL attribute, and the IAM policy (bridge/deploy/iam-policy.json) grants exactly the DynamoDB actions the store
- * really sends — watched on the wire while every store method runs, including a refused conditional write.
+ * and TTL attribute (and the rate limits' table rate-limiter-flexible's schema), and the IAM policy
+ * (bridge/deploy/iam-policy.json) grants exactly the DynamoDB actions the store and the rate limits really send, table
+ * by table — watched on the wire while every store method runs, including a refused conditional write, and while the
+ * limits count, read and refuse.
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { DynamoDbBridgeStore, PARTITION_KEY, TTL_ATTRIBUTE } from '../../bridge/store/dynamodb.js';
+import { dynamoDbLimiters } from '../../bridge/rate-limits-dynamodb.js';
 import { LOCAL_DYNAMODB_CREDENTIALS, LOCAL_DYNAMODB_REGION, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
 
 const readJson = (path: string) => JSON.parse(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'));
@@ -20,6 +23,7 @@ describe('bridge: DynamoDB deployment files', () => {
   const template = readJson('bridge/deploy/dynamodb-table.json');
   const policy = readJson('bridge/deploy/iam-policy.json') as { Version: string; Statement: Statement[] };
   const table = template.Resources.BridgeTable;
+  const rateLimitTable = template.Resources.RateLimitTable;
 
   it('the table: partition key pk (string) only, the TTL attribute the store writes, on demand', () => {
     expect(table.Type).to.equal('AWS::DynamoDB::Table');
@@ -30,9 +34,19 @@ describe('bridge: DynamoDB deployment files', () => {
     expect(table.Properties).not.to.have.property('GlobalSecondaryIndexes');
   });
 
+  it("the rate limits' table: rate-limiter-flexible's schema (key, TTL on expire), on demand, named <table>-rate-limits by default", () => {
+    expect(rateLimitTable.Type).to.equal('AWS::DynamoDB::Table');
+    expect(rateLimitTable.Properties.KeySchema).to.deep.equal([{ AttributeName: 'key', KeyType: 'HASH' }]);
+    expect(rateLimitTable.Properties.AttributeDefinitions).to.deep.equal([{ AttributeName: 'key', AttributeType: 'S' }]);
+    expect(rateLimitTable.Properties.TimeToLiveSpecification).to.deep.equal({ AttributeName: 'expire', Enabled: true });
+    expect(rateLimitTable.Properties.BillingMode).to.equal('PAY_PER_REQUEST');
+    expect(template.Parameters.RateLimitTableName.Default).to.equal(`${template.Parameters.TableName.Default}-rate-limits`);
+  });
+
   describe('the IAM policy', () => {
     let db: LocalDynamoDb;
-    const sent = new Set<string>();
+    /** Table name → the operations sent to it. */
+    const sent = new Map<string, Set<string>>();
 
     before(async () => {
       db = await startLocalDynamoDb({ table: template.Parameters.TableName.Default });
@@ -41,7 +55,8 @@ describe('bridge: DynamoDB deployment files', () => {
       store.client.middlewareStack.add(
         (next) => async (args) => {
           const target = (args.request as { headers?: Record<string, string> }).headers?.['x-amz-target'];
-          if (target !== undefined) sent.add(`dynamodb:${target.split('.').pop()}`);
+          const tableName = (args.input as { TableName?: string }).TableName ?? '';
+          if (target !== undefined) sent.set(tableName, (sent.get(tableName) ?? new Set()).add(`dynamodb:${target.split('.').pop()}`));
           return next(args);
         },
         { step: 'finalizeRequest', name: 'recordOperations' },
@@ -55,21 +70,33 @@ describe('bridge: DynamoDB deployment files', () => {
       await store.replaceLink({ ...link, version: 2, leaseUntil: undefined }, 1);
       await store.replaceLink({ ...link, version: 2 }, 1); // refused
       await store.purgeExpired(now);
+      // The rate limits on their table: count (first and later), read, refuse, give back.
+      const limiter = dynamoDbLimiters(store.client, `${db.table}-rate-limits`)('deploy_check', { points: 1, windowSeconds: 60 });
+      await limiter.consume('a');
+      await limiter.get('a');
+      await limiter.consume('a').catch(() => undefined); // refused
+      await limiter.reward('a');
       await store.close();
     });
     after(async () => db?.close());
 
-    it('grants exactly the actions the store sends, nothing more', () => {
-      expect(sent.size).to.be.greaterThan(0);
-      const allowed = policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());
-      expect([...new Set(allowed)].sort()).to.deep.equal([...sent].sort());
+    it('grants exactly the actions the store and the rate limits send, table by table, nothing more', () => {
+      expect([...sent.keys()].sort()).to.deep.equal([template.Parameters.TableName.Default, template.Parameters.RateLimitTableName.Default].sort());
+      const allowed = new Map<string, string[]>();
+      for (const statement of policy.Statement) {
+        const tableName = /:table\/([^/]+)$/.exec([statement.Resource].flat()[0]!)?.[1] ?? '';
+        allowed.set(tableName, [...(allowed.get(tableName) ?? []), ...[statement.Action].flat()]);
+      }
+      for (const [tableName, operations] of sent) expect([...new Set(allowed.get(tableName))].sort(), tableName).to.deep.equal([...operations].sort());
       expect(policy.Statement.filter((s) => s.Effect !== 'Allow')).to.have.length(0);
     });
 
-    it('on the one table only: its ARN with the template’s table name, no wildcard', () => {
+    it('on the two tables only: their ARNs with the template’s table names, no wildcard', () => {
       const resources = policy.Statement.flatMap((s) => [s.Resource].flat());
-      expect(resources).to.have.length(1);
-      expect(resources[0]).to.match(new RegExp(`^arn:aws:dynamodb:[^:*]+:[^:*]+:table/${template.Parameters.TableName.Default}$`));
+      expect(resources).to.have.length(2);
+      const arn = (name: string) => new RegExp(`^arn:aws:dynamodb:[^:*]+:[^:*]+:table/${name}$`);
+      expect(resources[0]).to.match(arn(template.Parameters.TableName.Default));
+      expect(resources[1]).to.match(arn(template.Parameters.RateLimitTableName.Default));
       expect(policy.Version).to.equal('2012-10-17');
     });
   });

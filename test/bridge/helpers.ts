@@ -9,10 +9,10 @@ import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
 import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
 import { DEMO } from '../../local/demo.js';
 import type { ProviderProfile } from '../../bridge/profiles/profile.js';
-import { loadBridgeConfig, startBridgeServer, type BridgeServer } from '../../bridge/server.js';
+import { loadBridgeConfig, startBridgeServer, type BridgeServer, type ServerTimeouts } from '../../bridge/server.js';
 
 export const BRIDGE_CLIENT = { clientId: 'alexa-skill-at-bridge', clientSecret: 'bridge-test-secret: with spaces & symbols' };
-export const UPSTREAM_CLIENT = { clientId: 'ride-hailer-bridge', clientSecret: 'bridge-upstream-secret' };
+export const UPSTREAM_CLIENT = { clientId: 'ride-hailer-bridge', clientSecret: 'bridge-upstream-secret-of-at-least-32-characters' };
 export const CODE_REDIRECT = `https://pitangui.amazon.com/api/skill/link/${DEMO.vendorId}`;
 export const IMPLICIT_REDIRECT = `https://pitangui.amazon.com/spa/skill/account-linking-status.html?vendorId=${DEMO.vendorId}`;
 /** The bridge's public URL in tests: never requested (the test replays the callback against the bridge's real URL). */
@@ -45,13 +45,13 @@ export interface TestBridge {
 
 export async function startTestBridge(
   env: Record<string, string | undefined>,
-  options: { now?: () => number; profile?: Partial<ProviderProfile> } = {},
+  options: { now?: () => number; profile?: Partial<ProviderProfile>; timeouts?: ServerTimeouts } = {},
 ): Promise<TestBridge> {
   const logger = createMemoryLogger('debug');
   const config = await loadBridgeConfig(bridgeEnv(env));
   // A variant of the configured profile (e.g. the oidc reader on an upstream that rotates refresh tokens).
   if (options.profile) config.profile = { ...config.profile, ...options.profile };
-  const bridge = await startBridgeServer(config, { port: 0, logger, ...(options.now ? { now: options.now } : {}) });
+  const bridge = await startBridgeServer(config, { port: 0, logger, ...(options.now ? { now: options.now } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
   return { bridge, logger, close: () => bridge.close() };
 }
 

@@ -77,6 +77,13 @@ describe('bridge: Lambda handler (Function URL events)', () => {
     expect(body.refresh_token).to.match(/^brt_/);
   });
 
+  it('answers a body over the limit with 413 invalid_request (RFC 6749) and Cache-Control: no-store', async () => {
+    const answer = await handler(functionUrlEvent('POST', '/token', {}, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(17 * 1024) }));
+    expect(answer.statusCode).to.equal(413);
+    expect(JSON.parse(answer.body)).to.deep.equal({ error: 'invalid_request' });
+    expect(answer.headers['cache-control']).to.equal('no-store');
+  });
+
   it('answers a bad redirect URI with the 400 page and an unknown path with a JSON 404', async () => {
     const page = await handler(functionUrlEvent('GET', '/authorize', { client_id: BRIDGE_CLIENT.clientId, response_type: 'code', redirect_uri: 'https://evil.example/', state: 's' }));
     expect(page.statusCode).to.equal(400);
