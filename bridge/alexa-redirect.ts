@@ -3,6 +3,7 @@
  * query, e.g. `?vendorId=…`, is kept byte for byte): in the query for the code grant, in the fragment for the
  * implicit grant (`…?vendorId=X#state=…&access_token=…&token_type=Bearer`).
  */
+import { isLoopbackHost } from './weak-config.js';
 
 /**
  * Which grant a redirect URI of Alexa's serves, by its form: `…/api/skill/link/<vendorId>` (no query) takes the code
@@ -11,11 +12,9 @@
  * token where no one expects one (and let a state minted by an attacker turn a stolen provider code into a token),
  * so each response_type goes only to the URI of its own form.
  *
- * One exception, for the offline stack: on a loopback host (127.0.0.1, localhost, [::1]) any other URI is a code-grant
+ * One exception, for the offline stack: on a loopback host (127.0.0.0/8, localhost, [::1]) any other URI is a code-grant
  * URI (the Alexa simulator's `/link/callback` stands in for Alexa's). Loopback is never a browser's way to a victim.
  */
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 export function redirectUriGrant(uri: string): 'code' | 'token' | undefined {
   let url: URL;
   try {
@@ -25,7 +24,7 @@ export function redirectUriGrant(uri: string): 'code' | 'token' | undefined {
   }
   if (/^\/api\/skill\/link\/[^/]+$/.test(url.pathname) && url.search === '') return 'code';
   if (url.pathname === '/spa/skill/account-linking-status.html' && /^\?vendorId=[^&=]+$/.test(url.search)) return 'token';
-  if (LOOPBACK.has(url.hostname) && url.pathname !== '/spa/skill/account-linking-status.html') return 'code';
+  if (isLoopbackHost(url.hostname) && url.pathname !== '/spa/skill/account-linking-status.html') return 'code';
   return undefined;
 }
 

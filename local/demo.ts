@@ -6,10 +6,10 @@ export const DEMO = {
   /** The OAuth client Alexa is registered as (skill-package/accountLinking.json → clientId). */
   clientId: 'alexa-ride-hailer',
   /**
-   * DEMO-ONLY client secret of the local authorization server. Real secrets are never committed. Shorter than the
-   * bridge's 32-character minimum: the local bridge accepts it (with a warning) only because it runs on loopback.
+   * DEMO-ONLY client secret of the local authorization server (and of the local bridge, which refuses one shorter
+   * than 32 characters). Real secrets are never committed.
    */
-  clientSecret: 'demo-only-client-secret',
+  clientSecret: 'demo-only-client-secret-for-this-machine',
   /** Alexa's vendor ID for the redirect URLs (…/api/skill/link/<vendorId>) of the local stack. */
   vendorId: 'M1LOCALDEMO',
   /** Skill ID the local skill endpoint expects and the simulator sends. */

@@ -144,8 +144,9 @@ describe('bridge: weak configuration refused or warned at start (issue 16, item 
       try {
         expect(mode(keyFile).toString(8)).to.equal('600');
         expect(mode(join(dir, 'bridge.sqlite')).toString(8)).to.equal('600');
-        // The DEMO-ONLY Alexa secret is short: accepted on loopback, with a warning that names it (not its value).
-        expect(logger.lines.join('\n')).to.contain('BRIDGE_CLIENT_SECRET').and.not.contain(DEMO.clientSecret);
+        // The DEMO-ONLY secrets meet the bridge's rules: npm start's log carries no configuration warning.
+        expect(logger.lines.filter((line) => line.includes('bridge.config_warning'))).to.deep.equal([]);
+        expect(DEMO.clientSecret.length).to.be.at.least(32);
       } finally {
         await bridge.close();
       }
