@@ -46,6 +46,7 @@ const versionIs = (expected: number): Condition => ({ expression: '#version = :e
 export class DynamoDbBridgeStore implements BridgeStore {
   /** The document client (exposed for tests that watch which commands are sent). */
   readonly client: DynamoDBDocumentClient;
+  readonly shared = true;
   private readonly table: string;
 
   constructor(options: DynamoDbStoreOptions) {

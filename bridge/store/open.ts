@@ -5,11 +5,12 @@
 import type { StoreConfig } from '../config.js';
 import type { BridgeStore } from './store.js';
 
-export async function openStore(config: StoreConfig): Promise<BridgeStore> {
+/** `now`: the bridge's clock (epoch ms), for SQLite's own purge of expired rows. */
+export async function openStore(config: StoreConfig, options: { now?: () => number } = {}): Promise<BridgeStore> {
   if (config.kind === 'dynamodb') {
     const { DynamoDbBridgeStore } = await import('./dynamodb.js');
     return new DynamoDbBridgeStore({ table: config.table, region: config.region, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
   }
   const { SqliteBridgeStore } = await import('./sqlite.js');
-  return new SqliteBridgeStore(config.path);
+  return new SqliteBridgeStore(config.path, options);
 }

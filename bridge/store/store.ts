@@ -34,6 +34,11 @@ export interface LinkRecord {
 }
 
 export interface BridgeStore {
+  /**
+   * Whether other processes may use the same data (a SQLite file, a DynamoDB table). Then in-process single flight
+   * is not enough and every spend of an upstream refresh token takes a lease in the store (bridge/links.ts).
+   */
+  readonly shared: boolean;
   /** Marks `key` as used. True for the first caller only, atomically, even across processes. */
   useOnce(key: string, expiresAt: number): Promise<boolean>;
   /** Stores a new link; its id is a fresh random token's hash, so it never exists yet. */
