@@ -3,10 +3,12 @@
  * host (WAL, busy timeout); the single-use insert and the conditional replace are single statements, so SQLite's
  * own locking makes them atomic.
  *
- * Opening: the busy timeout is set when the connection opens, before the first statement. Switching a fresh file
- * to WAL takes an exclusive lock; with the timeout set only after that switch (as it once was), processes started at
- * the same moment on a fresh file failed about one start in six with `database is locked` instead of waiting.
- * `CREATE TABLE IF NOT EXISTS` is idempotent, so any number of instances may open the file in any order.
+ * Opening, by any number of processes in any order, at once: the busy timeout is set when the connection opens,
+ * before the first statement (it used to be set only after the switch to WAL). Switching a fresh file to WAL needs
+ * an exclusive lock, and where two connections would wait for each other SQLite answers SQLITE_BUSY at once without
+ * running the busy handler — so the switch is retried after a short random pause, within the busy timeout. Both
+ * once made about one start in six fail with `database is locked` when processes started at the same moment on a
+ * fresh file (test/bridge/sqlite-store.test.ts). `CREATE TABLE IF NOT EXISTS` is idempotent.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -23,6 +25,25 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
+const SQLITE_BUSY = 5;
+const isBusy = (error: unknown) => (error as { errcode?: unknown } | null)?.errcode === SQLITE_BUSY;
+/** Blocks the thread: only ever while opening the store, for a few milliseconds. */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** See the top of this file. Once a file is in WAL mode (persistent), this only reads the mode. */
+function switchToWal(db: DatabaseSync): void {
+  const giveUpAt = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= giveUpAt) throw error;
+      pause(5 + Math.floor(Math.random() * 20));
+    }
+  }
+}
+
 export class SqliteBridgeStore implements BridgeStore {
   private readonly db: DatabaseSync;
   private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
@@ -36,8 +57,8 @@ export class SqliteBridgeStore implements BridgeStore {
     this.now = options.now ?? Date.now;
     if (this.shared) mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+    switchToWal(this.db);
     this.db.exec(`
-      PRAGMA journal_mode = WAL;
       CREATE TABLE IF NOT EXISTS bridge_used_once (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS bridge_links (
         id TEXT PRIMARY KEY,
