@@ -88,13 +88,15 @@ export class Links {
     const { keys, store, config, now } = this.options;
     const bridgeToken = `brt_${randomBytes(32).toString('base64url')}`;
     const id = refreshTokenId(keys.refreshTokenId.current, bridgeToken);
-    await store.createLink({
+    const created = await store.createLink({
       id,
       version: 1,
       clientId,
       upstreamRefreshToken: await this.sealToken(id, upstreamRefreshToken),
       expiresAt: now() + config.linkTtlSeconds * 1000,
     });
+    // The id is a fresh random token's hash: a collision would be a bug, never overwritten silently.
+    if (!created) throw new Error('link id already exists');
     return bridgeToken;
   }
 
@@ -172,9 +174,10 @@ export class Links {
     if (previous !== undefined) moved.previousUpstreamRefreshToken = await this.sealToken(id, previous);
     const answer = lastAnswer === undefined ? undefined : await this.openAnswer(leased.id, lastAnswer);
     if (answer !== undefined) moved.lastAnswer = await seal(keys.storedToken, ANSWER_TYP, { ...answer, linkId: id });
-    // Only the token of `moved` can exist under the new id already: a mover that crashed after this write. Its row
-    // is the newer one (it may have been refreshed since) and stays.
-    await store.createLink(moved).catch(() => undefined);
+    // A live row under the new id can only be a mover's that crashed before emptying the old row: it is the newer
+    // one (it may have been refreshed since) and stays. An expired one (the link was moved away from this id before,
+    // e.g. back and forth during a two-step rotation) is replaced.
+    await store.createLink(moved, now());
     const emptied: LinkRecord = { id: leased.id, version: leased.version + 1, clientId: leased.clientId, upstreamRefreshToken: '', expiresAt: now() };
     await store.replaceLink(emptied, leased.version).catch(() => false);
     logger.info('bridge.link_rekeyed', { profile: this.options.config.profile.name });

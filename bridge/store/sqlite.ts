@@ -69,7 +69,11 @@ export class SqliteBridgeStore implements BridgeStore {
     `);
     this.statements = {
       useOnce: this.db.prepare('INSERT INTO bridge_used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
-      insertLink: this.db.prepare('INSERT INTO bridge_links (id, version, expires_at, record) VALUES (?, ?, ?, ?)'),
+      insertLink: this.db.prepare(
+        `INSERT INTO bridge_links (id, version, expires_at, record) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, expires_at = excluded.expires_at, record = excluded.record
+         WHERE bridge_links.expires_at <= ?`,
+      ),
       getLink: this.db.prepare('SELECT record FROM bridge_links WHERE id = ? AND expires_at > ?'),
       replaceLink: this.db.prepare('UPDATE bridge_links SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ?'),
       purgeUsed: this.db.prepare('DELETE FROM bridge_used_once WHERE expires_at <= ?'),
@@ -82,8 +86,8 @@ export class SqliteBridgeStore implements BridgeStore {
     return Number(this.statements.useOnce.run(key, expiresAt).changes) === 1;
   }
 
-  async createLink(link: LinkRecord): Promise<void> {
-    this.statements.insertLink.run(link.id, link.version, link.expiresAt, JSON.stringify(link));
+  async createLink(link: LinkRecord, nowMs = Number.MIN_SAFE_INTEGER): Promise<boolean> {
+    return Number(this.statements.insertLink.run(link.id, link.version, link.expiresAt, JSON.stringify(link), nowMs).changes) === 1;
   }
 
   async getLink(id: string, nowMs: number): Promise<LinkRecord | undefined> {

@@ -176,6 +176,23 @@ describe('bridge: key rotation (BRIDGE_KEY, BRIDGE_PREVIOUS_KEYS)', () => {
       expectNoSecretsIn(onlyB.logger.lines, [refreshed, untouched, A, B, upstream.current]);
     });
 
+    it('a rolling deployment (instances on A + B and on B + A at once): the link moves back and forth and is never lost', async () => {
+      upstream = await startFakeTokenEndpoint({ rotate: true });
+      const bridgeToken = await link(await start(A, undefined, true));
+      const old = await start(A, B, true); // step 1 of a rolling rotation: every instance can read B
+      const rolled = await start(B, A, true); // step 2, on some instances already
+      for (const [i, on] of [rolled, old, rolled, old, rolled].entries()) {
+        clock += 60_000;
+        const answer = await refresh(on.bridge, bridgeToken);
+        expect(answer.status, `refresh ${i + 1}: ${answer.text}`).to.equal(200);
+        expect(liveLinks(), 'one live row').to.have.length(1);
+      }
+      expect(upstream.familyRevoked).to.equal(false);
+      const onlyB = await start(B, undefined, true);
+      clock += 60_000;
+      expect((await refresh(onlyB.bridge, bridgeToken)).status).to.equal(200);
+    });
+
     it("a rotating provider: the answer stored under A is served after the restart, the moved link is B's throughout, the family is never revoked", async () => {
       upstream = await startFakeTokenEndpoint({ rotate: true });
       const underA = await start(A, undefined, true);
