@@ -14,7 +14,7 @@
  *   non-rotating profile and link skips the lease: single flight already covers its one process. There a refresh
  *   usually writes nothing; if the upstream rotates anyway, the new token is stored (version-conditional) and the
  *   link is treated as rotating from then on.
- * - Rotating upstream: as above; the lease is taken whatever the store. The rotation is then written with the newest token,
+ * - Rotating upstream: the lease is taken whatever the store. The rotation is then written with the newest token,
  *   the one it replaced (`previous`, kept for BRIDGE_REFRESH_GRACE_S) and the answer given (sealed). A refresh
  *   within REPEAT_ANSWER_S of a rotation gets that same answer instead of spending the new token again: Alexa
  *   retrying after a lost answer, or racing itself, never presents a rotated-away token — which providers with
