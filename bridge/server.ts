@@ -38,7 +38,7 @@ export async function startBridgeServer(config: BridgeConfig, options: BridgeSer
   const logger = options.logger ?? createLogger(config.logLevel, options.log);
   const bridge = createBridge(config, {
     logger,
-    store: options.store ?? (await openStore(config.store, options.now ? { now: options.now } : {})),
+    store: options.store ?? (await openStore(config.store, { logger, ...(options.now ? { now: options.now } : {}) })),
     ...(options.upstream ? { upstream: options.upstream } : {}),
     ...(options.now ? { now: options.now } : {}),
   });

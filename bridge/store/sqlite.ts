@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Logger } from '../../lambda/logging.js';
 import type { BridgeStore, LinkRecord } from './store.js';
 
 /** Purge expired rows at most this often, piggybacking on writes. */
@@ -23,6 +24,8 @@ const BUSY_TIMEOUT_MS = 2000;
 export interface SqliteStoreOptions {
   /** Epoch milliseconds: the bridge's clock, so the purge and the reads agree on what has expired. */
   now?: () => number;
+  /** Told (warn) of each retry of the switch to WAL: several processes opening one fresh file at once. */
+  logger?: Logger;
 }
 
 const SQLITE_BUSY = 5;
@@ -31,14 +34,15 @@ const isBusy = (error: unknown) => (error as { errcode?: unknown } | null)?.errc
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** See the top of this file. Once a file is in WAL mode (persistent), this only reads the mode. */
-function switchToWal(db: DatabaseSync): void {
+function switchToWal(db: DatabaseSync, logger: Logger | undefined): void {
   const giveUpAt = Date.now() + BUSY_TIMEOUT_MS;
-  for (;;) {
+  for (let attempt = 1; ; attempt += 1) {
     try {
       db.exec('PRAGMA journal_mode = WAL');
       return;
     } catch (error) {
       if (!isBusy(error) || Date.now() >= giveUpAt) throw error;
+      logger?.warn('bridge.store_busy', { step: 'wal', attempt });
       pause(5 + Math.floor(Math.random() * 20));
     }
   }
@@ -57,7 +61,7 @@ export class SqliteBridgeStore implements BridgeStore {
     this.now = options.now ?? Date.now;
     if (this.shared) mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
-    switchToWal(this.db);
+    switchToWal(this.db, options.logger);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS bridge_used_once (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS bridge_links (

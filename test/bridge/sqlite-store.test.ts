@@ -1,7 +1,8 @@
 /**
  * What only the SQLite store does: several processes opening one fresh file at the same moment (issue 16, item 8:
  * about one start in six failed with `database is locked` while the busy timeout was set only after the switch to
- * WAL), and its own purge of expired rows, on the bridge's injected clock.
+ * WAL), opening one while another connection holds its write lock (SQLite does not wait there: the store retries),
+ * and its own purge of expired rows, on the bridge's injected clock.
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,6 +49,14 @@ function startOpener(): Opener {
   return { child, next: () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
 }
 
+/** The next line that is not `skipped`. */
+async function untilNot(skipped: string, opener: Opener): Promise<string> {
+  for (;;) {
+    const line = await opener.next();
+    if (line !== skipped) return line;
+  }
+}
+
 describe('bridge store: SQLite', () => {
   describe(`${PROCESSES} processes opening one fresh file at the same moment`, function () {
     this.timeout(60_000);
@@ -64,7 +73,7 @@ describe('bridge store: SQLite', () => {
       for (let round = 0; round < ROUNDS; round += 1) {
         const file = tempFile();
         for (const { child } of openers) child.stdin!.write(`${file}\n`); // released together
-        const answers = await Promise.all(openers.map((o) => o.next()));
+        const answers = await Promise.all(openers.map(async (o) => untilNot('busy', o)));
         expect(answers, `round ${round + 1}`).to.deep.equal(Array(PROCESSES).fill('ok'));
         // …and the file they share works: every process's write is there.
         const db = new DatabaseSync(file);
@@ -74,6 +83,32 @@ describe('bridge store: SQLite', () => {
           db.close();
         }
       }
+    });
+  });
+
+  describe('opening a fresh file while another connection holds its write lock', function () {
+    this.timeout(30_000);
+    let opener: Opener;
+    before(async () => {
+      opener = startOpener();
+      expect(await opener.next()).to.equal('ready');
+    });
+    after(() => opener.child.kill());
+
+    // Where waiting could deadlock (another connection holds the write lock, this one would need an exclusive lock to
+    // switch to WAL) SQLite answers SQLITE_BUSY at once, without running the busy handler: the store retries.
+    it('waits for the lock instead of failing with "database is locked"', async () => {
+      const file = tempFile();
+      const holder = new DatabaseSync(file);
+      holder.exec('BEGIN IMMEDIATE');
+      try {
+        opener.child.stdin!.write(`${file}\n`);
+        expect(await opener.next(), 'SQLite answered busy at once').to.equal('busy');
+      } finally {
+        holder.exec('COMMIT'); // released only once the other process has been refused
+        holder.close();
+      }
+      expect(await untilNot('busy', opener)).to.equal('ok');
     });
   });
 
