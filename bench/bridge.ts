@@ -167,7 +167,7 @@ export async function benchBridge(): Promise<string> {
         { figure: 'failed answers (all rounds)', baseline: failures('direct'), bridge: failures('sqlite'), ratio: '—', target: '0' },
       ]),
       '',
-      `Bridge store (issue 12): the same refreshes through the bridge on DynamoDB (local dynalite server, one strongly consistent GetItem per refresh), one instance (${CONNECTIONS} connections) and two instances on one table (${half} connections each; p50/p99 = the worse instance); baseline = the SQLite-backed bridge above`,
+      `Bridge store (issue 12): the same refreshes through the bridge on DynamoDB (local dynalite server, per refresh one strongly consistent GetItem and two conditional PutItems, the lease and its lifting), one instance (${CONNECTIONS} connections) and two instances on one table (${half} connections each; p50/p99 = the worse instance); baseline = the SQLite-backed bridge above (in memory: a private store, no lease)`,
       table([
         { figure: 'requests/s', 'SQLite bridge': rps('sqlite').toFixed(0), 'DynamoDB ×1': rps('dynamo1').toFixed(0), 'ratio ×1': ratio(rps('dynamo1'), rps('sqlite')), 'DynamoDB ×2': rps('dynamo2').toFixed(0), 'ratio ×2': ratio(rps('dynamo2'), rps('sqlite')) },
         { figure: 'p50', 'SQLite bridge': ms(med('sqlite', 'p50Ms')), 'DynamoDB ×1': ms(med('dynamo1', 'p50Ms')), 'ratio ×1': '—', 'DynamoDB ×2': ms(med('dynamo2', 'p50Ms')), 'ratio ×2': '—' },

@@ -4,7 +4,7 @@
  * writes are the single-use redemption of its `jti` at the token endpoint and, once a link is stored, the
  * `code-linked` marker that lets a replay of the code revoke that link (routes/token.ts).
  */
-import { seal, unseal } from './keys.js';
+import { seal, unseal, type PurposeKeys } from './keys.js';
 import { newId } from './state.js';
 
 const TYP = 'bridge-code';
@@ -22,13 +22,13 @@ export interface BridgeCode {
   upstreamVerifier?: string;
 }
 
-export function sealCode(key: Uint8Array, fields: Omit<BridgeCode, 'jti' | 'exp'>, nowMs: number): Promise<string> {
+export function sealCode(keys: PurposeKeys, fields: Omit<BridgeCode, 'jti' | 'exp'>, nowMs: number): Promise<string> {
   const code: BridgeCode = { ...fields, jti: newId(), exp: Math.floor(nowMs / 1000) + CODE_LIFETIME_S };
-  return seal(key, TYP, code);
+  return seal(keys, TYP, code);
 }
 
-export async function openCode(key: Uint8Array, sealed: string, nowMs: number): Promise<BridgeCode | undefined> {
-  const value = (await unseal(key, TYP, sealed)) as Partial<BridgeCode> | undefined;
+export async function openCode(keys: PurposeKeys, sealed: string, nowMs: number): Promise<BridgeCode | undefined> {
+  const value = (await unseal(keys, TYP, sealed)) as Partial<BridgeCode> | undefined;
   if (value === undefined || typeof value.jti !== 'string' || typeof value.exp !== 'number' || typeof value.upstreamCode !== 'string') return undefined;
   if (value.exp * 1000 <= nowMs) return undefined;
   return value as BridgeCode;

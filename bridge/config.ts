@@ -39,6 +39,8 @@ export interface BridgeConfig {
   alexa: { clientId: string; clientSecret: string; redirectUris: readonly string[] };
   /** 32-byte master key; per-purpose keys are derived from it (bridge/keys.ts). */
   key: Uint8Array;
+  /** BRIDGE_PREVIOUS_KEYS: retired master keys that still open what they sealed (key rotation, README). */
+  previousKeys: readonly Uint8Array[];
   /** Where single-use markers and links live (bridge/store/). */
   store: StoreConfig;
   /** How long after a rotation the bridge answers a repeated refresh from its stored answer. */
@@ -70,7 +72,7 @@ export type StoreConfig =
     };
 
 /** Variables whose values are secrets: never handed to a profile as an `extra` setting. */
-const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET']);
+const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_PREVIOUS_KEYS', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET']);
 
 export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeConfig> {
   const publicUrl = httpUrl('BRIDGE_PUBLIC_URL', required(env, 'BRIDGE_PUBLIC_URL'));
@@ -93,7 +95,8 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     clientSecret: required(env, 'BRIDGE_CLIENT_SECRET'),
     redirectUris: redirectUris(required(env, 'BRIDGE_ALEXA_REDIRECT_URIS')),
   };
-  const key = masterKey(required(env, 'BRIDGE_KEY'));
+  const key = masterKey('BRIDGE_KEY', required(env, 'BRIDGE_KEY'));
+  const previousKeys = (optional(env, 'BRIDGE_PREVIOUS_KEYS') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => masterKey('BRIDGE_PREVIOUS_KEYS', k));
 
   const profileName = optional(env, 'BRIDGE_PROFILE') ?? 'oidc';
   const profile = await loadProfile(profileName);
@@ -109,6 +112,7 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     upstream,
     alexa,
     key,
+    previousKeys,
     store: withRateLimitTable(storeConfig(env), env),
     refreshGraceSeconds: integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 }),
     linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
@@ -180,10 +184,11 @@ function redirectUris(raw: string): string[] {
   return uris;
 }
 
-function masterKey(raw: string): Uint8Array {
+/** BRIDGE_KEY, or one entry of BRIDGE_PREVIOUS_KEYS (`name`); the error never quotes the value. */
+function masterKey(name: string, raw: string): Uint8Array {
   const key = /^[A-Za-z0-9_-]+$/.test(raw) ? Buffer.from(raw, 'base64url') : Buffer.alloc(0);
   if (key.length !== 32) {
-    throw new ConfigError('BRIDGE_KEY', 'must be 32 random bytes, base64url-encoded (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)');
+    throw new ConfigError(name, 'must be 32 random bytes, base64url-encoded (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)');
   }
   requireKeyEntropy(key);
   return new Uint8Array(key);

@@ -53,7 +53,7 @@ const ROUTES: Record<string, { method: string; route: Route; head?: true }> = {
 export function createBridge(config: BridgeConfig, options: BridgeOptions): Bridge {
   const { logger } = options;
   const now = options.now ?? Date.now;
-  const keys = deriveKeys(config.key);
+  const keys = deriveKeys(config.key, config.previousKeys);
   const { store } = options;
   const upstream = options.upstream ?? createUpstreamClient(config);
   const links = new Links({ config, keys, store, upstream, logger, now });

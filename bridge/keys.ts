@@ -3,55 +3,90 @@
  * can never be opened as another: a state cannot be replayed as a code, a stored token cannot be passed off as either.
  *
  * Sealed values are compact JWEs (`dir` + A256GCM): authenticated encryption with a standard, inspectable format.
+ *
+ * Key rotation: BRIDGE_PREVIOUS_KEYS lists master keys that still open what they sealed (states, codes, stored
+ * tokens, answers) while everything new is sealed under BRIDGE_KEY. Every JWE names its master key in the `kid`
+ * header: a short value derived from the key (HKDF, its own purpose), which identifies it without revealing it.
  */
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 
-export type KeyPurpose = 'state' | 'code' | 'stored-token' | 'refresh-token-id';
+export type KeyPurpose = 'state' | 'code' | 'stored-token' | 'refresh-token-id' | 'key-id';
+
+/** One purpose's key under one master key. */
+export interface PurposeKey {
+  /** The master key's ID (the JWE `kid`), the same for every purpose. */
+  kid: string;
+  key: Uint8Array;
+}
+
+/** One purpose's keys: `current` seals, and opens together with `previous` (newest first). */
+export interface PurposeKeys {
+  current: PurposeKey;
+  previous: readonly PurposeKey[];
+}
 
 export interface BridgeKeys {
-  state: Uint8Array;
-  code: Uint8Array;
-  storedToken: Uint8Array;
-  refreshTokenId: Uint8Array;
+  state: PurposeKeys;
+  code: PurposeKeys;
+  storedToken: PurposeKeys;
+  refreshTokenId: PurposeKeys;
 }
 
-function derive(master: Uint8Array, purpose: KeyPurpose): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), `ride-hailer bridge ${purpose} v1`, 32));
+function derive(master: Uint8Array, purpose: KeyPurpose, length = 32): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), `ride-hailer bridge ${purpose} v1`, length));
 }
 
-export function deriveKeys(master: Uint8Array): BridgeKeys {
-  return {
-    state: derive(master, 'state'),
-    code: derive(master, 'code'),
-    storedToken: derive(master, 'stored-token'),
-    refreshTokenId: derive(master, 'refresh-token-id'),
+/** 48 bits: tells a handful of keys apart, says nothing usable about the key. */
+export const keyId = (master: Uint8Array): string => Buffer.from(derive(master, 'key-id', 6)).toString('base64url');
+
+/** The per-purpose keys of the current master key and of the previous ones (BRIDGE_PREVIOUS_KEYS, newest first). */
+export function deriveKeys(master: Uint8Array, previousMasters: readonly Uint8Array[] = []): BridgeKeys {
+  const purpose = (name: KeyPurpose): PurposeKeys => {
+    const of = (key: Uint8Array): PurposeKey => ({ kid: keyId(key), key: derive(key, name) });
+    return { current: of(master), previous: previousMasters.map(of) };
   };
+  return { state: purpose('state'), code: purpose('code'), storedToken: purpose('stored-token'), refreshTokenId: purpose('refresh-token-id') };
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Encrypts a JSON value; `typ` names the purpose in the protected header (authenticated, checked on open). */
-export async function seal(key: Uint8Array, typ: string, value: unknown): Promise<string> {
-  return new CompactEncrypt(encoder.encode(JSON.stringify(value))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ }).encrypt(key);
+/** Encrypts a JSON value under the current key; `typ` names the purpose in the protected header (authenticated, checked on open). */
+export async function seal(keys: PurposeKeys, typ: string, value: unknown): Promise<string> {
+  const { kid, key } = keys.current;
+  return new CompactEncrypt(encoder.encode(JSON.stringify(value))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ, kid }).encrypt(key);
 }
 
-/** Opens a sealed value; undefined when it was tampered with, sealed with another key, or for another purpose. */
-export async function unseal(key: Uint8Array, typ: string, sealed: string): Promise<unknown> {
+/**
+ * Opens a sealed value with the key its `kid` names (current or previous); a value without `kid` (sealed before key
+ * IDs existed) is tried with each. Undefined when it was tampered with, sealed with an unknown key, or for another purpose.
+ */
+export async function unseal(keys: PurposeKeys, typ: string, sealed: string): Promise<unknown> {
   if (typeof sealed !== 'string' || sealed.length > 8192) return undefined;
+  let kid: unknown;
   try {
-    const { plaintext, protectedHeader } = await compactDecrypt(sealed, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-    if (protectedHeader.typ !== typ) return undefined;
-    return JSON.parse(decoder.decode(plaintext));
+    kid = decodeProtectedHeader(sealed).kid;
   } catch {
     return undefined;
   }
+  const all = [keys.current, ...keys.previous];
+  const candidates = kid === undefined ? all : all.filter((k) => k.kid === kid);
+  for (const { key } of candidates) {
+    try {
+      const { plaintext, protectedHeader } = await compactDecrypt(sealed, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      if (protectedHeader.typ !== typ) return undefined;
+      return JSON.parse(decoder.decode(plaintext));
+    } catch {
+      // not this key (or not a JWE at all): try the next
+    }
+  }
+  return undefined;
 }
 
 /** The store's key for a bridge refresh token: a keyed hash, so a leaked store cannot be used to look tokens up. */
-export function refreshTokenId(key: Uint8Array, refreshToken: string): string {
-  return createHmac('sha256', key).update(refreshToken).digest('base64url');
+export function refreshTokenId(key: PurposeKey, refreshToken: string): string {
+  return createHmac('sha256', key.key).update(refreshToken).digest('base64url');
 }
 
 /** Constant-time string equality (hashes first, so unequal lengths take the same time). */

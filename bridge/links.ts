@@ -5,12 +5,16 @@
  * whatever the upstream does, so Alexa never sees a rotation and never loses a link to a lost answer.
  *
  * Refresh semantics (see also store/store.ts):
- * - Non-rotating upstream (profile.rotatesRefreshTokens false): every refresh goes upstream with the stored token;
- *   no lease, usually no write. If the upstream rotates anyway, the new token is stored (version-conditional) and
- *   the link is treated as rotating from then on.
- * - Rotating upstream: one caller at a time spends the upstream token. In process, concurrent refreshes of one link
- *   share one promise (single-flight); across processes, the caller first takes a short lease with a
- *   version-conditional replace, others wait for its answer. The rotation is then written with the newest token,
+ * - One caller at a time spends the upstream token. In process, concurrent refreshes of one link share one promise
+ *   (single flight). Across processes — whenever the store is shared (a SQLite file, DynamoDB) — the caller first
+ *   takes a short lease with a version-conditional replace, others wait for its answer. This holds for profiles
+ *   that declare a non-rotating provider too: a provider may rotate all the same (oidc-provider does when so
+ *   configured, or once a token is past part of its life), and the first rotation spent twice by two instances at
+ *   once would revoke a reuse-detecting provider's whole family. Only a private store (SQLite `:memory:`) with a
+ *   non-rotating profile and link skips the lease: single flight already covers its one process. There a refresh
+ *   usually writes nothing; if the upstream rotates anyway, the new token is stored (version-conditional) and the
+ *   link is treated as rotating from then on.
+ * - Rotating upstream: the lease is taken whatever the store. The rotation is then written with the newest token,
  *   the one it replaced (`previous`, kept for BRIDGE_REFRESH_GRACE_S) and the answer given (sealed). A refresh
  *   within REPEAT_ANSWER_S of a rotation gets that same answer instead of spending the new token again: Alexa
  *   retrying after a lost answer, or racing itself, never presents a rotated-away token — which providers with
@@ -21,10 +25,14 @@
  * - Crash ordering: the stored token is only ever replaced after the upstream's answer is in hand, by one
  *   conditional write. A crash before that write leaves the old token (and a lease that lapses by itself), so the
  *   link survives as far as the upstream still honours the old token.
+ * - Key rotation (BRIDGE_PREVIOUS_KEYS): a link's id is the keyed hash of Alexa's token under the current key, else
+ *   under a previous one. A link found under a previous key's id is moved, under its lease, to the current key's id
+ *   with its tokens sealed again under the current key; the old row is then emptied and expired. A crash between
+ *   the two writes leaves both rows: the current id is always looked up first, the old row's lease lapses.
  */
 import type { Logger } from '../lambda/logging.js';
 import type { BridgeConfig } from './config.js';
-import { refreshTokenId, seal, unseal, type BridgeKeys } from './keys.js';
+import { refreshTokenId, seal, unseal, type BridgeKeys, type PurposeKey } from './keys.js';
 import type { UpstreamRefusal, UpstreamResult, UpstreamTokens } from './profiles/profile.js';
 import type { BridgeStore, LinkRecord } from './store/store.js';
 import type { UpstreamClient } from './upstream.js';
@@ -82,15 +90,18 @@ export class Links {
    */
   async create(clientId: string, upstreamRefreshToken: string, codeJti: string): Promise<string> {
     const { keys, store, config, now } = this.options;
-    const bridgeToken = this.tokenForCode(codeJti);
-    const id = refreshTokenId(keys.refreshTokenId, bridgeToken);
-    await store.createLink({
+    const bridgeToken = this.tokenForCode(codeJti, keys.refreshTokenId.current);
+    const id = refreshTokenId(keys.refreshTokenId.current, bridgeToken);
+    const created = await store.createLink({
       id,
       version: 1,
       clientId,
       upstreamRefreshToken: await this.sealToken(id, upstreamRefreshToken),
       expiresAt: now() + config.linkTtlSeconds * 1000,
     });
+    // The id is the hash of a token derived from a single-use code's random id: a collision would be a bug, never
+    // overwritten silently.
+    if (!created) throw new Error('link id already exists');
     return bridgeToken;
   }
 
@@ -101,9 +112,12 @@ export class Links {
    */
   async revokeFromCode(codeJti: string): Promise<boolean> {
     const { keys, store, now } = this.options;
-    const id = refreshTokenId(keys.refreshTokenId, this.tokenForCode(codeJti));
+    // The token was derived under the key current at redemption; BRIDGE_KEY may have rotated since.
+    const { current, previous } = keys.refreshTokenId;
+    const tokens = [current, ...previous].map((key) => this.tokenForCode(codeJti, key));
     for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
-      const link = await store.getLink(id, now());
+      let link: LinkRecord | undefined;
+      for (const token of tokens) link ??= (await this.findLink(token))?.link;
       if (link === undefined) return false;
       const { leaseUntil: _lease, ...rest } = link;
       if (await store.replaceLink({ ...rest, version: link.version + 1, expiresAt: now() }, link.version)) return true;
@@ -117,16 +131,16 @@ export class Links {
    * The bridge refresh token a code's redemption issues: a keyed hash of the code's random single-use id, as
    * unguessable as a random token without BRIDGE_KEY, and computable again when the code is replayed.
    */
-  private tokenForCode(codeJti: string): string {
-    return `brt_${refreshTokenId(this.options.keys.refreshTokenId, `code-link:${codeJti}`)}`;
+  private tokenForCode(codeJti: string, key: PurposeKey): string {
+    return `brt_${refreshTokenId(key, `code-link:${codeJti}`)}`;
   }
 
   /** The refresh grant. Concurrent calls for one bridge token in this process share one outcome. */
   async refresh(bridgeToken: string, clientId: string): Promise<RefreshOutcome> {
-    const id = refreshTokenId(this.options.keys.refreshTokenId, bridgeToken);
+    const id = refreshTokenId(this.options.keys.refreshTokenId.current, bridgeToken);
     let flight = this.inflight.get(id);
     if (flight === undefined) {
-      flight = this.refreshLink(id).finally(() => this.inflight.delete(id));
+      flight = this.refreshLink(bridgeToken).finally(() => this.inflight.delete(id));
       this.inflight.set(id, flight);
     }
     const { clientId: owner, ...outcome } = await flight;
@@ -134,18 +148,31 @@ export class Links {
     return outcome.kind === 'tokens' ? { ...outcome, answer: { ...outcome.answer, refresh_token: bridgeToken } } : outcome;
   }
 
-  private async refreshLink(id: string): Promise<RefreshOutcome & { clientId?: string }> {
+  /** The link under the current key's id, else under a previous key's (not moved yet). */
+  private async findLink(bridgeToken: string): Promise<{ link: LinkRecord; underCurrentKey: boolean } | undefined> {
+    const { keys, store, now } = this.options;
+    const { current, previous } = keys.refreshTokenId;
+    for (const key of [current, ...previous]) {
+      const link = await store.getLink(refreshTokenId(key, bridgeToken), now());
+      if (link !== undefined) return { link, underCurrentKey: key === current };
+    }
+    return undefined;
+  }
+
+  private async refreshLink(bridgeToken: string): Promise<RefreshOutcome & { clientId?: string }> {
     const { config, store, now } = this.options;
     const deadline = now() + config.upstream.budgetMs;
     for (;;) {
-      const link = await store.getLink(id, now());
-      if (link === undefined) return { kind: 'refused', error: 'invalid_grant', reason: 'unknown or expired refresh token' };
+      const found = await this.findLink(bridgeToken);
+      if (found === undefined) return { kind: 'refused', error: 'invalid_grant', reason: 'unknown or expired refresh token' };
+      const { link, underCurrentKey } = found;
       const withClient = <T extends RefreshOutcome>(outcome: T) => ({ ...outcome, clientId: link.clientId });
 
       const repeated = await this.repeatedAnswer(link);
       if (repeated !== undefined) return withClient({ kind: 'tokens', answer: repeated, source: 'repeated' });
 
-      if (!config.profile.rotatesRefreshTokens && link.rotates !== true) return withClient(await this.spend(link));
+      const rotating = config.profile.rotatesRefreshTokens || link.rotates === true;
+      if (!store.shared && !rotating && underCurrentKey) return withClient(await this.spend(link));
 
       if ((link.leaseUntil ?? 0) > now()) {
         // Another process is spending the token: wait for its answer rather than spend it twice.
@@ -155,15 +182,51 @@ export class Links {
       }
       const leased: LinkRecord = { ...link, version: link.version + 1, leaseUntil: now() + config.upstream.budgetMs + LEASE_MARGIN_MS };
       if (!(await store.replaceLink(leased, link.version))) continue; // someone else changed it: look again
+      if (!underCurrentKey) {
+        if (!(await this.moveToCurrentKey(leased, bridgeToken))) return withClient({ kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' });
+        continue; // refresh from the moved link
+      }
       return withClient(await this.spend(leased));
     }
+  }
+
+  /**
+   * Moves a link found under a previous key's id (`leased`: we hold its lease, so nobody else writes it) to the
+   * current key's id, its tokens and answer sealed again under the current key; then empties and expires the old row.
+   * False when the stored token cannot be opened with any configured key.
+   */
+  private async moveToCurrentKey(leased: LinkRecord, bridgeToken: string): Promise<boolean> {
+    const { keys, store, now, logger } = this.options;
+    const id = refreshTokenId(keys.refreshTokenId.current, bridgeToken);
+    const token = await this.openToken(leased.id, leased.upstreamRefreshToken);
+    if (token === undefined) {
+      await this.releaseLease(leased);
+      return false;
+    }
+    const { leaseUntil: _lease, previousUpstreamRefreshToken, lastAnswer, ...kept } = leased;
+    const moved: LinkRecord = { ...kept, id, version: 1, upstreamRefreshToken: await this.sealToken(id, token) };
+    const previous = previousUpstreamRefreshToken === undefined ? undefined : await this.openToken(leased.id, previousUpstreamRefreshToken);
+    if (previous !== undefined) moved.previousUpstreamRefreshToken = await this.sealToken(id, previous);
+    const answer = lastAnswer === undefined ? undefined : await this.openAnswer(leased.id, lastAnswer);
+    if (answer !== undefined) moved.lastAnswer = await seal(keys.storedToken, ANSWER_TYP, { ...answer, linkId: id });
+    // A live row under the new id can only be a mover's that crashed before emptying the old row: it is the newer
+    // one (it may have been refreshed since) and stays. An expired one (the link was moved away from this id before,
+    // e.g. back and forth during a two-step rotation) is replaced.
+    await store.createLink(moved, now());
+    const emptied: LinkRecord = { id: leased.id, version: leased.version + 1, clientId: leased.clientId, upstreamRefreshToken: '', expiresAt: now() };
+    await store.replaceLink(emptied, leased.version).catch(() => false);
+    logger.info('bridge.link_rekeyed', { profile: this.options.config.profile.name });
+    return true;
   }
 
   /** Presents the stored upstream token (and the previous one, if the upstream refused it within the grace). */
   private async spend(link: LinkRecord): Promise<RefreshOutcome> {
     const { now, upstream } = this.options;
     const current = await this.openToken(link.id, link.upstreamRefreshToken);
-    if (current === undefined) return { kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' };
+    if (current === undefined) {
+      await this.releaseLease(link);
+      return { kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' };
+    }
     let result: UpstreamResult = await upstream.token('refresh_token', { refresh_token: current });
     let spent = current;
     if (result.kind === 'refused' && result.error === 'invalid_grant' && link.previousUpstreamRefreshToken !== undefined && (link.previousUntil ?? 0) > now()) {
@@ -227,11 +290,16 @@ export class Links {
   private async repeatedAnswer(link: LinkRecord): Promise<TokenAnswer | undefined> {
     const at = this.options.now();
     if (link.lastAnswer === undefined || (link.lastAnswerUntil ?? 0) <= at) return undefined;
-    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, link.lastAnswer)) as StoredAnswer | undefined;
-    if (stored === undefined || stored.linkId !== link.id) return undefined;
+    const stored = await this.openAnswer(link.id, link.lastAnswer);
+    if (stored === undefined) return undefined;
     const answer: TokenAnswer = { access_token: stored.accessToken, token_type: 'Bearer' };
     if (stored.expiresIn !== undefined) answer.expires_in = Math.max(0, stored.expiresIn - Math.floor((at - stored.issuedAtMs) / 1000));
     return answer;
+  }
+
+  private async openAnswer(linkId: string, sealed: string): Promise<StoredAnswer | undefined> {
+    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, sealed)) as StoredAnswer | undefined;
+    return stored?.linkId === linkId ? stored : undefined;
   }
 
   /** Sealed with the link's id inside, so a token cannot be moved from one row to another. */

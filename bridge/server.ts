@@ -56,7 +56,7 @@ export interface BridgeServer {
 export async function startBridgeServer(config: BridgeConfig, options: BridgeServerOptions = {}): Promise<BridgeServer> {
   const logger = options.logger ?? createLogger(config.logLevel, options.log);
   logConfigWarnings(logger, config.warnings);
-  const store = options.store ?? (await openStore(config.store));
+  const store = options.store ?? (await openStore(config.store, { logger, ...(options.now ? { now: options.now } : {}) }));
   const bridge = createBridge(config, {
     logger,
     store,

@@ -4,7 +4,7 @@
  * redeems it (a replayed state is refused).
  */
 import { randomBytes } from 'node:crypto';
-import { seal, unseal } from './keys.js';
+import { seal, unseal, type PurposeKeys } from './keys.js';
 
 const TYP = 'bridge-state';
 /** Long enough for a user to sign up or recover a password on the upstream's pages. */
@@ -29,14 +29,14 @@ export interface AuthorizationState {
 
 export const newId = () => randomBytes(16).toString('base64url');
 
-export function sealState(key: Uint8Array, fields: Omit<AuthorizationState, 'jti' | 'exp'>, nowMs: number): Promise<string> {
+export function sealState(keys: PurposeKeys, fields: Omit<AuthorizationState, 'jti' | 'exp'>, nowMs: number): Promise<string> {
   const state: AuthorizationState = { ...fields, jti: newId(), exp: Math.floor(nowMs / 1000) + STATE_LIFETIME_S };
-  return seal(key, TYP, state);
+  return seal(keys, TYP, state);
 }
 
 /** The state, or undefined when it is forged, tampered with, expired or not a state at all. */
-export async function openState(key: Uint8Array, sealed: string, nowMs: number): Promise<AuthorizationState | undefined> {
-  const value = (await unseal(key, TYP, sealed)) as Partial<AuthorizationState> | undefined;
+export async function openState(keys: PurposeKeys, sealed: string, nowMs: number): Promise<AuthorizationState | undefined> {
+  const value = (await unseal(keys, TYP, sealed)) as Partial<AuthorizationState> | undefined;
   if (value === undefined || typeof value.jti !== 'string' || typeof value.exp !== 'number') return undefined;
   if (value.exp * 1000 <= nowMs) return undefined;
   return value as AuthorizationState;

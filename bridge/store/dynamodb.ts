@@ -41,11 +41,17 @@ interface Condition {
   values?: Record<string, unknown>;
 }
 const ABSENT: Condition = { expression: 'attribute_not_exists(#pk)', names: { '#pk': PARTITION_KEY } };
+const ABSENT_OR_EXPIRED = (nowMs: number): Condition => ({
+  expression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+  names: { '#pk': PARTITION_KEY, '#expiresAt': 'expiresAt' },
+  values: { ':now': nowMs },
+});
 const versionIs = (expected: number): Condition => ({ expression: '#version = :expected', names: { '#version': 'version' }, values: { ':expected': expected } });
 
 export class DynamoDbBridgeStore implements BridgeStore {
   /** The document client (exposed for tests that watch which commands are sent). */
   readonly client: DynamoDBDocumentClient;
+  readonly shared = true;
   private readonly table: string;
 
   constructor(options: DynamoDbStoreOptions) {
@@ -68,9 +74,8 @@ export class DynamoDbBridgeStore implements BridgeStore {
     return this.conditionalPut({ [PARTITION_KEY]: USED_PREFIX + key, expiresAt, [TTL_ATTRIBUTE]: ttlOf(expiresAt) }, ABSENT);
   }
 
-  async createLink(link: LinkRecord): Promise<void> {
-    // The id is a fresh random token's hash: a collision would be a bug, never overwritten silently.
-    if (!(await this.conditionalPut(this.linkItem(link), ABSENT))) throw new Error('link id already exists');
+  async createLink(link: LinkRecord, nowMs?: number): Promise<boolean> {
+    return this.conditionalPut(this.linkItem(link), nowMs === undefined ? ABSENT : ABSENT_OR_EXPIRED(nowMs));
   }
 
   async getLink(id: string, nowMs: number): Promise<LinkRecord | undefined> {

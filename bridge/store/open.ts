@@ -3,13 +3,15 @@
  * never loads the AWS SDK (in the Lambda bundle it is a chunk of its own, parsed only by a DynamoDB deployment).
  */
 import type { StoreConfig } from '../config.js';
+import type { SqliteStoreOptions } from './sqlite.js';
 import type { BridgeStore } from './store.js';
 
-export async function openStore(config: StoreConfig): Promise<BridgeStore> {
+/** SQLite's options: the bridge's clock (epoch ms) for its own purge of expired rows, the bridge's log. */
+export async function openStore(config: StoreConfig, options: SqliteStoreOptions = {}): Promise<BridgeStore> {
   if (config.kind === 'dynamodb') {
     const { DynamoDbBridgeStore } = await import('./dynamodb.js');
     return new DynamoDbBridgeStore({ table: config.table, region: config.region, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
   }
   const { SqliteBridgeStore } = await import('./sqlite.js');
-  return new SqliteBridgeStore(config.path);
+  return new SqliteBridgeStore(config.path, options);
 }

@@ -2,14 +2,51 @@
  * The default store: embedded SQLite (node:sqlite). One file may be shared by several bridge processes on one
  * host (WAL, busy timeout); the single-use insert and the conditional replace are single statements, so SQLite's
  * own locking makes them atomic.
+ *
+ * Opening, by any number of processes in any order, at once: the busy timeout is set when the connection opens,
+ * before the first statement (it used to be set only after the switch to WAL). Switching a fresh file to WAL needs
+ * an exclusive lock, and where two connections would wait for each other SQLite answers SQLITE_BUSY at once without
+ * running the busy handler — so the switch is retried after a short random pause, within the busy timeout. Both
+ * once made about one start in six fail with `database is locked` when processes started at the same moment on a
+ * fresh file (test/bridge/sqlite-store.test.ts). `CREATE TABLE IF NOT EXISTS` is idempotent.
  */
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Logger } from '../../lambda/logging.js';
 import type { BridgeStore, LinkRecord } from './store.js';
 
 /** Purge expired rows at most this often, piggybacking on writes. */
-const PURGE_EVERY_MS = 10 * 60 * 1000;
+export const PURGE_EVERY_MS = 10 * 60 * 1000;
+/** How long a statement waits for another process's lock before failing. */
+const BUSY_TIMEOUT_MS = 2000;
+
+export interface SqliteStoreOptions {
+  /** Epoch milliseconds: the bridge's clock, so the purge and the reads agree on what has expired. */
+  now?: () => number;
+  /** Told (warn) of each retry of the switch to WAL: several processes opening one fresh file at once. */
+  logger?: Logger;
+}
+
+const SQLITE_BUSY = 5;
+const isBusy = (error: unknown) => (error as { errcode?: unknown } | null)?.errcode === SQLITE_BUSY;
+/** Blocks the thread: only ever while opening the store, for a few milliseconds. */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** See the top of this file. Once a file is in WAL mode (persistent), this only reads the mode. */
+function switchToWal(db: DatabaseSync, logger: Logger | undefined): void {
+  const giveUpAt = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= giveUpAt) throw error;
+      logger?.warn('bridge.store_busy', { step: 'wal', attempt });
+      pause(5 + Math.floor(Math.random() * 20));
+    }
+  }
+}
 
 /**
  * The file holds sealed tokens and keyed hashes: readable by the bridge's user only. Created (or tightened) to 0600
@@ -29,14 +66,18 @@ export class SqliteBridgeStore implements BridgeStore {
   /** The database, also holding the rate limits' counters (bridge/rate-limits-sqlite.ts). */
   readonly db: DatabaseSync;
   private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
-  private lastPurge = 0;
+  private readonly now: () => number;
+  private lastPurge: number | undefined;
+  /** A file may be opened by other processes too; `:memory:` is this connection's alone. */
+  readonly shared: boolean;
 
-  constructor(path: string) {
-    if (path !== ':memory:') createPrivately(path);
-    this.db = new DatabaseSync(path);
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.shared = path !== ':memory:';
+    this.now = options.now ?? Date.now;
+    if (this.shared) createPrivately(path);
+    this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+    switchToWal(this.db, options.logger);
     this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA busy_timeout = 2000;
       CREATE TABLE IF NOT EXISTS bridge_used_once (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS bridge_links (
         id TEXT PRIMARY KEY,
@@ -47,7 +88,11 @@ export class SqliteBridgeStore implements BridgeStore {
     `);
     this.statements = {
       useOnce: this.db.prepare('INSERT INTO bridge_used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
-      insertLink: this.db.prepare('INSERT INTO bridge_links (id, version, expires_at, record) VALUES (?, ?, ?, ?)'),
+      insertLink: this.db.prepare(
+        `INSERT INTO bridge_links (id, version, expires_at, record) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, expires_at = excluded.expires_at, record = excluded.record
+         WHERE bridge_links.expires_at <= ?`,
+      ),
       getLink: this.db.prepare('SELECT record FROM bridge_links WHERE id = ? AND expires_at > ?'),
       replaceLink: this.db.prepare('UPDATE bridge_links SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ?'),
       purgeUsed: this.db.prepare('DELETE FROM bridge_used_once WHERE expires_at <= ?'),
@@ -60,8 +105,8 @@ export class SqliteBridgeStore implements BridgeStore {
     return Number(this.statements.useOnce.run(key, expiresAt).changes) === 1;
   }
 
-  async createLink(link: LinkRecord): Promise<void> {
-    this.statements.insertLink.run(link.id, link.version, link.expiresAt, JSON.stringify(link));
+  async createLink(link: LinkRecord, nowMs = Number.MIN_SAFE_INTEGER): Promise<boolean> {
+    return Number(this.statements.insertLink.run(link.id, link.version, link.expiresAt, JSON.stringify(link), nowMs).changes) === 1;
   }
 
   async getLink(id: string, nowMs: number): Promise<LinkRecord | undefined> {
@@ -84,8 +129,8 @@ export class SqliteBridgeStore implements BridgeStore {
   }
 
   private purgeNowAndThen(): void {
-    const now = Date.now();
-    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    const now = this.now();
+    if (this.lastPurge !== undefined && now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
     this.statements.purgeUsed.run(now);
     this.statements.purgeLinks.run(now);

@@ -34,10 +34,19 @@ export interface LinkRecord {
 }
 
 export interface BridgeStore {
+  /**
+   * Whether other processes may use the same data (a SQLite file, a DynamoDB table). Then in-process single flight
+   * is not enough and every spend of an upstream refresh token takes a lease in the store (bridge/links.ts).
+   */
+  readonly shared: boolean;
   /** Marks `key` as used. True for the first caller only, atomically, even across processes. */
   useOnce(key: string, expiresAt: number): Promise<boolean>;
-  /** Stores a new link; its id is a fresh random token's hash, so it never exists yet. */
-  createLink(link: LinkRecord): Promise<void>;
+  /**
+   * Stores a new link; false (nothing written) when its id is taken. A new link's id is a fresh random token's hash,
+   * so it is never taken. With `nowMs`, a row expired at `nowMs` does not count as taken and is replaced: a link
+   * moved between keys may come back to an id it once had (bridge/links.ts, key rotation).
+   */
+  createLink(link: LinkRecord, nowMs?: number): Promise<boolean>;
   /** The link, or undefined when absent or expired at `nowMs`. */
   getLink(id: string, nowMs: number): Promise<LinkRecord | undefined>;
   /** Replaces the link only if the stored version is still `expectedVersion`; false when someone else changed it. */

@@ -10,6 +10,7 @@ import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
 import { DEMO } from '../../local/demo.js';
 import type { ProviderProfile } from '../../bridge/profiles/profile.js';
 import { loadBridgeConfig, startBridgeServer, type BridgeServer, type ServerTimeouts } from '../../bridge/server.js';
+import type { BridgeStore } from '../../bridge/store/store.js';
 
 export const BRIDGE_CLIENT = { clientId: 'alexa-skill-at-bridge', clientSecret: 'bridge-test-secret: with spaces & symbols' };
 export const UPSTREAM_CLIENT = { clientId: 'ride-hailer-bridge', clientSecret: 'bridge-upstream-secret-of-at-least-32-characters' };
@@ -45,13 +46,19 @@ export interface TestBridge {
 
 export async function startTestBridge(
   env: Record<string, string | undefined>,
-  options: { now?: () => number; profile?: Partial<ProviderProfile>; timeouts?: ServerTimeouts } = {},
+  options: { now?: () => number; profile?: Partial<ProviderProfile>; timeouts?: ServerTimeouts; store?: BridgeStore } = {},
 ): Promise<TestBridge> {
   const logger = createMemoryLogger('debug');
   const config = await loadBridgeConfig(bridgeEnv(env));
   // A variant of the configured profile (e.g. the oidc reader on an upstream that rotates refresh tokens).
   if (options.profile) config.profile = { ...config.profile, ...options.profile };
-  const bridge = await startBridgeServer(config, { port: 0, logger, ...(options.now ? { now: options.now } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
+  const bridge = await startBridgeServer(config, {
+    port: 0,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.store ? { store: options.store } : {}),
+  });
   return { bridge, logger, close: () => bridge.close() };
 }
 

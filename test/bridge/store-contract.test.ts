@@ -151,6 +151,18 @@ for (const implementation of implementations) {
       expect(await s.b.getLink(link.id, NOW)).to.deep.equal(winner.record);
     });
 
+    it('createLink: a taken id is refused, on either handle; with a clock, an expired row under it is replaced, a live one never', async () => {
+      const link = sampleLink({ expiresAt: NOW + 1_000 });
+      expect(await s.a.createLink(link)).to.equal(true);
+      const again: LinkRecord = { ...link, version: 9, upstreamRefreshToken: 'sealed.other', expiresAt: NOW + 90_000 };
+      expect(await s.b.createLink(again)).to.equal(false);
+      expect(await s.b.createLink(again, NOW + 999)).to.equal(false); // still live then
+      expect(await s.a.getLink(link.id, NOW)).to.deep.equal(link);
+      expect(await s.b.createLink(again, NOW + 1_000)).to.equal(true); // expired then: replaced
+      expect(await s.a.getLink(link.id, NOW + 1_000)).to.deep.equal(again);
+      expect(await s.a.createLink({ ...again, version: 10 }, NOW + 1_000)).to.equal(false);
+    });
+
     it('replaceLink: an unknown link is not created', async () => {
       const ghost = sampleLink();
       expect(await s.a.replaceLink({ ...ghost, version: 2 }, 1)).to.equal(false);

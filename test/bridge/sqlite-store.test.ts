@@ -1,0 +1,157 @@
+/**
+ * What only the SQLite store does: several processes opening one fresh file at the same moment (issue 16, item 8:
+ * about one start in six failed with `database is locked` while the busy timeout was set only after the switch to
+ * WAL), opening one while another connection holds its write lock (SQLite does not wait there: the store retries),
+ * and its own purge of expired rows, on the bridge's injected clock.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DatabaseSync } from 'node:sqlite';
+import { PURGE_EVERY_MS, SqliteBridgeStore } from '../../bridge/store/sqlite.js';
+
+const OPENER = fileURLToPath(new URL('./sqlite-opener.ts', import.meta.url));
+const PROCESSES = 6;
+const ROUNDS = 20;
+
+const tempDirs: string[] = [];
+const tempFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bridge-sqlite-'));
+  tempDirs.push(dir);
+  return join(dir, 'bridge.sqlite');
+};
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A child that answers one line per line it is sent. */
+interface Opener {
+  child: ChildProcess;
+  next(): Promise<string>;
+}
+
+function startOpener(): Opener {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--disable-warning=ExperimentalWarning', OPENER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const take = waiting.shift();
+    if (take) take(line);
+    else lines.push(line);
+  });
+  child.once('exit', (code) => {
+    for (const take of waiting.splice(0)) take(`exited (${code})`);
+  });
+  return { child, next: () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
+}
+
+/** The next line that is not `skipped`. */
+async function untilNot(skipped: string, opener: Opener): Promise<string> {
+  for (;;) {
+    const line = await opener.next();
+    if (line !== skipped) return line;
+  }
+}
+
+describe('bridge store: SQLite', () => {
+  describe(`${PROCESSES} processes opening one fresh file at the same moment`, function () {
+    this.timeout(60_000);
+    let openers: Opener[] = [];
+    before(async () => {
+      openers = Array.from({ length: PROCESSES }, startOpener);
+      expect(await Promise.all(openers.map((o) => o.next()))).to.deep.equal(Array(PROCESSES).fill('ready'));
+    });
+    after(() => {
+      for (const { child } of openers) child.kill();
+    });
+
+    it(`all open it, ${ROUNDS} rounds in a row (no "database is locked")`, async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const file = tempFile();
+        for (const { child } of openers) child.stdin!.write(`${file}\n`); // released together
+        const answers = await Promise.all(openers.map(async (o) => untilNot('busy', o)));
+        expect(answers, `round ${round + 1}`).to.deep.equal(Array(PROCESSES).fill('ok'));
+        // …and the file they share works: every process's write is there.
+        const db = new DatabaseSync(file);
+        try {
+          expect((db.prepare('SELECT count(*) AS n FROM bridge_used_once').get() as { n: number }).n).to.equal(PROCESSES);
+        } finally {
+          db.close();
+        }
+      }
+    });
+  });
+
+  describe('opening a fresh file while another connection holds its write lock', function () {
+    this.timeout(30_000);
+    let opener: Opener;
+    before(async () => {
+      opener = startOpener();
+      expect(await opener.next()).to.equal('ready');
+    });
+    after(() => opener.child.kill());
+
+    // Where waiting could deadlock (another connection holds the write lock, this one would need an exclusive lock to
+    // switch to WAL) SQLite answers SQLITE_BUSY at once, without running the busy handler: the store retries.
+    it('waits for the lock instead of failing with "database is locked"', async () => {
+      const file = tempFile();
+      const holder = new DatabaseSync(file);
+      holder.exec('BEGIN IMMEDIATE');
+      try {
+        opener.child.stdin!.write(`${file}\n`);
+        expect(await opener.next(), 'SQLite answered busy at once').to.equal('busy');
+      } finally {
+        holder.exec('COMMIT'); // released only once the other process has been refused
+        holder.close();
+      }
+      expect(await untilNot('busy', opener)).to.equal('ok');
+    });
+  });
+
+  describe('its own purge of expired rows', () => {
+    const T = Date.UTC(2031, 5, 1); // far from the wall clock: only the injected clock can make these rows expire
+    let clock = T;
+    let file: string;
+    let store: SqliteBridgeStore;
+    const link = (id: string, expiresAt: number) => store.createLink({ id, version: 1, clientId: 'alexa', upstreamRefreshToken: 'sealed', expiresAt });
+    /** Rows in the file, expired or not (the store's own reads hide expired ones). */
+    const rows = () => {
+      const db = new DatabaseSync(file);
+      try {
+        const ids = (db.prepare('SELECT id FROM bridge_links ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+        const keys = (db.prepare('SELECT key FROM bridge_used_once ORDER BY key').all() as { key: string }[]).map((r) => r.key);
+        return { links: ids, used: keys };
+      } finally {
+        db.close();
+      }
+    };
+
+    beforeEach(() => {
+      clock = T;
+      file = tempFile();
+      store = new SqliteBridgeStore(file, { now: () => clock });
+    });
+    afterEach(() => store.close());
+
+    it('runs on the first write, then at most every PURGE_EVERY_MS, by the injected clock, deleting only what has expired', async () => {
+      await link('expired', T - 1);
+      await link('live', T + 3 * PURGE_EVERY_MS);
+      await link('expires-soon', T + 1_000);
+      await store.useOnce('first', T + 500); // the first write purges
+      expect(rows()).to.deep.equal({ links: ['expires-soon', 'live'], used: ['first'] });
+
+      clock = T + PURGE_EVERY_MS - 1; // 'first' and 'expires-soon' have expired, but the last purge was too recent
+      await store.useOnce('second', T + 2 * PURGE_EVERY_MS);
+      expect(rows()).to.deep.equal({ links: ['expires-soon', 'live'], used: ['first', 'second'] });
+      expect(await store.getLink('expires-soon', clock)).to.equal(undefined); // hidden from reads all the same
+
+      clock = T + PURGE_EVERY_MS;
+      await store.useOnce('third', T + 2 * PURGE_EVERY_MS);
+      expect(rows()).to.deep.equal({ links: ['live'], used: ['second', 'third'] });
+    });
+  });
+});
