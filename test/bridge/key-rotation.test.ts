@@ -176,6 +176,21 @@ describe('bridge: key rotation (BRIDGE_KEY, BRIDGE_PREVIOUS_KEYS)', () => {
       expectNoSecretsIn(onlyB.logger.lines, [refreshed, untouched, A, B, upstream.current]);
     });
 
+    it('a code redeemed under A and replayed after the switch to B + A still revokes the link it issued', async () => {
+      upstream = await startFakeTokenEndpoint({ rotate: false });
+      const underA = await start(A);
+      const code = codeFrom(await callBack(underA, await upstreamState(underA)));
+      const exchanged = await exchangeCode(underA.bridge, code);
+      expect(exchanged.status, exchanged.text).to.equal(200);
+      const issued = exchanged.body.refresh_token as string;
+      await stop(underA);
+
+      const rotated = await start(B, A);
+      const replay = await exchangeCode(rotated.bridge, code);
+      expect(replay.body).to.deep.equal({ error: 'invalid_grant' });
+      expect((await refresh(rotated.bridge, issued)).body, 'the link issued from the replayed code').to.deep.equal({ error: 'invalid_grant' });
+    });
+
     it('a rolling deployment (instances on A + B and on B + A at once): the link moves back and forth and is never lost', async () => {
       upstream = await startFakeTokenEndpoint({ rotate: true });
       const bridgeToken = await link(await start(A, undefined, true));
