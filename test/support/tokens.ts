@@ -10,7 +10,7 @@ export interface TestIssuer {
   keys: ReturnType<typeof createLocalJWKSet>;
   config: Extract<TokenVerificationConfig, { mode: 'jwt' }>;
   /** A valid access token unless `claims`/`header` say otherwise. */
-  token(claims?: JWTPayload & { scope?: string }, header?: { typ?: string; kid?: string; expiresIn?: string | number }): Promise<string>;
+  token(claims?: JWTPayload & { scope?: string }, header?: { typ?: string; kid?: string; /** null: no `exp` claim at all. */ expiresIn?: string | number | null }): Promise<string>;
 }
 
 export async function createTestIssuer(kid = 'test-key-1'): Promise<TestIssuer> {
@@ -30,11 +30,11 @@ export async function createTestIssuer(kid = 'test-key-1'): Promise<TestIssuer> 
       clockToleranceSeconds: 5,
     },
     async token(claims = {}, header = {}) {
-      return new SignJWT({ iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'user-ann', scope: 'basic_profile order_car', client_id: 'alexa-ride-hailer', ...claims })
+      const jwt = new SignJWT({ iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'user-ann', scope: 'basic_profile order_car', client_id: 'alexa-ride-hailer', ...claims })
         .setProtectedHeader({ alg: 'ES256', typ: header.typ ?? 'at+jwt', kid: header.kid ?? kid })
-        .setIssuedAt()
-        .setExpirationTime(header.expiresIn ?? '1h')
-        .sign(privateKey);
+        .setIssuedAt();
+      if (header.expiresIn !== null) jwt.setExpirationTime(header.expiresIn ?? '1h');
+      return jwt.sign(privateKey);
     },
   };
 }

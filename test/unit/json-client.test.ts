@@ -36,6 +36,15 @@ describe('authorised JSON client', () => {
     expect(stub.requests[0]!.remotePort).to.be.a('number').and.to.equal(stub.requests[1]!.remotePort);
   });
 
+  it('waits a Retry-After longer than one attempt\'s share of the budget when the wait still fits the budget', async () => {
+    // Budget 2.5 s: one attempt may take 1.125 s, and got alone would refuse any Retry-After above that. A 2 s wait
+    // plus a short second attempt fits in the 2.5 s, so the call waits and succeeds (maxRetryAfter = the budget).
+    const patient = createJsonApiClient({ baseUrl: new URL(stub.url), totalBudgetMs: 2500 });
+    stub.script('GET', '/busy', { status: 429, headers: { 'retry-after': '2' } }, { status: 200, body: { ok: true } });
+    expect(await patient.call({ method: 'GET', path: 'busy', token: 't', scope: 'order_car' })).to.deep.equal({ ok: true });
+    expect(stub.requests).to.have.length(2);
+  });
+
   it('hands a status only the caller can interpret back with the parsed body', async () => {
     stub.script('GET', '/base/v2/things/9', { status: 404, body: { error: 'no_such_thing' } });
     const error = await rejection(api.call({ method: 'GET', path: 'v2/things/9', token: 't', scope: 'basic_profile' }));

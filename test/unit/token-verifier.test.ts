@@ -52,6 +52,11 @@ describe('token verifier (jose)', () => {
     expect(await rejection(verifier.verify(token))).to.have.property('problem', 'token_expired');
   });
 
+  it('refuses a token without an expiry: an access token that never expires is not one Alexa should hold', async () => {
+    const error = await rejection(createTokenVerifier(issuer.config, { keys: issuer.keys }).verify(await issuer.token({}, { expiresIn: null })));
+    expect(error).to.be.instanceOf(AccountLinkRequired).and.to.have.property('problem', 'token_invalid');
+  });
+
   it('refuses a token without a subject', async () => {
     const error = await rejection(createTokenVerifier(issuer.config, { keys: issuer.keys }).verify(await issuer.token({ sub: undefined })));
     expect(error).to.be.instanceOf(AccountLinkRequired).and.to.have.property('problem', 'token_invalid');

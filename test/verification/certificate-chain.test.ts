@@ -36,6 +36,10 @@ const SPECS: CertificateSpec[] = [
   ca('Sub of pathlen0', 'Pathlen0', { key: 'ca2' }),
   leaf('Leaf under sub of pathlen0', 'Sub of pathlen0'),
   leaf('Leaf under pathlen0', 'Pathlen0'),
+  // Self-issued (same name as its issuer, another key: a CA's key rollover): RFC 5280 §6.1.4 (l) does not count it
+  // against a pathLenConstraint above it.
+  ca('Rollover of pathlen0', 'Pathlen0', { key: 'ca2', subjectCn: 'Pathlen0' }),
+  leaf('Leaf under rollover of pathlen0', 'Rollover of pathlen0'),
   ca('Pathlen1', 'Root', { extensions: caWith({ basicConstraints: 'basicConstraints = critical, CA:TRUE, pathlen:1' }) }),
   ca('Sub of pathlen1', 'Pathlen1', { key: 'ca2' }),
   leaf('Leaf under sub of pathlen1', 'Sub of pathlen1'),
@@ -130,6 +134,14 @@ describe('Alexa request verification: signing chain rules (verifyCertificateChai
       expect(await outcome(chain(...names))).to.equal('accepted');
     });
   }
+
+  it('accepts a pathLen 0 CA above a self-issued certificate of its own (a key rollover does not count), as OpenSSL does', async () => {
+    const names = ['Leaf under rollover of pathlen0', 'Rollover of pathlen0', 'Pathlen0'];
+    expect(new X509Certificate(corpus.pem('Rollover of pathlen0')).subject).to.equal(new X509Certificate(corpus.pem('Pathlen0')).subject);
+    expect(await outcome(chain(...names))).to.equal('accepted');
+    const openssl = await corpus.opensslVerdict(names[0]!, names.slice(1), ['Root']);
+    expect(openssl.ok, openssl.output).to.equal(true);
+  });
 
   describe('building the path', () => {
     it('finds the path whatever order the intermediates come in', async () => {

@@ -53,6 +53,10 @@ describe('Alexa request verification: certificate URL canonical form (the cache 
     ['a relative URL', '/echo.api/x.pem', 'not an absolute URL'],
     ['http', 'http://s3.amazonaws.com/echo.api/x.pem', 'scheme is not https'],
     ['another host', 'https://s3.amazonaws.com.evil.example/echo.api/x.pem', 'host is not s3.amazonaws.com'],
+    // A bucket anyone can create answers as <bucket>.s3.amazonaws.com: a host that merely ends in the right name is not it.
+    ['a bucket subdomain', 'https://evil.s3.amazonaws.com/echo.api/x.pem', 'host is not s3.amazonaws.com'],
+    ['a host ending in the name without a dot', 'https://evils3.amazonaws.com/echo.api/x.pem', 'host is not s3.amazonaws.com'],
+    ['a regional endpoint', 'https://s3.eu-west-1.amazonaws.com/echo.api/x.pem', 'host is not s3.amazonaws.com'],
     ['a port other than 443', 'https://s3.amazonaws.com:8443/echo.api/x.pem', 'port is not 443'],
     ['a user name', 'https://alexa@s3.amazonaws.com/echo.api/x.pem', 'URL carries credentials'],
     ['a password without a user name', 'https://:secret@s3.amazonaws.com/echo.api/x.pem', 'URL carries credentials'],

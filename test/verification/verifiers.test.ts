@@ -68,6 +68,25 @@ describe('Alexa request verification: the verifiers (createAlexaVerifiers)', () 
 
   const body = (options: Partial<Parameters<typeof envelope>[0]> = {}) => envelope({ timestampMs: now, ...options });
 
+  describe('the signed bytes', () => {
+    // Alexa signs the bytes it sends; a verifier that checked a re-serialised body (JSON.stringify(JSON.parse(body)))
+    // would pass every test whose body is JSON.stringify output. These bodies are not.
+    const respaced = (request: string) => JSON.stringify(JSON.parse(request), null, 2).replace('"requestId"', '"request\\u0049d"').replace(/"locale": "en-US"/, '"locale" :  "en\\u002dUS"');
+
+    it('accepts a body with other spacing and escapes, signed over exactly those bytes', async () => {
+      const request = respaced(body());
+      expect(request).to.not.equal(JSON.stringify(JSON.parse(request)));
+      expect(await outcome(request, signedHeaders(request))).to.equal('accepted');
+    });
+
+    it('refuses the same JSON with the signature of another spelling of it', async () => {
+      const request = respaced(body());
+      const compact = JSON.stringify(JSON.parse(request));
+      expect(await outcome(request, signedHeaders(compact))).to.equal('signature_invalid: Signature-256 does not match the body');
+      expect(await outcome(compact, signedHeaders(request))).to.equal('signature_invalid: Signature-256 does not match the body');
+    });
+  });
+
   describe('signature headers', () => {
     it('accepts a signed request and downloads the chain once for several requests', async () => {
       const check = verifier();
