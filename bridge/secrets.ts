@@ -44,14 +44,4 @@ export async function withBridgeSecrets(env: Env, read: SecretReader = readWithS
 }
 
 /** The AWS SDK v3 client, loaded only when a secret is named (a self-hosted bridge never parses it). */
-const readWithSdk: SecretReader = async (secretId, region) => {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  // The cold start waits for this call: fail fast rather than use up Lambda's 10 s initialisation.
-  const client = new SecretsManagerClient({ ...(region ? { region } : {}), maxAttempts: 2, requestHandler: { requestTimeout: 3000, throwOnRequestTimeout: true } });
-  try {
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    return answer.SecretString;
-  } finally {
-    client.destroy();
-  }
-};
+const readWithSdk: SecretReader = async (secretId, region) => (await import('./secrets-sdk.js')).readSecretString(secretId, region);

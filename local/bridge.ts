@@ -58,14 +58,19 @@ export interface LocalBridgeOptions {
   logger: Logger;
 }
 
-export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {
-  const publicUrl = `http://${options.host}:${options.port}`;
-  const redirectUris = [
-    `${options.simulatorOrigin}${CALLBACK_PATH}`,
-    `${options.simulatorOrigin}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`,
+/** Where a bridge of the local stack may send Alexa back: the simulator's pages, and Alexa's own URLs for the demo vendor. */
+export function localBridgeRedirectUris(simulatorOrigin: string): string[] {
+  return [
+    `${simulatorOrigin}${CALLBACK_PATH}`,
+    `${simulatorOrigin}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`,
     ...alexaRedirectUris(DEMO.vendorId),
     ...alexaImplicitRedirectUris(DEMO.vendorId),
   ];
+}
+
+export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {
+  const publicUrl = `http://${options.host}:${options.port}`;
+  const redirectUris = localBridgeRedirectUris(options.simulatorOrigin);
   const config = await loadBridgeConfig({
     BRIDGE_PUBLIC_URL: publicUrl,
     BRIDGE_HOST: options.host,

@@ -33,3 +33,15 @@ export async function bundleLambda(entry: string, outdir: string, options: { def
     entryBytes: outputs.find(([path]) => path.endsWith('index.mjs'))?.[1].bytes ?? 0,
   };
 }
+
+/**
+ * The bridge's Lambda bundle (handler `index.handler`) with every provider profile: each file in bridge/profiles/ is
+ * a lazily loaded chunk, and the names of those that are profiles are baked in, so the bundle can list them when
+ * BRIDGE_PROFILE names none of them. (Imported lazily: the deploy hook's skill-only build runs in copies without bridge/.)
+ */
+export async function bundleBridge(outdir: string): Promise<{ bytes: number; entryBytes: number; profiles: string[] }> {
+  const { knownProfiles } = await import('../bridge/profile-loader.js');
+  const profiles = await knownProfiles();
+  const built = await bundleLambda('bridge/index.ts', outdir, { define: { __BRIDGE_PROFILES__: JSON.stringify(profiles) } });
+  return { ...built, profiles };
+}
