@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand, type Capability } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { zipSync, strToU8 } from 'fflate';
 import { LocalFunctionRunner } from '../../local/alexa-cloud/runtime/index.js';
@@ -115,7 +115,7 @@ describe('local Alexa cloud: CloudFormation, S3 and Function URLs', function () 
   });
 
   it('an unknown resource type, a dangling Ref or IAM without CAPABILITY_IAM is refused at the call', async () => {
-    const refusal = (body: string, capabilities = ['CAPABILITY_IAM']) => cfn.send(new CreateStackCommand({ StackName: 'bad', TemplateBody: body, Capabilities: capabilities })).then(() => expect.fail('accepted'), (e: Error) => e);
+    const refusal = (body: string, capabilities: Capability[] = ['CAPABILITY_IAM']) => cfn.send(new CreateStackCommand({ StackName: 'bad', TemplateBody: body, Capabilities: capabilities })).then(() => expect.fail('accepted'), (e: Error) => e);
     const unknownType = await refusal(template({ invokePermission: true, extra: { Queue: { Type: 'AWS::SQS::Queues', Properties: {} } } }));
     expect(unknownType.message).to.equal('Template format error: Unrecognized resource types: [AWS::SQS::Queues]');
     const dangling = await refusal(template({ invokePermission: true, functionProperties: { Role: { Ref: 'Nobody' } } }));
