@@ -35,7 +35,7 @@ import { startAlexaCloud, type AlexaCloud } from './alexa-cloud/server.js';
 import { LocalFunctionRunner } from './alexa-cloud/runtime/index.js';
 import { createSimulationsRouter } from './alexa-cloud/simulations.js';
 import { startAuthServer, type AuthServer } from './auth/server.js';
-import { bridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
+import { bridgeUpstreamClient, deployedBridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
 import { DEMO } from './demo.js';
 import { startRideApi, type RideApi } from './ride-api/server.js';
 import { stackLogs, type ServiceName } from './stack-logs.js';
@@ -185,7 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         host: HOST,
         databaseFile: options.databaseFiles?.auth ?? ':memory:',
         extraRedirectUris: [redirectUri],
-        additionalClients: [bridgeUpstreamClient(`http://${HOST}:${bridgePort}`)],
+        additionalClients: [bridgeUpstreamClient(`http://${HOST}:${bridgePort}`), deployedBridgeUpstreamClient()],
         ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
         log: logs.text('auth'),
       }),
