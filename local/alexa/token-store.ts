@@ -225,7 +225,7 @@ function asStateEntry(entry: unknown): StateEntry | undefined {
   const pending = entry as Partial<StateEntry> | null;
   if (typeof pending !== 'object' || pending === null || typeof pending.issuedAt !== 'number') return undefined;
   const result: StateEntry = { issuedAt: pending.issuedAt };
-  if (pending.route === 'direct' || pending.route === 'bridge') result.route = pending.route;
+  if (pending.route === 'direct' || pending.route === 'bridge' || pending.route === 'deployed-bridge') result.route = pending.route;
   if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
   const outcome = asOutcome(pending.outcome);
   if (outcome) result.outcome = outcome;

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDeployedBridgeUrl } from '../../local/alexa/deployed-bridge.js';
-import { MemoryTokenStore } from '../../local/alexa/token-store.js';
+import { FileTokenStore, MemoryTokenStore } from '../../local/alexa/token-store.js';
 import { DEMO } from '../../local/demo.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { bundleBridge } from '../../scripts/bundle.js';
@@ -45,7 +45,8 @@ describe('e2e: link through the bridge deployed to the local cloud', function ()
   });
 
   it('code grant: Alexa links through the deployed bridge, the skill greets Ann, a refresh goes through the bridge', async () => {
-    const store = new MemoryTokenStore();
+    // The file store npm run link and npm run dialog share: the route must survive it.
+    const store = new FileTokenStore(join(dir, 'alexa-link.json'));
     const alexa = stack.createSimulator({ tokenStore: store, via: 'deployed-bridge', deployedBridgeUrl: deployed.functionUrl });
     expect(alexa.linker.config.authorizationUrl.href).to.equal(`${deployed.functionUrl}authorize`);
     const outcome = await alexa.link(ANN);
