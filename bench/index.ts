@@ -4,10 +4,13 @@
  * chain (the signing-chain validator per first-seen chain and per cached request, against the one it replaced),
  * bridge (the account-linking bridge's token endpoint against its upstream called directly; on DynamoDB, one and two
  * instances, against the SQLite-backed bridge), deploy (npm run deploy --
- * --local against the local Alexa cloud, cold vs warm invocation of the function).
+ * --local against the local Alexa cloud, cold vs warm invocation of the function), bridge-lambda (the bridge deployed
+ * as its stack to the local cloud: cold start against a hello-world function, a refresh's added latency on SQLite and
+ * DynamoDB at one connection).
  */
 import { benchAuth } from './auth.js';
 import { benchBridge } from './bridge.js';
+import { benchBridgeLambda } from './bridge-lambda.js';
 import { benchChain } from './chain.js';
 import { benchDeploy } from './deploy.js';
 import { benchLoad } from './load.js';
@@ -19,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   load: benchLoad,
   chain: benchChain,
   bridge: benchBridge,
+  'bridge-lambda': benchBridgeLambda,
   deploy: benchDeploy,
 };
 
