@@ -5,8 +5,13 @@
  *   const cloud = await startAlexaCloud({ port: 3005, dataDir: '.local/alexa-cloud', runner });
  *   // ASK_SMAPI_SERVER_BASE_URL=ASK_LWA_TOKEN_HOST=AWS_ENDPOINT_URL=cloud.url  (see cliEnvironment())
  *
- * Routing: `/v1/…` SMAPI (bearer token), `/auth/o2/token` LWA, form POSTs to `/` IAM (Query protocol),
- * `/2015-03-31/functions…` Lambda (REST-JSON), `/_uploads/…` the skill-package upload URLs, plus whatever routers
+ * For the bridge's CloudFormation stack (npm run deploy -- --bridge --local) it also speaks S3, CloudFormation,
+ * Secrets Manager and DynamoDB (forwarded to an in-process dynalite), and serves each Lambda Function URL on a loopback
+ * port of its own (function-urls.ts).
+ *
+ * Routing: `/v1/…` SMAPI (bearer token), `/auth/o2/token` LWA, SigV4 scope `s3` S3 (path-style), form POSTs to `/`
+ * CloudFormation or IAM (Query protocol, told apart by the SigV4 scope), JSON POSTs to `/` Secrets Manager or
+ * DynamoDB (by X-Amz-Target), `/2015-03-31/functions…` Lambda (REST-JSON), `/_uploads/…` the skill-package upload URLs, plus whatever routers
  * `routes` adds (e.g. the simulations route, `/v2/skills/{id}/stages/{stage}/simulations`), mounted behind the
  * same bearer check as SMAPI.
  */
