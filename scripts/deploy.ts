@@ -23,7 +23,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO } from '../local/demo.js';
 import { ask, DeployStepError } from './deploy/ask.js';
-import { deployBridgeCommand } from './deploy/bridge-command.js';
 import { checkCloudRunning, cloudUrl, ENVIRONMENT_PROFILE, prepareRehearsal, writeDialogReplay } from './deploy/rehearsal.js';
 import { applyAccountLinking, readAccountLinkingRequest, readDeployState, recordSkillIdForFunction, subscribeEventsAtFunction, type DeployTarget } from './deploy/steps.js';
 
@@ -37,7 +36,8 @@ async function main(argv: string[], env: Env): Promise<void> {
     args: argv,
     options: { local: { type: 'boolean', default: false }, bridge: { type: 'boolean', default: false }, profile: { type: 'string' }, 'account-linking': { type: 'string' } },
   });
-  if (values.bridge) return deployBridgeCommand(PROJECT_ROOT, values.local, env, say);
+  // Imported only for --bridge: the skill's deploy also runs in copies of the project that hold no bridge/.
+  if (values.bridge) return (await import('./deploy/bridge-command.js')).deployBridgeCommand(PROJECT_ROOT, values.local, env, say);
   const accountLinkingFile = resolve(values['account-linking'] ?? join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'));
 
   // Checked before anything is deployed, so a missing secret never leaves a half-configured skill behind. The

@@ -91,6 +91,24 @@ describe('deploy: the bridge as a CloudFormation stack on the local cloud', func
     expect(after.CodeSha256).not.to.equal(before.CodeSha256);
     expect((await fetch(new URL('healthz', first.functionUrl))).status).to.equal(200);
   });
+
+  it('a changed client secret: a new secret version, the stack updated so new containers read it, the code kept', async () => {
+    const before = (await lambdaGet(cloud, 'ride-hailer-bridge')).Configuration;
+    const next = await deployBridge({ ...options, bundleDir: join(dir, 'bundle-changed'), secrets: { alexaClientSecret: 'rotated-alexa-secret' } });
+    expect(next).to.include({ stack: 'updated', code: 'unchanged', secret: 'updated' });
+    const after = (await lambdaGet(cloud, 'ride-hailer-bridge')).Configuration;
+    expect(after.CodeSha256).to.equal(before.CodeSha256);
+    expect(after.Environment.Variables.BRIDGE_SECRETS_VERSION).not.to.equal(before.Environment.Variables.BRIDGE_SECRETS_VERSION);
+    // The new container read the rotated secret: Alexa's old secret is refused at /token, the new one passes the client check.
+    const token = (secret: string) =>
+      fetch(new URL('token', first.functionUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`alexa-client:${secret}`).toString('base64')}` },
+        body: 'grant_type=refresh_token&refresh_token=brt_unknown',
+      }).then(async (r) => ((await r.json()) as { error: string }).error);
+    expect(await token('alexa-secret-for-test')).to.equal('invalid_client');
+    expect(await token('rotated-alexa-secret')).to.equal('invalid_grant');
+  });
 });
 
 /** GetFunction through the cloud's Lambda API, signed by hand like the SDK would (the cloud checks the key ID). */
