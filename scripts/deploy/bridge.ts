@@ -7,7 +7,7 @@
  *      given in the environment differs. Its values are never printed nor written anywhere but Secrets Manager;
  *   2. the deployment package (dist/bridge zipped reproducibly) to S3 under `bridge/<sha256 of the zip>.zip` —
  *      uploaded only when no object has that key, so unchanged code uploads nothing and keeps the stack's CodeKey;
- *   3. CreateStack, then at once an UpdateStack that sets PublicUrl to the new FunctionUrl (the bridge's own URL
+ *   3. CreateStack (after DeleteStack of a stack whose first create failed), then at once an UpdateStack that sets PublicUrl to the new FunctionUrl (the bridge's own URL
  *      exists only once the stack does); later deploys UpdateStack, and "No updates are to be performed." means
  *      nothing changed (same template, same parameters: same code key, same secret version) — no new code, no new
  *      configuration, no new containers.
@@ -18,6 +18,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   CloudFormationClient,
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   UpdateStackCommand,
@@ -108,7 +109,14 @@ export async function deployBridge(options: BridgeDeployOptions): Promise<Bridge
         PublicUrl: publicUrl,
       }).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 
-    const existing = await describeStack(clients.cfn, options.stackName);
+    let existing = await describeStack(clients.cfn, options.stackName);
+    if (existing?.StackStatus === 'ROLLBACK_COMPLETE') {
+      // A first create that failed leaves an empty stack CloudFormation will not update: delete it, create again.
+      say(`  stack ${options.stackName}: its first create failed (${existing.StackStatusReason ?? 'see its events'}); deleting it to create it again`);
+      await step('deleting the failed stack', () => clients.cfn.send(new DeleteStackCommand({ StackName: options.stackName })));
+      await settle(clients.cfn, options.stackName, 'MISSING', options.pollMs);
+      existing = undefined;
+    }
     let stack: Stack;
     let outcome: BridgeDeployResult['stack'];
     if (!existing) {
@@ -121,7 +129,7 @@ export async function deployBridge(options: BridgeDeployOptions): Promise<Bridge
       stack = await settle(clients.cfn, options.stackName, 'UPDATE_COMPLETE', options.pollMs);
       outcome = 'created';
     } else {
-      if (!/_COMPLETE$/.test(existing.StackStatus ?? '') || /^ROLLBACK_COMPLETE$|DELETE/.test(existing.StackStatus ?? '')) {
+      if (!/_COMPLETE$/.test(existing.StackStatus ?? '') || /DELETE/.test(existing.StackStatus ?? '')) {
         throw new DeployStepError('updating the stack', `stack ${options.stackName} is in ${existing.StackStatus}${existing.StackStatusReason ? ` (${existing.StackStatusReason})` : ''}; delete it (aws cloudformation delete-stack) and deploy again`);
       }
       const url = output(existing, 'FunctionUrl');
@@ -214,7 +222,7 @@ async function settle(client: CloudFormationClient, name: string, wanted: string
     const stack = await describeStack(client, name);
     const status = stack?.StackStatus ?? 'MISSING';
     if (!status.endsWith('_IN_PROGRESS')) {
-      if (status === wanted) return stack!;
+      if (status === wanted) return stack as Stack;
       const events = (await client.send(new DescribeStackEventsCommand({ StackName: name }))).StackEvents ?? [];
       const failure = events.find((e) => e.ResourceStatus?.endsWith('_FAILED'))?.ResourceStatusReason ?? stack?.StackStatusReason ?? 'no reason given';
       throw new DeployStepError(`deploying stack ${name}`, `it ended in ${status}: ${failure}`);

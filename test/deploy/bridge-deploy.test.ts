@@ -109,6 +109,19 @@ describe('deploy: the bridge as a CloudFormation stack on the local cloud', func
     expect(await token('alexa-secret-for-test')).to.equal('invalid_client');
     expect(await token('rotated-alexa-secret')).to.equal('invalid_grant');
   });
+
+  it('a first create that fails (no handler in the zip) rolls back with the reason; the next deploy deletes the stack and creates it', async () => {
+    const broken = join(dir, 'bundle-broken');
+    await cp(bundleDir, broken, { recursive: true });
+    await rm(join(broken, 'index.mjs'));
+    const failure = await deployBridge({ ...options, stackName: 'other-bridge', bundleDir: broken }).catch((error: Error) => error);
+    expect((failure as Error).message).to.match(/ended in ROLLBACK_COMPLETE: .*Cannot find the handler module for "index\.handler"/);
+    const said: string[] = [];
+    const fixed = await deployBridge({ ...options, stackName: 'other-bridge', say: (line) => said.push(line) });
+    expect(fixed).to.include({ stack: 'created', functionName: 'other-bridge' });
+    expect(said.some((line) => /first create failed .*deleting it/.test(line))).to.equal(true);
+    expect((await fetch(new URL('healthz', fixed.functionUrl))).status).to.equal(200);
+  });
 });
 
 /** GetFunction through the cloud's Lambda API, signed by hand like the SDK would (the cloud checks the key ID). */

@@ -1,7 +1,7 @@
 /**
  * CloudFormation's API (Query protocol, version 2010-05-15: form-encoded `POST /` with `Action=…`, XML answers) —
- * the calls a deploy makes: CreateStack, UpdateStack, DescribeStacks, DescribeStackEvents, DescribeStackResources,
- * GetTemplate. Told apart from IAM's form posts by the SigV4 credential scope (service `cloudformation`). The rules
+ * the calls a deploy makes: CreateStack, UpdateStack, DeleteStack, DescribeStacks, DescribeStackEvents,
+ * DescribeStackResources, GetTemplate. Told apart from IAM's form posts by the SigV4 credential scope (service `cloudformation`). The rules
  * live in ../cloudformation/stacks.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -95,10 +95,13 @@ export function cloudFormationRoutes(stacks: Stacks, options: { accessKeyId: str
             .join('');
           return respond(res, action, `<StackResources>${resources}</StackResources>`);
         }
+        case 'DeleteStack':
+          await stacks.delete(params.StackName ?? '');
+          return respond(res, action, '');
         case 'GetTemplate':
           return respond(res, action, x('TemplateBody', stacks.find(params.StackName ?? '').templateBody));
         default:
-          throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version 2010-05-15 (the local cloud implements CreateStack, UpdateStack, DescribeStacks, DescribeStackEvents, DescribeStackResources, GetTemplate).`);
+          throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version 2010-05-15 (the local cloud implements CreateStack, UpdateStack, DeleteStack, DescribeStacks, DescribeStackEvents, DescribeStackResources, GetTemplate).`);
       }
     } catch (error) {
       if (error instanceof AwsError) return sendError(res, error);

@@ -10,7 +10,8 @@
  *  3. Resources are created in dependency order (Ref, Fn::GetAtt, Fn::Sub, DependsOn) by the provisioners; an
  *     update touches only resources whose resolved properties changed, and an update that changes nothing is
  *     refused with "No updates are to be performed.", as on AWS.
- * A failed create rolls back (what was created is removed: ROLLBACK_COMPLETE). A failed update stops where it
+ * A failed create rolls back (what was created is removed: ROLLBACK_COMPLETE); such a stack must be deleted
+ * (DeleteStack) before one of its name is created again, as on AWS. A failed update stops where it
  * failed (UPDATE_ROLLBACK_COMPLETE) without undoing the resources it already changed — the local cloud does not
  * emulate update rollbacks.
  */
@@ -66,9 +67,7 @@ export class Stacks {
 
   async create(input: StackInput): Promise<StackRecord> {
     if (!STACK_NAME.test(input.stackName)) throw validation(`1 validation error detected: Value '${input.stackName}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
-    const previous = this.store.current.stacks[input.stackName];
-    // A stack whose create failed (ROLLBACK_COMPLETE) must be deleted first on AWS; here it is simply replaced.
-    if (previous && previous.status !== 'ROLLBACK_COMPLETE') throw new AwsError(400, 'AlreadyExistsException', `Stack [${input.stackName}] already exists`);
+    if (this.store.current.stacks[input.stackName]) throw new AwsError(400, 'AlreadyExistsException', `Stack [${input.stackName}] already exists`);
     const body = input.templateBody ?? '';
     const template = await this.readTemplate(body);
     const parameters = this.parameters(template, input.parameters, undefined);
@@ -128,6 +127,24 @@ export class Stacks {
         this.finish(stack, 'UPDATE_ROLLBACK_COMPLETE', stack.statusReason);
       }
       return stack;
+    });
+  }
+
+  /**
+   * DeleteStack: the resources go in reverse order (a table with DeletionPolicy Retain stays, as on AWS), then the
+   * stack itself; DescribeStacks by name then answers "does not exist". Deleting a stack that is not there succeeds.
+   */
+  async delete(nameOrId: string): Promise<void> {
+    const stack = Object.values(this.store.current.stacks).find((s) => s.stackName === nameOrId || s.stackId === nameOrId);
+    if (!stack) return;
+    await this.exclusive(stack.stackName, async () => {
+      const copy = structuredClone(stack);
+      this.finish(copy, 'DELETE_IN_PROGRESS');
+      await this.rollBack(copy);
+      this.options.log.info('cloudformation_stack', { stackName: copy.stackName, status: 'DELETE_COMPLETE' });
+      this.store.update((state) => {
+        delete state.stacks[copy.stackName];
+      });
     });
   }
 
