@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LocalFunctionRunner } from '../../local/alexa-cloud/runtime/index.js';
 import { LOCAL_CLOUD_CREDENTIALS, startAlexaCloud, type AlexaCloud } from '../../local/alexa-cloud/server.js';
 import { bundleBridge } from '../../scripts/bundle.js';
@@ -55,8 +56,16 @@ describe('deploy: the bridge as a CloudFormation stack on the local cloud', func
   let first: Awaited<ReturnType<typeof deployBridge>>;
 
   it('first deploy: secret, code and stack created; the function answers /healthz through its Function URL', async () => {
-    first = await deployBridge(options);
+    const said: string[] = [];
+    first = await deployBridge({ ...options, say: (line) => said.push(line) });
     expect(first).to.include({ stack: 'created', code: 'uploaded', secret: 'created', functionName: 'ride-hailer-bridge' });
+    // The generated BRIDGE_KEY is in Secrets Manager (32 bytes), and neither it nor a client secret was ever said.
+    const stored = await new SecretsManagerClient({ endpoint: cloud.url, region: options.region, credentials: options.credentials! })
+      .send(new GetSecretValueCommand({ SecretId: 'ride-hailer-bridge/secrets' }))
+      .then((answer) => JSON.parse(answer.SecretString!) as Record<string, string>);
+    expect(Buffer.from(stored.BRIDGE_KEY!, 'base64url')).to.have.length(32);
+    expect(stored).to.include({ BRIDGE_CLIENT_SECRET: 'alexa-secret-for-test', BRIDGE_UPSTREAM_CLIENT_SECRET: 'upstream-secret-for-test' });
+    for (const secret of Object.values(stored)) expect(said.join('\n')).not.to.contain(secret);
     expect(first.codeKey).to.match(/^bridge\/[0-9a-f]{64}\.zip$/);
     const health = await fetch(new URL('healthz', first.functionUrl));
     expect(health.status, logs.join("\n")).to.equal(200);
