@@ -5,10 +5,13 @@
  * bridge (the account-linking bridge's token endpoint against its upstream called directly; on DynamoDB, one and two
  * instances, against the SQLite-backed bridge; with and without its rate limits), bridge-memory (the bridge's memory
  * under a 100 MB upstream answer, against itself just before), deploy (npm run deploy --
- * --local against the local Alexa cloud, cold vs warm invocation of the function).
+ * --local against the local Alexa cloud, cold vs warm invocation of the function), bridge-lambda (the bridge deployed
+ * as its stack to the local cloud: cold start against a hello-world function, a refresh's added latency on SQLite and
+ * DynamoDB at one connection).
  */
 import { benchAuth } from './auth.js';
 import { benchBridge } from './bridge.js';
+import { benchBridgeLambda } from './bridge-lambda.js';
 import { benchBridgeMemory } from './bridge-memory.js';
 import { benchChain } from './chain.js';
 import { benchDeploy } from './deploy.js';
@@ -22,6 +25,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   chain: benchChain,
   bridge: benchBridge,
   'bridge-memory': benchBridgeMemory,
+  'bridge-lambda': benchBridgeLambda,
   deploy: benchDeploy,
 };
 

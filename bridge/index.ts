@@ -6,6 +6,9 @@
  * Storage: BRIDGE_STORE=dynamodb (one table shared by every container) is what a production deployment needs; the
  * default SQLite file (BRIDGE_DATA) on Lambda means /tmp and one container, fine for trying it out. The store is
  * opened during the cold start (Lambda's init phase), not at the first request.
+ *
+ * Secrets: with BRIDGE_SECRETS_ARN set (the CloudFormation template, bridge/deploy/template.json, sets it), BRIDGE_KEY
+ * and the two client secrets come from that Secrets Manager secret, read once here (bridge/secrets.ts).
  */
 import { createLogger } from '../lambda/logging.js';
 import { EventTooLarge, fromLambdaEvent, toLambdaResult, type HttpApiEventV2, type HttpApiResultV2 } from './adapters/lambda.js';
@@ -13,10 +16,11 @@ import { loadBridgeConfig } from './config.js';
 import { createBridge } from './core.js';
 import { oauthError } from './http/responses.js';
 import { openRateLimits } from './rate-limits.js';
+import { withBridgeSecrets } from './secrets.js';
 import { openStore } from './store/open.js';
 import { logConfigWarnings } from './weak-config.js';
 
-const config = await loadBridgeConfig();
+const config = await loadBridgeConfig(await withBridgeSecrets(process.env));
 const logger = createLogger(config.logLevel);
 logConfigWarnings(logger, config.warnings);
 const store = await openStore(config.store);

@@ -33,6 +33,21 @@ export function bridgeUpstreamClient(bridgeUrl: string): ClientRegistration {
 }
 
 /**
+ * The bridge deployed to the local Alexa cloud (npm run deploy -- --bridge --local), as a client of the local
+ * authorization server (DEMO-ONLY credentials): its Function URL's port is only known after the deploy, so it is a
+ * native client whose loopback redirect URI matches on any port.
+ */
+export function deployedBridgeUpstreamClient(): ClientRegistration {
+  return {
+    clientId: DEMO.deployedBridgeUpstreamClientId,
+    clientSecret: DEMO.deployedBridgeUpstreamClientSecret,
+    redirectUris: ['http://127.0.0.1/callback'],
+    name: 'Ride Hailer bridge (deployed to the local Alexa cloud)',
+    applicationType: 'native',
+  };
+}
+
+/**
  * The bridge must be known to the authorization server before either starts (its callback is a registered redirect
  * URI), so its port is settled first: the one asked for, or a free one the system hands out now.
  */
@@ -58,14 +73,19 @@ export interface LocalBridgeOptions {
   logger: Logger;
 }
 
-export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {
-  const publicUrl = `http://${options.host}:${options.port}`;
-  const redirectUris = [
-    `${options.simulatorOrigin}${CALLBACK_PATH}`,
-    `${options.simulatorOrigin}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`,
+/** Where a bridge of the local stack may send Alexa back: the simulator's pages, and Alexa's own URLs for the demo vendor. */
+export function localBridgeRedirectUris(simulatorOrigin: string): string[] {
+  return [
+    `${simulatorOrigin}${CALLBACK_PATH}`,
+    `${simulatorOrigin}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`,
     ...alexaRedirectUris(DEMO.vendorId),
     ...alexaImplicitRedirectUris(DEMO.vendorId),
   ];
+}
+
+export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {
+  const publicUrl = `http://${options.host}:${options.port}`;
+  const redirectUris = localBridgeRedirectUris(options.simulatorOrigin);
   const config = await loadBridgeConfig({
     BRIDGE_PUBLIC_URL: publicUrl,
     BRIDGE_HOST: options.host,

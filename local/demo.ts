@@ -20,6 +20,14 @@ export const DEMO = {
   bridgeUpstreamClientId: 'ride-hailer-bridge',
   /** DEMO-ONLY secret of the bridge's upstream client. Alexa presents clientId/clientSecret above to the bridge. */
   bridgeUpstreamClientSecret: 'demo-only-bridge-upstream-secret',
+  /**
+   * The bridge deployed to the local Alexa cloud (`npm run deploy -- --bridge --local`) as a client of the local
+   * authorization server: registered as a native client with a loopback redirect URI, so its callback is accepted
+   * on whatever port the cloud gives its Function URL (RFC 8252 §7.3, as oidc-provider implements it).
+   */
+  deployedBridgeUpstreamClientId: 'ride-hailer-deployed-bridge',
+  /** DEMO-ONLY secret of that client. */
+  deployedBridgeUpstreamClientSecret: 'demo-only-deployed-bridge-upstream-secret',
   /** DEMO-ONLY login, seeded into the local authorization server. */
   user: { email: 'ann@example.com', password: 'ride-hailer-demo', name: 'Ann Example' },
 } as const;

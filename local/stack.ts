@@ -23,7 +23,7 @@ import { startSkillServer, type SkillServer } from '../lambda/server.js';
 import type { Router } from 'express';
 import { createConsoleRouter } from './alexa/console/router.js';
 import { CALLBACK_PATH, startCallbackServer, type CallbackServer } from './alexa/callback-server.js';
-import { linkingSetups, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
+import { discoverDeployedBridgeSetup, linkingConfig, linkingSetups, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
 import type { Locale } from './alexa/interaction-model.js';
 import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './alexa/linking.js';
 import { createRequestSigner, serveCertificateChain } from './alexa/signing.js';
@@ -35,7 +35,7 @@ import { startAlexaCloud, type AlexaCloud } from './alexa-cloud/server.js';
 import { LocalFunctionRunner } from './alexa-cloud/runtime/index.js';
 import { createSimulationsRouter } from './alexa-cloud/simulations.js';
 import { startAuthServer, type AuthServer } from './auth/server.js';
-import { bridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
+import { bridgeUpstreamClient, deployedBridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
 import { DEMO } from './demo.js';
 import { startRideApi, type RideApi } from './ride-api/server.js';
 import { stackLogs, type ServiceName } from './stack-logs.js';
@@ -96,6 +96,8 @@ export interface SimulatorVariant {
   accessTokenScheme?: AccessTokenScheme;
   /** Link through the bridge instead of straight to the authorization server. */
   via?: LinkRoute;
+  /** With via 'deployed-bridge': its Function URL (npm run deploy -- --bridge --local prints it). */
+  deployedBridgeUrl?: string;
   /** The implicit grant (through the bridge). */
   grant?: GrantType;
   /** Sees every envelope and answer (the console's JSON pane). */
@@ -186,7 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         host: HOST,
         databaseFile: options.databaseFiles?.auth ?? ':memory:',
         extraRedirectUris: [redirectUri],
-        additionalClients: [bridgeUpstreamClient(`http://${HOST}:${bridgePort}`)],
+        additionalClients: [bridgeUpstreamClient(`http://${HOST}:${bridgePort}`), deployedBridgeUpstreamClient()],
         ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
         log: logs.text('auth'),
       }),
@@ -249,16 +251,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // 5. Alexa itself.
     const declared = await readAccountLinking(join(PROJECT_ROOT, 'skill-package'));
     // Every way to link (direct, bridge, bridge + implicit), so a simulator completes and refreshes any of them.
-    const setups = linkingSetups(
-      declared,
-      {
-        AUTH_AUTHORIZATION_URL: auth.authorizationUrl,
-        AUTH_TOKEN_URL: auth.tokenUrl,
-        BRIDGE_AUTHORIZATION_URL: `${bridge.url}/authorize`,
-        BRIDGE_TOKEN_URL: `${bridge.url}/token`,
-      },
-      simulatorServer.port,
-    );
+    const linkingEnv = {
+      AUTH_AUTHORIZATION_URL: auth.authorizationUrl,
+      AUTH_TOKEN_URL: auth.tokenUrl,
+      BRIDGE_AUTHORIZATION_URL: `${bridge.url}/authorize`,
+      BRIDGE_TOKEN_URL: `${bridge.url}/token`,
+    };
+    const setups = linkingSetups(declared, linkingEnv, simulatorServer.port);
+    // The bridge deployed to this stack's cloud exists only after `npm run deploy -- --bridge --local`: its setup is
+    // looked up when a link made through it is completed or refreshed.
+    let cloudUrl: string | undefined;
+    const discoverLinkingSetup = (route: LinkRoute, grant: GrantType) =>
+      cloudUrl ? discoverDeployedBridgeSetup(declared, linkingEnv, simulatorServer.port, cloudUrl)(route, grant) : Promise.resolve(undefined);
     const simulatorLogger = createLogger(config.logLevel, logs.json('simulator'));
     const createSimulator = (variant: SimulatorVariant = {}): AlexaSimulator => {
       const scheme = variant.accessTokenScheme ?? options.accessTokenScheme;
@@ -270,7 +274,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       const grant = variant.grant ?? 'AUTH_CODE';
       const route = variant.via ?? (grant === 'IMPLICIT' ? 'bridge' : 'direct');
-      const linking = adjusted.find((setup) => setup.route === route && setup.grant === grant);
+      const deployed =
+        route === 'deployed-bridge' && variant.deployedBridgeUrl
+          ? [linkingConfig(declared, { ...linkingEnv, DEPLOYED_BRIDGE_URL: variant.deployedBridgeUrl }, simulatorServer.port, { route, grant })].map((setup) => ({
+              ...setup,
+              ...(scheme === undefined ? {} : { accessTokenScheme: scheme }),
+              ...(options.refreshLeewaySeconds === undefined ? {} : { refreshLeewaySeconds: options.refreshLeewaySeconds }),
+            }))
+          : [];
+      const linking = [...adjusted, ...deployed].find((setup) => setup.route === route && setup.grant === grant);
       if (!linking) throw new Error(`the local stack cannot link with the ${grant} grant through the ${route} route`);
       return new AlexaSimulator({
         skillEndpoint: skill.url,
@@ -278,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         linking,
         linkingAlternatives: adjusted,
         tokenStore: variant.tokenStore ?? tokenStore,
+        discoverLinkingSetup,
         sign,
         skillId: DEMO.skillId,
         logger: simulatorLogger,
@@ -312,6 +325,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     closers.push(() => cloud.close());
     logs.watch(new URL(cloud.url).port, 'cloud');
+    cloudUrl = cloud.url;
 
     return {
       urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin, bridge: bridge.url, cloud: cloud.url },

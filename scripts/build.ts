@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleLambda } from './bundle.js';
+import { bundleBridge, bundleLambda } from './bundle.js';
 import { zipDirectory } from './zip.js';
 
 const HELP = `npm run build — bundle the skill and the bridge for AWS Lambda
@@ -39,12 +39,7 @@ if (values.zip !== undefined) {
   await writeFile(zipFile, zip);
   console.log(`zipped ${outdir} into ${zipFile}: ${(zip.length / 1024).toFixed(0)} kB`);
 } else {
-  // Every file in bridge/profiles/ is bundled (each a lazily loaded chunk); the names of those that are profiles are
-  // baked in, so the bundle can list them when BRIDGE_PROFILE names none of them. (Imported here: the deploy hook's
-  // skill-only build runs in copies that hold no bridge/.)
-  const { knownProfiles } = await import('../bridge/profile-loader.js');
-  const profiles = await knownProfiles();
   const bridgeOut = 'dist/bridge';
-  const bridge = await bundleLambda('bridge/index.ts', bridgeOut, { define: { __BRIDGE_PROFILES__: JSON.stringify(profiles) } });
-  console.log(`built ${bridgeOut}/index.mjs: ${(bridge.entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bridge.bytes / 1024).toFixed(0)} kB in all (profiles: ${profiles.join(', ')})`);
+  const bridge = await bundleBridge(bridgeOut);
+  console.log(`built ${bridgeOut}/index.mjs: ${(bridge.entryBytes / 1024).toFixed(0)} kB loaded at start, ${(bridge.bytes / 1024).toFixed(0)} kB in all (profiles: ${bridge.profiles.join(', ')})`);
 }

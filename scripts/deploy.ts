@@ -13,6 +13,8 @@
  *   npm run deploy -- --local         rehearsal against the local Alexa cloud (ALEXA_CLOUD_PORT, default 3005)
  *   npm run deploy -- --account-linking skill-package-variants/accountLinking.implicit.json
  *                                     another account-linking request (default skill-package/accountLinking.json)
+ *   npm run deploy -- --bridge [--local]
+ *                                     the account-linking bridge as a CloudFormation stack (scripts/deploy/bridge-command.ts)
  *
  * Exits non-zero, naming the step, as soon as one fails.
  */
@@ -32,8 +34,10 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 async function main(argv: string[], env: Env): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { local: { type: 'boolean', default: false }, profile: { type: 'string' }, 'account-linking': { type: 'string' } },
+    options: { local: { type: 'boolean', default: false }, bridge: { type: 'boolean', default: false }, profile: { type: 'string' }, 'account-linking': { type: 'string' } },
   });
+  // Imported only for --bridge: the skill's deploy also runs in copies of the project that hold no bridge/.
+  if (values.bridge) return (await import('./deploy/bridge-command.js')).deployBridgeCommand(PROJECT_ROOT, values.local, env, say);
   const accountLinkingFile = resolve(values['account-linking'] ?? join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'));
 
   // Checked before anything is deployed, so a missing secret never leaves a half-configured skill behind. The

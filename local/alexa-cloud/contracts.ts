@@ -41,6 +41,12 @@ export interface FunctionRunner {
   configure(fn: FunctionDefinition): Promise<void>;
   /** Invokes the function by name or ARN with a JSON event, in its own Node 24 process, as Lambda would. */
   invoke(functionNameOrArn: string, event: unknown): Promise<InvocationResult>;
+  /**
+   * What Lambda adds for the function's AWS SDK: the execution role's credentials (AWS_ACCESS_KEY_ID, …) and, in
+   * the local cloud, AWS_ENDPOINT_URL pointing at the cloud itself — so a function calls the cloud's DynamoDB and
+   * Secrets Manager the way a function on AWS calls AWS. Applies to environments started afterwards.
+   */
+  setAwsEnvironment?(variables: Readonly<Record<string, string>>): void;
   close(): Promise<void>;
 }
 

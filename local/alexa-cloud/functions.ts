@@ -24,6 +24,8 @@ export interface FunctionsOptions {
   accountId: string;
   now: () => number;
   log: Logger;
+  /** The cloud's S3, for code given as Code.S3Bucket + S3Key (CloudFormation's AWS::Lambda::Function). */
+  readS3Object?: (bucket: string, key: string) => Uint8Array | undefined;
 }
 
 export interface CreateFunctionInput {
@@ -35,7 +37,7 @@ export interface CreateFunctionInput {
   Timeout?: unknown;
   MemorySize?: unknown;
   Environment?: { Variables?: unknown };
-  Code?: { ZipFile?: unknown; S3Bucket?: unknown };
+  Code?: { ZipFile?: unknown; S3Bucket?: unknown; S3Key?: unknown };
   PackageType?: unknown;
 }
 
@@ -69,7 +71,7 @@ export class Functions {
     if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) throw validation(name, 'functionName', 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}');
     if (this.store.current.functions[name]) throw new AwsError(409, 'ResourceConflictException', `Function already exist: ${name}`);
     if (input.PackageType !== undefined && input.PackageType !== 'Zip') throw new AwsError(400, 'InvalidParameterValueException', 'The local cloud runs Zip packages only (PackageType Zip).');
-    const zip = this.zipFrom(input.Code?.ZipFile, input.Code?.S3Bucket);
+    const zip = this.zipFrom(input.Code?.ZipFile, input.Code?.S3Bucket, input.Code?.S3Key);
     const config = this.configuration(input, undefined);
     const now = this.lastModified();
     const record: FunctionRecord = {
@@ -93,10 +95,10 @@ export class Functions {
     });
   }
 
-  async updateCode(nameOrArn: string, body: { ZipFile?: unknown; S3Bucket?: unknown; RevisionId?: unknown; Publish?: unknown }): Promise<FunctionRecord> {
+  async updateCode(nameOrArn: string, body: { ZipFile?: unknown; S3Bucket?: unknown; S3Key?: unknown; RevisionId?: unknown; Publish?: unknown }): Promise<FunctionRecord> {
     const current = this.resolve(nameOrArn);
     this.checkRevision(current, body.RevisionId);
-    const zip = this.zipFrom(body.ZipFile, body.S3Bucket);
+    const zip = this.zipFrom(body.ZipFile, body.S3Bucket, body.S3Key);
     const next: FunctionRecord = { ...current, codeSha256: sha256(zip), codeSize: zip.byteLength, revisionId: randomUUID(), lastModified: this.lastModified() };
     return this.exclusive(current.name, async () => {
       await this.runner?.deploy(definition(next), zip);
@@ -123,7 +125,7 @@ export class Functions {
 
   addPermission(nameOrArn: string, input: Record<string, unknown>): PermissionRecord & { resource: string } {
     const fn = this.resolve(nameOrArn);
-    const { StatementId, Action, Principal, EventSourceToken, SourceArn } = input;
+    const { StatementId, Action, Principal, EventSourceToken, SourceArn, FunctionUrlAuthType, InvokedViaFunctionUrl } = input;
     if (typeof StatementId !== 'string' || !/^[a-zA-Z0-9-_.]{1,100}$/.test(StatementId)) throw validation(StatementId, 'statementId', 'Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)');
     if (typeof Action !== 'string' || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(Action)) throw validation(Action, 'action', 'Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])');
     if (typeof Principal !== 'string' || Principal === '') throw validation(Principal, 'principal', 'Member must not be null');
@@ -136,6 +138,8 @@ export class Functions {
       principal: Principal,
       ...(typeof EventSourceToken === 'string' ? { eventSourceToken: EventSourceToken } : {}),
       ...(typeof SourceArn === 'string' ? { sourceArn: SourceArn } : {}),
+      ...(FunctionUrlAuthType === 'NONE' || FunctionUrlAuthType === 'AWS_IAM' ? { functionUrlAuthType: FunctionUrlAuthType } : {}),
+      ...(InvokedViaFunctionUrl === true || InvokedViaFunctionUrl === 'true' ? { invokedViaFunctionUrl: true } : {}),
     };
     this.store.update((state) => {
       const record = state.functions[fn.name]!;
@@ -193,10 +197,37 @@ export class Functions {
     }
   }
 
-  private zipFrom(zipFile: unknown, s3Bucket: unknown): Uint8Array {
-    if (s3Bucket !== undefined) throw new AwsError(400, 'InvalidParameterValueException', 'The local cloud has no S3: upload the code as ZipFile.');
-    if (typeof zipFile !== 'string' || zipFile === '') throw new AwsError(400, 'InvalidParameterValueException', 'Code.ZipFile is required (the base64-encoded deployment package).');
-    const zip = Buffer.from(zipFile, 'base64');
+  /** RemovePermission: drops one statement of the function's resource policy. */
+  removePermission(nameOrArn: string, statementId: string): void {
+    const fn = this.resolve(nameOrArn);
+    if (!fn.permissions.some((p) => p.statementId === statementId)) throw new AwsError(404, 'ResourceNotFoundException', `Statement ${statementId} is not found in resource policy.`);
+    this.store.update((state) => {
+      const record = state.functions[fn.name]!;
+      record.permissions = record.permissions.filter((p) => p.statementId !== statementId);
+      record.revisionId = randomUUID();
+    });
+  }
+
+  /** Removes a function and its stored code (a stack's update that replaces or drops it). */
+  async remove(nameOrArn: string): Promise<void> {
+    const fn = this.resolve(nameOrArn);
+    this.store.update((state) => {
+      delete state.functions[fn.name];
+    });
+    this.store.removeBlob(this.store.functionZipPath(fn.name));
+  }
+
+  private zipFrom(zipFile: unknown, s3Bucket: unknown, s3Key?: unknown): Uint8Array {
+    let zip: Buffer;
+    if (s3Bucket !== undefined) {
+      if (typeof s3Bucket !== 'string' || typeof s3Key !== 'string') throw new AwsError(400, 'InvalidParameterValueException', 'Code.S3Bucket and Code.S3Key name the deployment package in S3.');
+      const object = this.options.readS3Object?.(s3Bucket, s3Key);
+      if (!object) throw new AwsError(400, 'InvalidParameterValueException', `Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist. (bucket ${s3Bucket}, key ${s3Key})`);
+      zip = Buffer.from(object);
+    } else {
+      if (typeof zipFile !== 'string' || zipFile === '') throw new AwsError(400, 'InvalidParameterValueException', 'Code.ZipFile is required (the base64-encoded deployment package).');
+      zip = Buffer.from(zipFile, 'base64');
+    }
     if (zip.byteLength > MAX_ZIP_BYTES) throw new AwsError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the ZipFile.`);
     if (zip.byteLength < 22 || zip.readUInt32LE(0) !== 0x04034b50) throw new AwsError(400, 'InvalidParameterValueException', 'Could not unzip uploaded file. Please check your file, then try to upload again.');
     return zip;

@@ -7,7 +7,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { LogFields, Logger } from '../../lambda/logging.js';
 
-export type CloudApi = 'smapi' | 'lwa' | 'iam' | 'lambda' | 'upload' | 'extra';
+export type CloudApi = 'smapi' | 'lwa' | 'iam' | 'lambda' | 'upload' | 'extra' | 's3' | 'cloudformation' | 'secretsmanager' | 'dynamodb' | 'function-url';
 
 export interface CallInfo {
   api?: CloudApi;
@@ -17,6 +17,8 @@ export interface CallInfo {
   functionName?: string;
   importId?: string;
   roleName?: string;
+  stackName?: string;
+  bucket?: string;
   /** e.g. an AWS error code or FAILED for an import that was refused; default derived from the status. */
   outcome?: string;
 }
@@ -40,6 +42,8 @@ export function callLogger(logger: Logger): RequestHandler {
         functionName: call.functionName,
         importId: call.importId,
         roleName: call.roleName,
+        stackName: call.stackName,
+        bucket: call.bucket,
         status,
         outcome,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,

@@ -5,8 +5,13 @@
  *   const cloud = await startAlexaCloud({ port: 3005, dataDir: '.local/alexa-cloud', runner });
  *   // ASK_SMAPI_SERVER_BASE_URL=ASK_LWA_TOKEN_HOST=AWS_ENDPOINT_URL=cloud.url  (see cliEnvironment())
  *
- * Routing: `/v1/…` SMAPI (bearer token), `/auth/o2/token` LWA, form POSTs to `/` IAM (Query protocol),
- * `/2015-03-31/functions…` Lambda (REST-JSON), `/_uploads/…` the skill-package upload URLs, plus whatever routers
+ * For the bridge's CloudFormation stack (npm run deploy -- --bridge --local) it also speaks S3, CloudFormation,
+ * Secrets Manager and DynamoDB (forwarded to an in-process dynalite), and serves each Lambda Function URL on a loopback
+ * port of its own (function-urls.ts).
+ *
+ * Routing: `/v1/…` SMAPI (bearer token), `/auth/o2/token` LWA, SigV4 scope `s3` S3 (path-style), form POSTs to `/`
+ * CloudFormation or IAM (Query protocol, told apart by the SigV4 scope), JSON POSTs to `/` Secrets Manager or
+ * DynamoDB (by X-Amz-Target), `/2015-03-31/functions…` Lambda (REST-JSON), `/_uploads/…` the skill-package upload URLs, plus whatever routers
  * `routes` adds (e.g. the simulations route, `/v2/skills/{id}/stages/{stage}/simulations`), mounted behind the
  * same bearer check as SMAPI.
  */
@@ -19,6 +24,13 @@ import type { LogLevel } from '../../lambda/config.js';
 import type { FunctionRunner, SkillDirectory } from './contracts.js';
 import { lambdaRoutes } from './aws/lambda.js';
 import { iamRoutes } from './aws/iam.js';
+import { cloudFormationRoutes } from './aws/cloudformation.js';
+import { LocalTables } from './aws/dynamodb.js';
+import { readObject, s3Routes } from './aws/s3.js';
+import { secretsManagerRoutes } from './aws/secretsmanager.js';
+import { provisioners } from './cloudformation/provisioners.js';
+import { Stacks } from './cloudformation/stacks.js';
+import { FunctionUrls } from './function-urls.js';
 import { Functions } from './functions.js';
 import { callLogger, noteCall } from './log.js';
 import { createLwa } from './lwa.js';
@@ -92,7 +104,11 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
   if (!/^\d{12}$/.test(accountId)) throw new Error(`awsAccountId must be 12 digits, got ${JSON.stringify(accountId)}`);
 
   const store = new StateStore(options.dataDir);
-  const functions = new Functions(store, options.runner, { accountId, now, log });
+  const functions = new Functions(store, options.runner, { accountId, now, log, readS3Object: (bucket, key) => readObject(store, bucket, key) });
+  const host = options.host ?? '127.0.0.1';
+  const functionUrls = new FunctionUrls(store, options.runner, { host, log, now });
+  const tables = new LocalTables();
+  const stacks = new Stacks(store, provisioners({ store, functions, functionUrls, tables }), { accountId, now, log });
   const skills = new Skills(store, {
     importPendingPolls: options.importPendingPolls ?? 1,
     uploadTtlMs: 60 * 60 * 1000,
@@ -106,6 +122,8 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
     now,
   });
   await functions.restore();
+  await functionUrls.restore();
+  for (const table of Object.values(store.current.tables)) await tables.create(table.definition as never);
 
   const app = express();
   app.disable('x-powered-by');
@@ -114,6 +132,11 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
   app.get('/healthz', (_req, res) => void res.set('cache-control', 'no-store').json({ status: 'ok', service: 'alexa-cloud' }));
   app.use(callLogger(log));
   app.use(lwa.router);
+  // AWS services share `/`: S3 and the Query-protocol ones by their SigV4 scope, the JSON ones by X-Amz-Target.
+  app.use(s3Routes(store, { accessKeyId, now }));
+  app.use(cloudFormationRoutes(stacks, { accessKeyId }));
+  app.use(secretsManagerRoutes(store, { accessKeyId, accountId, now }));
+  app.use(tables.routes());
   app.use(iamRoutes(store, { accessKeyId, accountId, now }));
   app.use(lambdaRoutes(functions, { accessKeyId }));
   app.use(uploadReceiver(skills, 100 * 1024 * 1024));
@@ -154,8 +177,14 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
   server.listen(options.port ?? DEFAULT_ALEXA_CLOUD_PORT, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Like Lambda's role credentials in a function's environment, plus the endpoint that makes its SDK call this cloud.
+  options.runner?.setAwsEnvironment?.({
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CLOUD_CREDENTIALS.awsSecretAccessKey,
+    AWS_SESSION_TOKEN: 'local-alexa-cloud-session',
+    AWS_ENDPOINT_URL: url,
+  });
   log.info('alexa_cloud_started', { url, dataDir: options.dataDir, runner: options.runner ? 'yes' : 'none' });
 
   return {
@@ -175,6 +204,8 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
       ASK_SKIP_NEW_VERSION_REMINDER: 'true',
     }),
     close: async () => {
+      await functionUrls.close();
+      await tables.close();
       const closed = once(server, 'close');
       server.close();
       server.closeIdleConnections();

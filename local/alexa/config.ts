@@ -35,6 +35,8 @@ export interface SimulatorConfig {
    * authorization started through any of them — maybe by another process — completes and refreshes where it began.
    */
   setups: LinkingConfig[];
+  /** The deployed bridge's setup, found when a link made through it must be completed or refreshed. */
+  discoverSetup: (route: LinkRoute, grant: GrantType) => Promise<LinkingConfig | undefined>;
   skillPackageDir: string;
   /** Where the linked tokens are kept (git-ignored, mode 0600). */
   tokenFile: string;
@@ -60,6 +62,10 @@ type Env = Record<string, string | undefined>;
  * started on other ports or with another data directory; the *_URL variables override single URLs.
  */
 export async function loadSimulatorConfig(env: Env = process.env, projectRoot = PROJECT_ROOT, choice: LinkChoice = {}): Promise<SimulatorConfig> {
+  if (choice.route === 'deployed-bridge' && !optional(env, 'DEPLOYED_BRIDGE_URL')) {
+    const { deployedBridgeUrl } = await import('./deployed-bridge.js');
+    env = { ...env, DEPLOYED_BRIDGE_URL: await deployedBridgeUrl(env) };
+  }
   const skillPackageDir = join(projectRoot, 'skill-package');
   const declared = await readAccountLinking(skillPackageDir);
   const port = integer(env, 'SIMULATOR_PORT', DEFAULT_PORTS.simulator);
@@ -76,6 +82,7 @@ export async function loadSimulatorConfig(env: Env = process.env, projectRoot = 
     signingDir: join(dataDir, 'alexa-ca'),
     linking: linkingConfig(declared, env, port, choice),
     setups: linkingSetups(declared, env, port),
+    discoverSetup: discoverDeployedBridgeSetup(declared, env, port),
   };
 }
 
@@ -87,6 +94,19 @@ export function linkingSetups(declared: AccountLinkingDeclaration, env: Env, por
     { route: 'bridge', grant: 'IMPLICIT' },
   ];
   return choices.map((choice) => linkingConfig(declared, env, port, choice));
+}
+
+/**
+ * The deployed bridge's setups, looked up when needed (a link made through it, completed or refreshed by a process
+ * that started before the deploy): the Function URL from the local cloud, then the usual settings.
+ */
+export function discoverDeployedBridgeSetup(declared: AccountLinkingDeclaration, env: Env, port: number, cloudUrl?: string) {
+  return async (route: LinkRoute, grant: GrantType): Promise<LinkingConfig | undefined> => {
+    if (route !== 'deployed-bridge') return undefined;
+    const { deployedBridgeUrl, findDeployedBridgeUrl } = await import('./deployed-bridge.js');
+    const url = cloudUrl ? await findDeployedBridgeUrl(cloudUrl) : await deployedBridgeUrl(env).catch(() => undefined);
+    return url ? linkingConfig(declared, { ...env, DEPLOYED_BRIDGE_URL: url }, port, { route, grant }) : undefined;
+  };
 }
 
 /** How a link is made: through whom (default direct) and with which grant (default: accountLinking.json's type). */
@@ -112,14 +132,18 @@ export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, por
   }
   const grant = choice.grant ?? declared.type;
   const route = choice.route ?? (grant === 'IMPLICIT' ? 'bridge' : 'direct');
-  if (grant === 'IMPLICIT' && route !== 'bridge') {
+  if (grant === 'IMPLICIT' && route === 'direct') {
     throw new ConfigError('--grant', 'the implicit grant goes through the bridge: the local authorization server offers only the code grant');
   }
   const authPort = integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth);
   const bridgePort = integer(env, 'BRIDGE_PORT', DEFAULT_PORTS.bridge);
   // accountLinking.json names the production URLs; the local stack overrides them like a developer-console edit.
+  const deployed = route === 'deployed-bridge' ? optional(env, 'DEPLOYED_BRIDGE_URL') : undefined;
+  if (route === 'deployed-bridge' && deployed === undefined) throw new ConfigError('DEPLOYED_BRIDGE_URL', 'not set (the deployed bridge\'s Function URL; see local/alexa/deployed-bridge.ts)');
   const urls =
-    route === 'bridge'
+    deployed !== undefined
+      ? { authorizationUrl: new URL('authorize', deployed.endsWith('/') ? deployed : `${deployed}/`), accessTokenUrl: new URL('token', deployed.endsWith('/') ? deployed : `${deployed}/`) }
+      : route === 'bridge'
       ? {
           authorizationUrl: httpUrl(env, 'BRIDGE_AUTHORIZATION_URL', `http://127.0.0.1:${bridgePort}/authorize`),
           accessTokenUrl: httpUrl(env, 'BRIDGE_TOKEN_URL', `http://127.0.0.1:${bridgePort}/token`),

@@ -17,7 +17,9 @@ Usage: npm run link [-- options]      (npm start must be running in another term
                                 npm run link
   --user EMAIL --password PW  link headlessly through the real login form
                                 npm run link -- --user ann@example.com --password ride-hailer-demo
-  --via bridge|direct         link through the account-linking bridge (default direct)
+  --via bridge|direct|deployed-bridge
+                              link through the account-linking bridge (default direct); deployed-bridge = the
+                              bridge deployed to the local Alexa cloud (npm run deploy -- --bridge --local)
                                 npm run link -- --via bridge
   --grant code|implicit       the implicit grant (token in the redirect's fragment, through the bridge, no refresh)
                                 npm run link -- --grant implicit
@@ -41,7 +43,7 @@ Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, B
 function linkChoice(via: string | undefined, grant: string | undefined): LinkChoice {
   const choice: LinkChoice = {};
   if (via !== undefined) {
-    if (via !== 'bridge' && via !== 'direct') throw new ConfigError('--via', `"${via}" must be bridge or direct`);
+    if (via !== 'bridge' && via !== 'direct' && via !== 'deployed-bridge') throw new ConfigError('--via', `"${via}" must be bridge, direct or deployed-bridge`);
     choice.route = via;
   }
   if (grant !== undefined) {
@@ -93,7 +95,7 @@ async function main(): Promise<number> {
     if (!link) {
       console.log('Not linked.');
     } else {
-      const how = `${link.grant === 'IMPLICIT' ? 'implicit grant' : 'code grant'}${link.route === 'bridge' ? ', through the bridge' : ''}`;
+      const how = `${link.grant === 'IMPLICIT' ? 'implicit grant' : 'code grant'}${link.route === 'bridge' ? ', through the bridge' : link.route === 'deployed-bridge' ? ', through the deployed bridge' : ''}`;
       const refresh = link.refreshToken ? ' (refreshable)' : ' (no refresh token: link again when it expires)';
       const scope = link.scope ? ` with scope "${link.scope}"` : '';
       console.log(`Linked (${how})${scope}; the access token expires at ${link.expiresAt}${refresh}.`);

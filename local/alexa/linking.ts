@@ -13,8 +13,11 @@ import { MemoryPendingStates, type AuthorizationOutcome, type PendingAuthorizati
 export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
 /** accountLinking.json's `type`. */
 export type GrantType = 'AUTH_CODE' | 'IMPLICIT';
-/** Whom Alexa talks to: the authorization server itself, or the bridge in front of it (bridge/). */
-export type LinkRoute = 'direct' | 'bridge';
+/**
+ * Whom Alexa talks to: the authorization server itself, the bridge in front of it (bridge/, run by npm start), or
+ * the bridge deployed to the local Alexa cloud (npm run deploy -- --bridge --local, behind its Function URL).
+ */
+export type LinkRoute = 'direct' | 'bridge' | 'deployed-bridge';
 
 export interface LinkingConfig {
   /** Default AUTH_CODE. */
@@ -69,6 +72,11 @@ export interface AccountLinkerOptions {
    * them, or a link made through one that needs refreshing where it was made (e.g. through the bridge).
    */
   alternatives?: LinkingConfig[];
+  /**
+   * Settings for a route known only later (the deployed bridge's URL exists once it is deployed): asked when no
+   * setup above matches, e.g. when a link made through the deployed bridge is refreshed by another process.
+   */
+  discoverSetup?: (route: LinkRoute, grant: GrantType) => Promise<LinkingConfig | undefined>;
   now?: () => Date;
   fetch?: typeof fetch;
   logger?: Logger;
@@ -94,11 +102,13 @@ export class AccountLinker {
   /** States handed out by the synchronous authorizationUrl() and still being saved. */
   private saving: Promise<unknown> = Promise.resolve();
   private refreshing: Promise<string | undefined> | undefined;
+  private readonly discoverSetup: AccountLinkerOptions['discoverSetup'];
 
   constructor(options: AccountLinkerOptions) {
     this.config = options.config;
     this.store = options.store;
     this.setups = [options.config, ...(options.alternatives ?? [])];
+    this.discoverSetup = options.discoverSetup;
     this.now = options.now ?? (() => new Date());
     this.fetch = options.fetch ?? fetch;
     this.logger = options.logger ?? silentLogger;
@@ -185,7 +195,7 @@ export class AccountLinker {
 
   /** The redirect's answer: an error, or a code to exchange (a token in the fragment for the implicit grant). */
   private async finishAuthorization(url: URL, started: PendingAuthorization): Promise<StoredLink> {
-    const config = this.setupFor(started.route ?? 'direct', started.grant ?? 'AUTH_CODE');
+    const config = await this.findSetup(started.route ?? 'direct', started.grant ?? 'AUTH_CODE');
     const params = redirectParameters(url, grantOf(config));
     const error = params.get('error');
     if (error === 'access_denied') {
@@ -305,7 +315,7 @@ export class AccountLinker {
   private async refresh(link: StoredLink): Promise<string | undefined> {
     let config: LinkingConfig;
     try {
-      config = this.setupFor(link.route ?? 'direct', 'AUTH_CODE');
+      config = await this.findSetup(link.route ?? 'direct', 'AUTH_CODE');
     } catch {
       this.logger.warn('link.refresh_failed', { reason: 'route_unknown', route: link.route });
       return link.accessToken;
@@ -415,6 +425,15 @@ export class AccountLinker {
       throw new LinkingError('state_mismatch', 'the redirect came more than 15 minutes after the authorization started; refusing it');
     }
     return { stateHash, started: pending };
+  }
+
+  /** setupFor, or else what discoverSetup finds (kept for the next time). */
+  private async findSetup(route: LinkRoute, grant: GrantType): Promise<LinkingConfig> {
+    if (!this.setups.some((config) => routeOf(config) === route && grantOf(config) === grant)) {
+      const found = await this.discoverSetup?.(route, grant).catch(() => undefined);
+      if (found && routeOf(found) === route && grantOf(found) === grant) this.setups.push(found);
+    }
+    return this.setupFor(route, grant);
   }
 
   private setupFor(route: LinkRoute, grant: GrantType): LinkingConfig {

@@ -14,7 +14,7 @@ import { DialogSession, type Turn } from './dialog-session.js';
 import { endPageForOutcome } from './end-pages.js';
 import { simulatorIdentity, skillEventRequest, type AlexaIdentity, type SkillEventType } from './envelopes.js';
 import { loadInteractionModel, type InteractionModel, type Locale } from './interaction-model.js';
-import { AccountLinker, LinkingError, STATE_LIFETIME_MS, type LinkingConfig } from './linking.js';
+import { AccountLinker, LinkingError, STATE_LIFETIME_MS, type GrantType, type LinkingConfig, type LinkRoute } from './linking.js';
 import { createNlu } from './nlu.js';
 import { createSkillClient, type RequestSigner, type SendToSkill } from './skill-client.js';
 import type { AuthorizationOutcome, TokenStore } from './token-store.js';
@@ -33,6 +33,8 @@ export interface AlexaSimulatorOptions {
   linking: LinkingConfig;
   /** Other setups (route, grant) whose authorizations and links this simulator completes and refreshes too. */
   linkingAlternatives?: LinkingConfig[];
+  /** A setup for a route known only later (the deployed bridge); see AccountLinkerOptions.discoverSetup. */
+  discoverLinkingSetup?: (route: LinkRoute, grant: GrantType) => Promise<LinkingConfig | undefined>;
   tokenStore: TokenStore;
   sign?: RequestSigner;
   /**
@@ -112,6 +114,7 @@ export class AlexaSimulator {
       config: options.linking,
       store: options.tokenStore,
       alternatives: options.linkingAlternatives ?? [],
+      ...(options.discoverLinkingSetup ? { discoverSetup: options.discoverLinkingSetup } : {}),
       now: this.now,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

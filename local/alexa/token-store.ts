@@ -227,7 +227,7 @@ function asStateEntry(entry: unknown): StateEntry | undefined {
   const pending = entry as Partial<StateEntry> | null;
   if (typeof pending !== 'object' || pending === null || typeof pending.issuedAt !== 'number') return undefined;
   const result: StateEntry = { issuedAt: pending.issuedAt };
-  if (pending.route === 'direct' || pending.route === 'bridge') result.route = pending.route;
+  if (pending.route === 'direct' || pending.route === 'bridge' || pending.route === 'deployed-bridge') result.route = pending.route;
   if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
   // Scope tokens are printable ASCII without spaces or quotes (RFC 6749 §3.3), space-separated.
   if (typeof pending.scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(pending.scope)) result.scope = pending.scope;

@@ -50,6 +50,7 @@ export async function simulatorFromEnvironment(
     locale: options.locale ?? 'en-US',
     linking: config.linking,
     linkingAlternatives: config.setups,
+    discoverLinkingSetup: config.discoverSetup,
     tokenStore: new FileTokenStore(config.tokenFile),
     sign: createRequestSigner(material),
     skillId: config.skillId,

@@ -11,6 +11,11 @@ export interface ClientRegistration {
   clientSecret: string;
   redirectUris: string[];
   name?: string;
+  /**
+   * `native`: a loopback redirect URI (http://127.0.0.1/…) matches on any port (RFC 8252 §7.3) — for a client whose
+   * port is only known later, like the bridge deployed to the local Alexa cloud. Default `web` (exact match).
+   */
+  applicationType?: 'web' | 'native';
 }
 
 export interface ProviderSettings {
@@ -72,7 +77,8 @@ export function createProvider(settings: ProviderSettings): Provider {
       client_id: client.clientId,
       client_secret: client.clientSecret,
       client_name: client.name ?? 'Alexa',
-      redirect_uris: client.redirectUris, // matched exactly by oidc-provider
+      redirect_uris: client.redirectUris, // matched exactly by oidc-provider (but the port, for native loopback URIs)
+      application_type: client.applicationType ?? 'web',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       // Registered as Basic, but oidc-provider accepts client_secret_post from a client_secret_basic client

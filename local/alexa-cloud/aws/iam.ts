@@ -4,11 +4,11 @@
  * can refuse a role that does not exist, as it does) but no policy is evaluated.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import express, { Router, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { noteCall } from '../log.js';
 import type { RoleRecord, StateStore } from '../state/store.js';
 import { AwsError, sendIamError, xmlEscape } from './errors.js';
-import { authenticate } from './sigv4.js';
+import { authenticate, signedService } from './sigv4.js';
 
 export interface IamOptions {
   accessKeyId: string;
@@ -36,7 +36,9 @@ function roleXml(role: RoleRecord): string {
 export function iamRoutes(store: StateStore, options: IamOptions): Router {
   const router = Router();
   // Only form posts are IAM; anything else posted to `/` is left to other routers (there are none today).
-  router.post('/', express.urlencoded({ extended: false, limit: '1mb' }), (req, res, next) => {
+  // Other Query-protocol services (CloudFormation) post forms to `/` too: their credential scope tells them apart.
+  const ours = (req: Request, _res: Response, next: NextFunction) => next(['iam', undefined].includes(signedService(req)) ? undefined : 'route');
+  router.post('/', ours, express.urlencoded({ extended: false, limit: '1mb' }), (req, res, next) => {
     if (!req.is('application/x-www-form-urlencoded')) return next();
     const params = req.body as Record<string, string | undefined>;
     const action = params.Action ?? '';

@@ -23,3 +23,8 @@ export function authenticate(req: Request, accessKeyId: string, codes: { missing
   if (match[1] !== accessKeyId) throw new AwsError(403, codes.invalid, 'The security token included in the request is invalid.');
   return { accessKeyId: match[1]!, region: match[3]!, service: match[4]! };
 }
+
+/** The service a SigV4-signed request is for (its credential scope), without checking anything; undefined if unsigned. */
+export function signedService(req: Request): string | undefined {
+  return SIGV4.exec(req.get('authorization') ?? '')?.[4];
+}

@@ -45,6 +45,7 @@ export class LocalFunctionRunner implements FunctionRunner {
   private readonly log: (line: string) => void;
   private readonly nodeBinary: string;
   private closed = false;
+  private awsEnvironment: Readonly<Record<string, string>> = {};
 
   constructor(private readonly options: LocalFunctionRunnerOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -83,6 +84,10 @@ export class LocalFunctionRunner implements FunctionRunner {
     });
   }
 
+  setAwsEnvironment(variables: Readonly<Record<string, string>>): void {
+    this.awsEnvironment = { ...variables };
+  }
+
   async invoke(functionNameOrArn: string, event: unknown): Promise<InvocationResult> {
     if (this.closed) throw new Error('the function runner is closed');
     const name = functionName(functionNameOrArn);
@@ -94,6 +99,7 @@ export class LocalFunctionRunner implements FunctionRunner {
         fn: deployed.fn,
         codeDir: deployed.codeDir,
         nodeBinary: this.nodeBinary,
+        awsEnvironment: this.awsEnvironment,
         log: (line) => this.log(`[${name}] ${line}`),
         ...(this.options.initTimeoutMs !== undefined ? { initTimeoutMs: this.options.initTimeoutMs } : {}),
       });

@@ -23,6 +23,8 @@ export interface SandboxOptions {
   fn: FunctionDefinition;
   codeDir: string;
   nodeBinary: string;
+  /** The execution role's credentials and the AWS endpoint (FunctionRunner.setAwsEnvironment); default none. */
+  awsEnvironment?: Readonly<Record<string, string>>;
   /** Receives each line the function writes (and START/END/REPORT lines); never the event or the payload. */
   log: (line: string) => void;
   /** Test seam: the initialisation limit. */
@@ -123,7 +125,7 @@ export class Sandbox {
       nodeBinary,
       // Lambda's bootstrap caps the heap below the function's memory; the hooks file only supplies the RIC's transport.
       [`--max-old-space-size=${Math.floor(memoryMb * 0.9)}`, '--import', RIC_HOOKS, RIC_ENTRY],
-      { cwd: codeDir, env: lambdaEnvironment(fn, codeDir, runtimeApi, nodeBinary), stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: codeDir, env: { ...lambdaEnvironment(fn, codeDir, runtimeApi, nodeBinary), ...this.options.awsEnvironment }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
     this.exited = new Promise<string>((resolve) => {

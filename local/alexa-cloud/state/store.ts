@@ -79,6 +79,8 @@ export interface RoleRecord {
   createDate: string;
   assumeRolePolicyDocument: string;
   attachedPolicies: string[];
+  /** Inline policies by name (a stack's AWS::IAM::Role Policies); kept, not evaluated. */
+  inlinePolicies?: Record<string, string>;
 }
 
 export interface PermissionRecord {
@@ -87,6 +89,72 @@ export interface PermissionRecord {
   principal: string;
   eventSourceToken?: string;
   sourceArn?: string;
+  /** `NONE` or `AWS_IAM`: the statement applies to Function URL calls of that auth type (lambda:InvokeFunctionUrl). */
+  functionUrlAuthType?: string;
+  /** The statement allows lambda:InvokeFunction only through the function's URL (required for URLs since Oct 2025). */
+  invokedViaFunctionUrl?: boolean;
+}
+
+/** A Function URL: in the local cloud, its own loopback port (AWS: https://<id>.lambda-url.<region>.on.aws/). */
+export interface FunctionUrlRecord {
+  functionName: string;
+  authType: 'NONE' | 'AWS_IAM';
+  /** The port it listens on; kept so the URL stays the same when the cloud restarts. */
+  port: number;
+  url: string;
+  creationTime: string;
+}
+
+export interface BucketRecord {
+  name: string;
+  createdAt: string;
+  /** key → object metadata; the bytes are blobs under dataDir/s3/. */
+  objects: Record<string, { size: number; etag: string; lastModified: string; blob: string }>;
+}
+
+/** A Secrets Manager secret; its value is in state.json (mode 0600), never logged. */
+export interface SecretRecord {
+  name: string;
+  arn: string;
+  description: string;
+  createdDate: number;
+  versions: Array<{ versionId: string; secretString: string; createdDate: number }>;
+}
+
+export interface StackResourceRecord {
+  logicalId: string;
+  type: string;
+  physicalId: string;
+  status: string;
+  /** The resolved properties it was created or last updated with (compared to decide what an update changes). */
+  properties: Record<string, unknown>;
+  /** Values for Fn::GetAtt. */
+  attributes: Record<string, string>;
+  updatedAt: string;
+}
+
+export interface StackEventRecord {
+  eventId: string;
+  logicalId: string;
+  physicalId: string;
+  type: string;
+  status: string;
+  reason?: string;
+  timestamp: string;
+}
+
+export interface StackRecord {
+  stackName: string;
+  stackId: string;
+  status: string;
+  statusReason?: string;
+  createdAt: string;
+  updatedAt?: string;
+  templateBody: string;
+  parameters: Record<string, string>;
+  resources: Record<string, StackResourceRecord>;
+  outputs: Record<string, { value: string; description?: string }>;
+  events: StackEventRecord[];
 }
 
 export interface FunctionRecord {
@@ -114,9 +182,29 @@ export interface CloudState {
   uploads: Record<string, UploadRecord>;
   roles: Record<string, RoleRecord>;
   functions: Record<string, FunctionRecord>;
+  functionUrls: Record<string, FunctionUrlRecord>;
+  buckets: Record<string, BucketRecord>;
+  secrets: Record<string, SecretRecord>;
+  stacks: Record<string, StackRecord>;
+  logGroups: Record<string, { name: string; retentionInDays?: number; arn: string }>;
+  /** DynamoDB tables the stacks created (dynalite holds their items, in memory: recreated empty after a restart). */
+  tables: Record<string, { name: string; definition: Record<string, unknown> }>;
 }
 
-const EMPTY: CloudState = { version: 1, skills: {}, imports: {}, uploads: {}, roles: {}, functions: {} };
+const EMPTY: CloudState = {
+  version: 1,
+  skills: {},
+  imports: {},
+  uploads: {},
+  roles: {},
+  functions: {},
+  functionUrls: {},
+  buckets: {},
+  secrets: {},
+  stacks: {},
+  logGroups: {},
+  tables: {},
+};
 
 export class StateStore {
   private state: CloudState;
@@ -125,6 +213,7 @@ export class StateStore {
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, 'uploads'), { recursive: true });
     mkdirSync(join(dataDir, 'functions'), { recursive: true });
+    mkdirSync(join(dataDir, 's3'), { recursive: true });
     this.file = join(dataDir, 'state.json');
     this.state = load(this.file);
   }
@@ -152,6 +241,11 @@ export class StateStore {
   /** The zip a function currently runs; kept so a restarted cloud can hand it to the runner again. */
   functionZipPath(name: string): string {
     return join(this.dataDir, 'functions', `${safeName(name)}.zip`);
+  }
+
+  /** An S3 object's bytes (named by a random ID, never by the key a client chose). */
+  objectPath(blob: string): string {
+    return join(this.dataDir, 's3', `${safeName(blob)}.bin`);
   }
 
   writeBlob(path: string, bytes: Uint8Array): void {

@@ -10,7 +10,7 @@ export interface AccountView {
   expiresAt?: string;
   expired?: boolean;
   grant?: 'code' | 'implicit';
-  route?: 'direct' | 'bridge';
+  route?: 'direct' | 'bridge' | 'deployed-bridge';
   refreshable?: boolean;
   linkedAt?: string;
 }
