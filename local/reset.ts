@@ -12,10 +12,11 @@ import { DEFAULT_PORTS, DEMO } from './demo.js';
 
 const HELP = `npm run reset — restore the local stack's demo data (stop npm start first)
 
+Usage: npm run reset [-- --help]
+
 Removes from .local/ (LOCAL_DATA_DIR): the authorization server's database (users, passwords, grants), the rides,
 the bridge's links and the simulator's link. The next npm start seeds ${DEMO.user.email} / ${DEMO.user.password} (DEMO-ONLY) again.
-Keeps the test CA, the bridge's key and the local Alexa cloud's skills.
-  npm run reset`;
+Keeps the test CA, the bridge's key and the local Alexa cloud's skills.`;
 
 const DATABASES = ['auth.sqlite', 'rides.sqlite', 'bridge.sqlite'];
 const LINK_FILES = ['alexa-link.json', 'alexa-link-pending.json'];

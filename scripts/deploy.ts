@@ -31,11 +31,41 @@ type Env = Record<string, string | undefined>;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+const HELP = `npm run deploy — deploy the skill (with its account linking) or the bridge, with the project's pinned ASK CLI
+
+Usage: npm run deploy [-- options]
+
+  (no option)                  to Amazon: ask deploy (skill package, IAM role, Lambda function), skill events at the
+                                 function, then accountLinking.json with the client secret from
+                                 ALEXA_LINKING_CLIENT_SECRET (never written into the project); ASK CLI profile
+                                 \`default\`, or ask-cli's environment profile when its ASK_/AWS_ variables are set
+  --profile NAME               another ASK CLI profile
+  --local                      rehearse it against npm start's local Alexa cloud (ALEXA_CLOUD_PORT, default 3005);
+                                 prints the \`npx ask dialog --replay …\` to run next
+  --account-linking FILE       another account-linking request (default skill-package/accountLinking.json), e.g.
+                                 skill-package-variants/accountLinking.implicit.json
+  --bridge                     the account-linking bridge as one CloudFormation stack on Lambda (AWS_REGION, the
+                                 BRIDGE_* variables; README "Running the bridge on AWS")
+  --bridge --local             the same stack in npm start's local cloud (DEMO-ONLY settings)
+  --help                       this text
+
+Exits non-zero, naming the step, as soon as one fails.`;
+
 async function main(argv: string[], env: Env): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { local: { type: 'boolean', default: false }, bridge: { type: 'boolean', default: false }, profile: { type: 'string' }, 'account-linking': { type: 'string' } },
+    options: {
+      local: { type: 'boolean', default: false },
+      bridge: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      'account-linking': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
+  if (values.help) {
+    say(HELP);
+    return;
+  }
   // Imported only for --bridge: the skill's deploy also runs in copies of the project that hold no bridge/.
   if (values.bridge) return (await import('./deploy/bridge-command.js')).deployBridgeCommand(PROJECT_ROOT, values.local, env, say);
   const accountLinkingFile = resolve(values['account-linking'] ?? join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'));
@@ -105,7 +135,8 @@ function usesEnvironmentProfile(env: Env): boolean {
 try {
   await main(process.argv.slice(2), process.env);
 } catch (error) {
-  const message = error instanceof DeployStepError ? error.message : `deploy failed: ${(error as Error).message}`;
+  const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ' (see --help)' : '';
+  const message = error instanceof DeployStepError ? error.message : `deploy failed: ${(error as Error).message}${parseError}`;
   process.stderr.write(`\n✘ ${message}\n`);
   process.exitCode = 1;
 }
