@@ -11,7 +11,7 @@
 import { GetItemCommand, UpdateItemCommand, type GetItemCommandInput, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RateLimiterDynamo } from 'rate-limiter-flexible';
-import type { LimiterFactory } from './rate-limits.js';
+import type { LimiterFactory } from './rate-limit-policy.js';
 
 export function dynamoDbLimiters(client: DynamoDBDocumentClient, table: string): LimiterFactory {
   const storeClient = {

@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import type { LimiterFactory } from './rate-limits.js';
+import type { LimiterFactory } from './rate-limit-policy.js';
 
 const TABLE = 'bridge_rate_limits';
 const PURGE_EVERY_MS = 5 * 60 * 1000;

@@ -26,37 +26,13 @@
  * credentials checked before they are refused. If the limiter's store fails, the request is let through and the
  * failure logged: a rate limit must not turn a store hiccup into refused refreshes.
  */
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../lambda/logging.js';
 import type { BridgeConfig } from './config.js';
 import { oauthError, errorPage } from './http/responses.js';
 import type { BridgeRequest, BridgeResponse } from './http/types.js';
+import { memoryLimiters, RATE_LIMITS, type LimiterFactory, type RateLimitPolicy } from './rate-limit-policy.js';
 import type { BridgeStore } from './store/store.js';
-
-export interface Limit {
-  points: number;
-  windowSeconds: number;
-}
-
-export interface RateLimitPolicy {
-  /** GET /authorize and /callback, each request, per client address. */
-  pagesPerAddress: Limit;
-  /** Failed client authentication at /token, per client address; once spent, the address gets 429 for everything at /token. */
-  tokenAuthFailuresPerAddress: Limit;
-  /** Failed client authentication at /token naming the client, over all addresses; past it, failures are 429. */
-  tokenAuthFailuresPerClient: Limit;
-}
-
-export const RATE_LIMITS: RateLimitPolicy = {
-  pagesPerAddress: { points: 60, windowSeconds: 60 },
-  tokenAuthFailuresPerAddress: { points: 20, windowSeconds: 600 },
-  tokenAuthFailuresPerClient: { points: 200, windowSeconds: 600 },
-};
-
-/** Builds one counter (a limit under a key prefix) on whatever store the limits live in. */
-export type LimiterFactory = (prefix: string, limit: Limit) => RateLimiterAbstract;
-
-export const memoryLimiters: LimiterFactory = (keyPrefix, { points, windowSeconds }) => new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
 
 type Route = (req: BridgeRequest) => Promise<BridgeResponse>;
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { fromLambdaEvent } from '../../bridge/adapters/lambda.js';
 import { addressKey, clientAddress } from '../../bridge/client-address.js';
-import { RATE_LIMITS } from '../../bridge/rate-limits.js';
+import { RATE_LIMITS } from '../../bridge/rate-limit-policy.js';
 import type { BridgeServer } from '../../bridge/server.js';
 import { localDynamoDbEnv, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
