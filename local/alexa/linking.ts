@@ -8,16 +8,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Logger } from '../../lambda/logging.js';
+import type { AccessTokenScheme, GrantType, LinkingErrorCode, LinkRoute } from './linking-vocabulary.js';
 import { MemoryPendingStates, type AuthorizationOutcome, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
-export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
-/** accountLinking.json's `type`. */
-export type GrantType = 'AUTH_CODE' | 'IMPLICIT';
-/**
- * Whom Alexa talks to: the authorization server itself, the bridge in front of it (bridge/, run by npm start), or
- * the bridge deployed to the local Alexa cloud (npm run deploy -- --bridge --local, behind its Function URL).
- */
-export type LinkRoute = 'direct' | 'bridge' | 'deployed-bridge';
+export type { AccessTokenScheme, GrantType, LinkingErrorCode, LinkRoute } from './linking-vocabulary.js';
 
 export interface LinkingConfig {
   /** Default AUTH_CODE. */
@@ -38,20 +32,6 @@ export interface LinkingConfig {
   /** Refresh when the access token expires within this many seconds. */
   refreshLeewaySeconds: number;
 }
-
-export type LinkingErrorCode =
-  /** The redirect's `state` is missing, unknown or already used: possibly forged, refused. */
-  | 'state_mismatch'
-  /** The user declined on the consent page. */
-  | 'access_denied'
-  /** Any other error redirect, or a redirect without a code. */
-  | 'authorization_error'
-  /** The token endpoint answered with an error status. */
-  | 'token_request_failed'
-  /** The token endpoint could not be reached or did not answer within the timeout. */
-  | 'token_endpoint_unreachable'
-  /** The token endpoint answered 2xx but not with a usable token response. */
-  | 'invalid_token_response';
 
 export class LinkingError extends Error {
   override name = 'LinkingError';

@@ -10,7 +10,7 @@
  */
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { GrantType, LinkingErrorCode, LinkRoute } from './linking.js';
+import { LINKING_ERROR_CODES, type GrantType, type LinkingErrorCode, type LinkRoute } from './linking-vocabulary.js';
 
 export interface StoredLink {
   accessToken: string;
@@ -248,15 +248,8 @@ function asOutcome(value: unknown): AuthorizationOutcome | undefined {
   return failed;
 }
 
-const FAILURE_REASONS: readonly string[] = [
-  'state_mismatch',
-  'authorization_error',
-  'token_request_failed',
-  'token_endpoint_unreachable',
-  'invalid_token_response',
-  'unexpected',
-];
-
+/** What a failed outcome may name: every linking error but the user's own "no" (that is `cancelled`), or `unexpected`. */
+const FAILURE_REASONS: readonly string[] = [...LINKING_ERROR_CODES.filter((code) => code !== 'access_denied'), 'unexpected'];
 export class MemoryPendingStates implements PendingStates {
   private readonly states = new Map<string, StateEntry>();
 

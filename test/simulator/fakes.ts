@@ -22,17 +22,29 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** Decides the next replies; the default answers 200 {}. */
   respond: (request: RecordedRequest) => FakeReply | Promise<FakeReply>;
+  /** Resolves with the first request (already received or still to come) that matches: an event, never a sleep. */
+  received(matches: (request: RecordedRequest) => boolean): Promise<RecordedRequest>;
   close(): Promise<void>;
 }
 
 export async function startFakeServer(respond: FakeServer['respond'] = () => ({ json: {} })): Promise<FakeServer> {
   const fake: Partial<FakeServer> & { requests: RecordedRequest[] } = { requests: [], respond };
+  const waiting: Array<(request: RecordedRequest) => void> = [];
+  fake.received = (matches) =>
+    new Promise((resolve) => {
+      const found = fake.requests.find(matches);
+      if (found) return resolve(found);
+      waiting.push((request) => {
+        if (matches(request)) resolve(request);
+      });
+    });
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       fake.requests.push(recorded);
+      for (const notify of waiting) notify(recorded);
       const reply = await fake.respond!(recorded);
       if (reply.hangUp) {
         req.socket.destroy();

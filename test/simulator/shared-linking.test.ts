@@ -13,7 +13,8 @@ import { AlexaSimulator, type HeadlessLogin } from '../../local/alexa/simulator.
 import { startCallbackServer } from '../../local/alexa/callback-server.js';
 import { loadSimulatorConfig } from '../../local/alexa/config.js';
 import { AccountLinker, LinkingError } from '../../local/alexa/linking.js';
-import { FileTokenStore, MemoryTokenStore, pendingStatesPathFor, type TokenStore } from '../../local/alexa/token-store.js';
+import { LINKING_ERROR_CODES } from '../../local/alexa/linking-vocabulary.js';
+import { FilePendingStates, FileTokenStore, MemoryTokenStore, pendingStatesPathFor, type TokenStore } from '../../local/alexa/token-store.js';
 import { linkingConfigFor, manualClock, startFakeServer, type FakeServer } from './fakes.js';
 
 const tokens = { access_token: 'access-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-1' };
@@ -152,7 +153,8 @@ describe('simulator linking across processes', () => {
         expect(shown).to.deep.equal({ mode: 'shared-server', callback: server.url.origin });
         expect(outcome.completedElsewhere).to.equal(true);
         expect(outcome.expiresAt).to.equal((await store.load())?.expiresAt);
-        expect(skill.requests.some((r) => r.body.includes('AlexaSkillEvent.SkillAccountLinked'))).to.equal(true);
+        // The owner sends the event after storing the link, which the waiting process may see first.
+        await skill.received((r) => r.body.includes('AlexaSkillEvent.SkillAccountLinked'));
       } finally {
         await server.close();
       }
@@ -274,5 +276,25 @@ describe('simulator linking across processes', () => {
       expect(config.tokenFile).to.equal('/tmp/stack-data/alexa-link.json');
       expect(config.signingDir).to.equal('/tmp/stack-data/alexa-ca');
     });
+  });
+});
+
+describe('pending states file: the outcome vocabulary', () => {
+  it('reads back every failure reason the linker can record (one list of codes, no second copy to fall behind)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pending-vocabulary-'));
+    try {
+      const states = new FilePendingStates(join(dir, 'pending.json'));
+      const reasons = [...LINKING_ERROR_CODES.filter((code) => code !== 'access_denied'), 'unexpected'] as const;
+      for (const [i, reason] of reasons.entries()) {
+        await states.add(`hash-${i}`, { issuedAt: Date.now() }, 0);
+        const taken = (await states.take(`hash-${i}`))!;
+        await states.settle(`hash-${i}`, taken, { result: 'failed', reason });
+      }
+      // Read by another instance: only what the file holds.
+      const reader = new FilePendingStates(join(dir, 'pending.json'));
+      for (const [i, reason] of reasons.entries()) expect(await reader.outcome(`hash-${i}`), reason).to.deep.equal({ result: 'failed', reason });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
