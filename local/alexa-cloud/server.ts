@@ -24,7 +24,7 @@ import type { LogLevel } from '../../lambda/config.js';
 import type { FunctionRunner, SkillDirectory } from './contracts.js';
 import { lambdaRoutes } from './aws/lambda.js';
 import { iamRoutes } from './aws/iam.js';
-import { cloudFormationRoutes } from './aws/cloudformation.js';
+import { cloudFormationRoutes } from './cloudformation/routes.js';
 import { LocalTables } from './aws/dynamodb.js';
 import { readObject, s3Routes } from './aws/s3.js';
 import { secretsManagerRoutes } from './aws/secretsmanager.js';

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { noteCall } from '../log.js';
-import type { StackInput, Stacks } from '../cloudformation/stacks.js';
+import type { StackInput, Stacks } from './stacks.js';
 import type { StackRecord } from '../state/store.js';
-import { AwsError, xmlEscape } from './errors.js';
-import { authenticate, signedService } from './sigv4.js';
+import { AwsError, xmlEscape } from '../aws/errors.js';
+import { authenticate, signedService } from '../aws/sigv4.js';
 
 const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
