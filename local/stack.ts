@@ -2,7 +2,7 @@
  * The local stack in one process, on loopback: the authorization server, the bridge in front of it, the Ride Hailer
  * API, the simulator's server (linking callback + the signing certificate chain) and the skill endpoint with request
  * verification on.
- * `npm start` (local/start.ts) and the end-to-end tests both start it with `startLocalStack`.
+ * `npm start` (local/cli/start.ts) and the end-to-end tests both start it with `startLocalStack`.
  *
  *   simulator server ─ports known─▶ auth server (callbacks registered) ─issuer, JWKS─▶ Ride Hailer API
  *                                     ▲ upstream

@@ -4,16 +4,16 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import { parseArgs } from 'node:util';
-import { parseLocale } from './config.js';
-import type { Turn } from './dialog-session.js';
-import type { SkillEventType } from './envelopes.js';
-import { describeLinkChange, linkChange } from './link-change.js';
-import { redactEnvelope } from './redact.js';
-import { LINK_HINT, renderError, renderTurn } from './render.js';
-import { ensureStackRunning } from './stack-check.js';
-import type { AlexaSimulator } from './simulator.js';
-import type { SimulatorConfig } from './config.js';
-import { linkInBrowser, simulatorFromEnvironment } from './wiring.js';
+import { parseLocale } from '../alexa/config.js';
+import type { Turn } from '../alexa/dialog-session.js';
+import type { SkillEventType } from '../alexa/envelopes.js';
+import { describeLinkChange, linkChange } from '../alexa/link-change.js';
+import { redactEnvelope } from '../alexa/redact.js';
+import { LINK_HINT, renderError, renderTurn } from '../alexa/render.js';
+import { ensureStackRunning } from '../alexa/stack-check.js';
+import type { AlexaSimulator } from '../alexa/simulator.js';
+import type { SimulatorConfig } from '../alexa/config.js';
+import { linkInBrowser, simulatorFromEnvironment } from '../alexa/wiring.js';
 
 const EVENTS: Record<string, SkillEventType> = { linked: 'SkillAccountLinked', enabled: 'SkillEnabled', disabled: 'SkillDisabled' };
 

@@ -6,7 +6,7 @@ import { ConfigError } from '../../lambda/config.js';
 import { DEFAULT_PORTS } from '../demo.js';
 import { renderError } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
-import { parseFaults, type Faults } from './faults.js';
+import { parseFaults, type Faults } from '../ride-api/faults.js';
 
 const HELP = `npm run fault — make npm start's Ride Hailer API misbehave, to hear the skill's answers to it
 

@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lambda/config.js';
-import type { LinkChoice } from './config.js';
-import { renderError, renderLinkOutcome } from './render.js';
-import { ensureStackRunning } from './stack-check.js';
-import { linkInBrowser, simulatorFromEnvironment } from './wiring.js';
+import type { LinkChoice } from '../alexa/config.js';
+import { renderError, renderLinkOutcome } from '../alexa/render.js';
+import { ensureStackRunning } from '../alexa/stack-check.js';
+import { linkInBrowser, simulatorFromEnvironment } from '../alexa/wiring.js';
 
 const LINK_HELP = `npm run link — link the simulator's Alexa user to a Ride Hailer account, as the Alexa app does
 

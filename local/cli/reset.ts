@@ -6,9 +6,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { localDataDir } from './alexa/config.js';
-import { answersAsSimulator } from './alexa/simulator.js';
-import { DEFAULT_PORTS, DEMO } from './demo.js';
+import { localDataDir } from '../alexa/config.js';
+import { answersAsSimulator } from '../alexa/simulator.js';
+import { DEFAULT_PORTS, DEMO } from '../demo.js';
 
 const HELP = `npm run reset — restore the local stack's demo data (stop npm start first)
 

@@ -11,12 +11,12 @@
  * everything and exits 0; a start failure exits 1 with one line saying what to change.
  */
 import { join, relative } from 'node:path';
-import { ConfigError } from '../lambda/config.js';
-import { localDataDir } from './alexa/config.js';
-import { answersAsSimulator } from './alexa/simulator.js';
-import { FileTokenStore } from './alexa/token-store.js';
-import { DEFAULT_PORTS, DEMO } from './demo.js';
-import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from './stack.js';
+import { ConfigError } from '../../lambda/config.js';
+import { localDataDir } from '../alexa/config.js';
+import { answersAsSimulator } from '../alexa/simulator.js';
+import { FileTokenStore } from '../alexa/token-store.js';
+import { DEFAULT_PORTS, DEMO } from '../demo.js';
+import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from '../stack.js';
 
 const PORT_VARIABLES: Record<StackPiece, string> = {
   skill: 'PORT',

@@ -1,5 +1,5 @@
 /**
- * `npm start`'s own entry (local/start.ts, run by tsx as package.json does) as a child process: ephemeral ports, a
+ * `npm start`'s own entry (local/cli/start.ts, run by tsx as package.json does) as a child process: ephemeral ports, a
  * temporary data directory (LOCAL_DATA_DIR), the banner, the health endpoints, a clean SIGTERM, a clear failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,7 +24,7 @@ interface Started {
 function startEntry(env: Record<string, string>): Started {
   // As package.json's start script runs it: Node with tsx's loader (no tsx CLI process in between, whose signal
   // relay can give up under load and exit 130). Its own process group, as a terminal's job is.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli/start.ts'], {
     cwd: PROJECT_ROOT,
     // Request lines are info lines: whatever the test runner's own environment says, npm start logs at info here.
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -47,7 +47,7 @@ async function until(condition: () => boolean, what: string | (() => string), ti
   }
 }
 
-describe('npm start (local/start.ts as a child process)', function () {
+describe('npm start (local/cli/start.ts as a child process)', function () {
   this.timeout(30_000);
   let dataDir: string;
   let running: Started | undefined;

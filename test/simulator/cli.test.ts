@@ -46,10 +46,10 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
 
   it('explain themselves with --help, every option with an example', async () => {
     const [link, dialog, fault, start] = await Promise.all([
-      cli('local/alexa/link.ts', ['--help'], {}),
-      cli('local/alexa/dialog.ts', ['--help'], {}),
-      cli('local/ride-api/fault-cli.ts', ['--help'], {}),
-      cli('local/start.ts', ['--help'], {}),
+      cli('local/cli/link.ts', ['--help'], {}),
+      cli('local/cli/dialog.ts', ['--help'], {}),
+      cli('local/cli/fault.ts', ['--help'], {}),
+      cli('local/cli/start.ts', ['--help'], {}),
     ]);
     for (const ran of [link, dialog, fault, start]) expect(ran.code, ran.stderr).to.equal(0);
     for (const option of ['--user', '--password', '--via', '--grant', '--scope', '--status', '--expire', '--revoke', '--unlink', '--help']) {
@@ -66,9 +66,9 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
     const env = { SIMULATOR_PORT: String(port), PORT: String(port), AUTH_PORT: String(port), LOCAL_DATA_DIR: await mkdtemp(join(tmpdir(), 'cli-nostack-')) };
     try {
       const [dialog, link, fault] = await Promise.all([
-        cli('local/alexa/dialog.ts', ['--say', 'hello'], env),
-        cli('local/alexa/link.ts', [], env),
-        cli('local/ride-api/fault-cli.ts', ['status=503'], env),
+        cli('local/cli/dialog.ts', ['--say', 'hello'], env),
+        cli('local/cli/link.ts', [], env),
+        cli('local/cli/fault.ts', ['status=503'], env),
       ]);
       for (const ran of [dialog, link, fault]) {
         expect(ran.code).to.equal(1);
@@ -107,18 +107,18 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
     });
 
     it('links with --scope basic_profile, and ordering names the missing permission', async () => {
-      const link = await cli('local/alexa/link.ts', ['--scope', 'basic_profile', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
+      const link = await cli('local/cli/link.ts', ['--scope', 'basic_profile', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
       expect(link.code, link.stderr).to.equal(0);
       expect(link.stdout).to.include('with scope "basic_profile"');
-      const dialog = await cli('local/alexa/dialog.ts', ['--say', 'order a ride to the airport'], env);
+      const dialog = await cli('local/cli/dialog.ts', ['--say', 'order a ride to the airport'], env);
       expect(dialog.stdout).to.include('ordering rides').and.include('[card: LinkAccount]');
     });
 
     it('--expire, then the dialog shows the refresh; --json prints envelopes with tokens shortened', async () => {
-      expect((await cli('local/alexa/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
-      const expire = await cli('local/alexa/link.ts', ['--expire'], env);
+      expect((await cli('local/cli/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
+      const expire = await cli('local/cli/link.ts', ['--expire'], env);
       expect(expire.stdout).to.include('now expired');
-      const dialog = await cli('local/alexa/dialog.ts', ['--json', '--say', 'who am i'], env);
+      const dialog = await cli('local/cli/dialog.ts', ['--json', '--say', 'who am i'], env);
       expect(dialog.code, dialog.stderr).to.equal(0);
       expect(dialog.stdout).to.include('(link) access token refreshed');
       expect(dialog.stdout).to.include('"type": "IntentRequest"').and.include('"outputSpeech"');
@@ -129,40 +129,40 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
     });
 
     it('links through the bridge and names the scope granted (the bridge\'s token answer names none: what was asked for)', async () => {
-      const link = await cli('local/alexa/link.ts', ['--via', 'bridge', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
+      const link = await cli('local/cli/link.ts', ['--via', 'bridge', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
       expect(link.code, link.stderr).to.equal(0);
       expect(link.stdout).to.include('Account linked with scope "basic_profile order_car"');
     });
 
     it('--expire on an implicit link says it cannot be refreshed, and the next request gets the card', async () => {
-      const link = await cli('local/alexa/link.ts', ['--grant', 'implicit', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
+      const link = await cli('local/cli/link.ts', ['--grant', 'implicit', '--user', DEMO.user.email, '--password', DEMO.user.password], env);
       expect(link.code, link.stderr).to.equal(0);
-      const expire = await cli('local/alexa/link.ts', ['--expire'], env);
+      const expire = await cli('local/cli/link.ts', ['--expire'], env);
       expect(expire.code, expire.stderr).to.equal(0);
       expect(expire.stdout).to.include('implicit link').and.include('no refresh token').and.not.include('refreshes it');
-      const dialog = await cli('local/alexa/dialog.ts', ['--say', 'who am i'], env);
+      const dialog = await cli('local/cli/dialog.ts', ['--say', 'who am i'], env);
       expect(dialog.stdout).to.include('(link) link expired').and.include('[card: LinkAccount]');
     });
 
     it('--revoke, then the link is dropped on the next request and the card comes back', async () => {
-      expect((await cli('local/alexa/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
-      const revoke = await cli('local/alexa/link.ts', ['--revoke'], env);
+      expect((await cli('local/cli/link.ts', ['--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
+      const revoke = await cli('local/cli/link.ts', ['--revoke'], env);
       expect(revoke.code, revoke.stderr).to.equal(0);
-      const dialog = await cli('local/alexa/dialog.ts', ['--say', 'who am i'], env);
+      const dialog = await cli('local/cli/dialog.ts', ['--say', 'who am i'], env);
       expect(dialog.stdout).to.include('(link) link dropped').and.include('[card: LinkAccount]');
       expect(dialog.stderr, 'no raw JSON log line between the turns').to.not.include('{"');
-      expect((await cli('local/alexa/link.ts', ['--status'], env)).stdout).to.include('Not linked');
+      expect((await cli('local/cli/link.ts', ['--status'], env)).stdout).to.include('Not linked');
     });
 
     it('npm run fault switches the API faults of the running stack on and off', async () => {
-      const on = await cli('local/ride-api/fault-cli.ts', ['status=503', 'latency=10'], env);
+      const on = await cli('local/cli/fault.ts', ['status=503', 'latency=10'], env);
       expect(on.code, on.stderr).to.equal(0);
       expect(on.stdout).to.include('status=503').and.include('latencyMs=10');
       expect(stack.api.faults()).to.deep.include({ status: 503, latencyMs: 10 });
-      const wrong = await cli('local/ride-api/fault-cli.ts', ['status=42'], env);
+      const wrong = await cli('local/cli/fault.ts', ['status=42'], env);
       expect(wrong.code).to.equal(1);
       expect(wrong.stderr).to.include('status must be an integer from 400 to 599');
-      const off = await cli('local/ride-api/fault-cli.ts', ['off'], env);
+      const off = await cli('local/cli/fault.ts', ['off'], env);
       expect(off.stdout).to.include('No API faults');
       expect(stack.api.faults()).to.deep.equal({});
     });
