@@ -10,7 +10,6 @@ import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { Intent } from 'ask-sdk-model';
-import { timeLinkJourney } from '../../bench/link-journey.js';
 import { intentRequest, newSession } from '../../local/alexa/envelopes.js';
 import { FileTokenStore, MemoryTokenStore, type AccessTokenScheme, type AlexaSimulator, type TokenStore } from '../../local/alexa/index.js';
 import { basicAuthorization } from '../../local/alexa/linking.js';
@@ -269,15 +268,6 @@ describe('local stack end to end', function () {
     expect(mode).to.equal('shared-server');
     expect(outcome.completedElsewhere).to.equal(true);
     expect(await stack.simulator.linker.linked()).to.deep.include({ grant: 'IMPLICIT', route: 'bridge' });
-  });
-
-  it('times the headless link journey from the authorization URL to the stored tokens', async () => {
-    const alexa = stack.createSimulator({ tokenStore: new MemoryTokenStore() });
-    const samples: number[] = [];
-    for (let i = 0; i < 10; i += 1) samples.push(await timeLinkJourney(alexa, ANN));
-    samples.sort((a, b) => a - b);
-    expect(await alexa.accessToken()).to.be.a('string');
-    console.log(`      headless link journey (authorization URL → tokens stored): p50 ${samples[4]} ms, max ${samples[9]} ms over 10 journeys`);
   });
 
   /**
