@@ -6,13 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../lambda/config.js';
-import { DEFAULT_PORTS, DEMO } from '../demo.js';
+import { DEMO } from '../demo.js';
+import { localDataDir, PROJECT_ROOT, stackPort } from '../environment.js';
 import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from './callback-server.js';
 import { isSupportedLocale, SUPPORTED_LOCALES, type Locale } from './interaction-model.js';
 import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './linking.js';
 
 /** The repository root, so the CLIs find skill-package/ and .local/ from any working directory. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { localDataDir, PROJECT_ROOT } from '../environment.js';
 
 /** Alexa gives a token endpoint 4.5 s. */
 export const TOKEN_ENDPOINT_TIMEOUT_MS = 4500;
@@ -68,15 +69,15 @@ export async function loadSimulatorConfig(env: Env = process.env, projectRoot = 
   }
   const skillPackageDir = join(projectRoot, 'skill-package');
   const declared = await readAccountLinking(skillPackageDir);
-  const port = integer(env, 'SIMULATOR_PORT', DEFAULT_PORTS.simulator);
-  const skillPort = integer(env, 'PORT', DEFAULT_PORTS.skill);
+  const port = stackPort(env, 'simulator');
+  const skillPort = stackPort(env, 'skill');
   const dataDir = localDataDir(env, projectRoot);
   return {
     skillEndpoint: httpUrl(env, 'SKILL_ENDPOINT_URL', `http://127.0.0.1:${skillPort}/`),
     skillId: optional(env, 'ALEXA_SKILL_ID') ?? DEMO.skillId,
     port,
     simulatorUrl: new URL(`http://127.0.0.1:${port}/`),
-    revocationUrl: httpUrl(env, 'AUTH_REVOCATION_URL', `http://127.0.0.1:${integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth)}/token/revocation`),
+    revocationUrl: httpUrl(env, 'AUTH_REVOCATION_URL', `http://127.0.0.1:${stackPort(env, 'auth')}/token/revocation`),
     skillPackageDir,
     tokenFile: join(dataDir, 'alexa-link.json'),
     signingDir: join(dataDir, 'alexa-ca'),
@@ -115,10 +116,6 @@ export interface LinkChoice {
   grant?: GrantType;
 }
 
-/** Where the local stack keeps its state (databases, signing material, the link): LOCAL_DATA_DIR or `.local/`. */
-export function localDataDir(env: Env = process.env, projectRoot = PROJECT_ROOT): string {
-  return resolve(projectRoot, optional(env, 'LOCAL_DATA_DIR') ?? '.local');
-}
 
 /**
  * Combines the declaration with the environment; `port` decides the redirect URI Alexa would register. The route
@@ -135,8 +132,8 @@ export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, por
   if (grant === 'IMPLICIT' && route === 'direct') {
     throw new ConfigError('--grant', 'the implicit grant goes through the bridge: the local authorization server offers only the code grant');
   }
-  const authPort = integer(env, 'AUTH_PORT', DEFAULT_PORTS.auth);
-  const bridgePort = integer(env, 'BRIDGE_PORT', DEFAULT_PORTS.bridge);
+  const authPort = stackPort(env, 'auth');
+  const bridgePort = stackPort(env, 'bridge');
   // accountLinking.json names the production URLs; the local stack overrides them like a developer-console edit.
   const deployed = route === 'deployed-bridge' ? optional(env, 'DEPLOYED_BRIDGE_URL') : undefined;
   if (route === 'deployed-bridge' && deployed === undefined) throw new ConfigError('DEPLOYED_BRIDGE_URL', 'not set (the deployed bridge\'s Function URL; see local/alexa/deployed-bridge.ts)');
@@ -215,12 +212,4 @@ function httpUrl(env: Env, name: string, fallback: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `"${value}" must be an http(s) URL`);
   return url;
-}
-
-function integer(env: Env, name: string, fallback: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(name, `"${raw}" must be a port number`);
-  return value;
 }

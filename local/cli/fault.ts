@@ -3,7 +3,7 @@
  * (the API itself has no admin route unless RIDE_API_ADMIN_ROUTES=1). `npm run fault -- --help` lists them.
  */
 import { ConfigError } from '../../lambda/config.js';
-import { DEFAULT_PORTS } from '../demo.js';
+import { stackUrl } from '../environment.js';
 import { renderError } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
 import { parseFaults, type Faults } from '../ride-api/faults.js';
@@ -72,18 +72,13 @@ function describeFaults(faults: Faults): string {
   return parts.length === 0 ? 'No API faults: the Ride Hailer API answers normally.' : `API faults in force: ${parts.join(', ')}.`;
 }
 
-function port(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  return raw ? Number(raw) : fallback;
-}
-
 async function main(argv: string[], env: Env): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP);
     return 0;
   }
-  const simulatorUrl = new URL(`http://127.0.0.1:${port(env, 'SIMULATOR_PORT', DEFAULT_PORTS.simulator)}/`);
-  await ensureStackRunning({ simulatorUrl, skillEndpoint: new URL(`http://127.0.0.1:${port(env, 'PORT', DEFAULT_PORTS.skill)}/`) });
+  const simulatorUrl = stackUrl(env, 'simulator');
+  await ensureStackRunning({ simulatorUrl, skillEndpoint: stackUrl(env, 'skill') });
   const state = await fetch(new URL('/console/api/state', simulatorUrl));
   const { faults: current } = (await state.json()) as { faults: Faults };
   if (argv.length === 0) {

@@ -6,9 +6,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { localDataDir } from '../alexa/config.js';
+import { localDataDir, stackUrl } from '../environment.js';
 import { answersAsSimulator } from '../alexa/simulator.js';
-import { DEFAULT_PORTS, DEMO } from '../demo.js';
+import { DEMO } from '../demo.js';
 
 const HELP = `npm run reset — restore the local stack's demo data (stop npm start first)
 
@@ -26,8 +26,8 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const port = Number(process.env.SIMULATOR_PORT?.trim() || DEFAULT_PORTS.simulator);
-  if (port !== 0 && (await answersAsSimulator(new URL(`http://127.0.0.1:${port}/`)))) {
+  const simulator = stackUrl(process.env, 'simulator');
+  if (simulator.port !== '0' && (await answersAsSimulator(simulator))) {
     console.error('npm run reset: the local stack is running; stop npm start (Ctrl-C in its terminal), then run npm run reset again.');
     return 1;
   }

@@ -12,20 +12,11 @@
  */
 import { join, relative } from 'node:path';
 import { ConfigError } from '../../lambda/config.js';
-import { localDataDir } from '../alexa/config.js';
+import { localDataDir, PORT_VARIABLES, stackPorts } from '../environment.js';
 import { answersAsSimulator } from '../alexa/simulator.js';
 import { FileTokenStore } from '../alexa/token-store.js';
 import { DEFAULT_PORTS, DEMO } from '../demo.js';
 import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from '../stack.js';
-
-const PORT_VARIABLES: Record<StackPiece, string> = {
-  skill: 'PORT',
-  auth: 'AUTH_PORT',
-  api: 'API_PORT',
-  simulator: 'SIMULATOR_PORT',
-  bridge: 'BRIDGE_PORT',
-  cloud: 'ALEXA_CLOUD_PORT',
-};
 
 /** The skill settings npm start passes on; the URLs, issuer and CA file are the stack's business. */
 const SKILL_SETTINGS = [
@@ -67,43 +58,16 @@ const CLOSE_DEADLINE_MS = 5000;
 
 type Env = Record<string, string | undefined>;
 
-function portsFrom(env: Env): Record<StackPiece, number> {
-  const read = (piece: StackPiece): number => {
-    const variable = PORT_VARIABLES[piece];
-    const raw = env[variable]?.trim();
-    if (raw === undefined || raw === '') return DEFAULT_PORTS[piece];
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(variable, `"${raw}" must be a port number (0–65535)`);
-    return port;
-  };
-  return { skill: read('skill'), auth: read('auth'), api: read('api'), simulator: read('simulator'), bridge: read('bridge'), cloud: read('cloud') };
-}
-
 function skillSettings(env: Env): Env {
   return Object.fromEntries(SKILL_SETTINGS.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
 
 /** What the CLIs need in front of them to find this stack when it does not run on the defaults. */
 function cliPrefix(stack: LocalStack, env: Env): string {
-  const actual: Record<string, string> = {
-    PORT: new URL(stack.urls.skill).port,
-    AUTH_PORT: new URL(stack.urls.auth).port,
-    SIMULATOR_PORT: new URL(stack.urls.simulator).port,
-    BRIDGE_PORT: new URL(stack.urls.bridge).port,
-    ALEXA_CLOUD_PORT: new URL(stack.urls.cloud).port,
-    API_PORT: new URL(stack.urls.api).port,
-  };
-  const defaults: Record<string, string> = {
-    PORT: String(DEFAULT_PORTS.skill),
-    AUTH_PORT: String(DEFAULT_PORTS.auth),
-    SIMULATOR_PORT: String(DEFAULT_PORTS.simulator),
-    BRIDGE_PORT: String(DEFAULT_PORTS.bridge),
-    ALEXA_CLOUD_PORT: String(DEFAULT_PORTS.cloud),
-    API_PORT: String(DEFAULT_PORTS.api),
-  };
-  const parts = Object.entries(actual)
-    .filter(([name, value]) => value !== defaults[name])
-    .map(([name, value]) => `${name}=${value}`);
+  const parts = (Object.entries(PORT_VARIABLES) as Array<[StackPiece, string]>)
+    .map(([piece, variable]) => [variable, new URL(stack.urls[piece]).port, String(DEFAULT_PORTS[piece])] as const)
+    .filter(([, actual, fallback]) => actual !== fallback)
+    .map(([variable, actual]) => `${variable}=${actual}`);
   if (env.LOCAL_DATA_DIR?.trim()) parts.push(`LOCAL_DATA_DIR=${env.LOCAL_DATA_DIR.trim()}`);
   return parts.length > 0 ? `${parts.join(' ')} ` : '';
 }
@@ -171,7 +135,7 @@ async function main(): Promise<void> {
   let stack: LocalStack;
   let dataDir: string;
   try {
-    const ports = portsFrom(env);
+    const ports = stackPorts(env);
     const running = await alreadyRunning(ports);
     if (running !== undefined) {
       process.stdout.write(`npm start: the local stack is already running (its simulator answers at ${running}, the console at ${running}/); use it, or stop it with Ctrl-C in its terminal first.\n`);

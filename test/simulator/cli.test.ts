@@ -44,6 +44,23 @@ async function closedPort(): Promise<number> {
 describe('the terminal tools (npm run link, dialog, fault, start --help)', function () {
   this.timeout(90_000);
 
+  it('read the stack\'s ports in one place: a bad one is the same clear error from every command, never a TypeError', async () => {
+    const commands: Array<[string, string[]]> = [
+      ['local/cli/start.ts', []],
+      ['local/cli/link.ts', ['--status']],
+      ['local/cli/dialog.ts', ['--say', 'help']],
+      ['local/cli/fault.ts', []],
+      ['local/cli/reset.ts', []],
+    ];
+    const answers = await Promise.all(commands.map(([script, args]) => cli(script, args, { SIMULATOR_PORT: 'abc', LOCAL_DATA_DIR: join(tmpdir(), 'never-created-by-a-refused-command') })));
+    for (const [i, answer] of answers.entries()) {
+      const [script] = commands[i]!;
+      expect(answer.code, `${script}: ${answer.stderr}`).to.not.equal(0);
+      expect(answer.stderr, script).to.include('SIMULATOR_PORT: "abc" must be a port number (0–65535)');
+      expect(answer.stderr, script).to.not.match(/TypeError|Invalid URL|\n\s+at /);
+    }
+  });
+
   it('explain themselves with --help, every option with an example', async () => {
     const [link, dialog, fault, start] = await Promise.all([
       cli('local/cli/link.ts', ['--help'], {}),

@@ -13,7 +13,7 @@ describe('simulator config', () => {
     expect(config.linking).to.deep.include({
       accessTokenScheme: 'HTTP_BASIC',
       clientId: 'alexa-ride-hailer',
-      clientSecret: 'demo-only-client-secret',
+      clientSecret: 'demo-only-client-secret-for-this-machine',
       scopes: ['basic_profile', 'order_car'],
       redirectUri: 'http://127.0.0.1:3003/link/callback',
       defaultTokenExpirationSeconds: 3600,
