@@ -1,6 +1,7 @@
 /**
  * Structured logging: one JSON line per event. Callers pass an event name and a few named fields; they never pass
- * a token, a secret or a whole envelope, and the field names below are refused outright as a second line of defence.
+ * a token, a secret or a whole envelope; as a second line of defence, a field whose name says it holds a credential
+ * (CREDENTIAL_FIELDS) is written as "[redacted]".
  */
 import type { LogLevel } from './config.js';
 

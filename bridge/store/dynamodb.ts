@@ -89,10 +89,6 @@ export class DynamoDbBridgeStore implements BridgeStore {
     return this.conditionalPut(this.linkItem(link), versionIs(expectedVersion));
   }
 
-  async purgeExpired(_nowMs: number): Promise<void> {
-    // DynamoDB's TTL deletes expired items; reads already ignore those it has not reached yet.
-  }
-
   async close(): Promise<void> {
     this.client.destroy();
   }

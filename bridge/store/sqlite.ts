@@ -119,11 +119,6 @@ export class SqliteBridgeStore implements BridgeStore {
     return Number(result.changes) === 1;
   }
 
-  async purgeExpired(nowMs: number): Promise<void> {
-    this.statements.purgeUsed.run(nowMs);
-    this.statements.purgeLinks.run(nowMs);
-  }
-
   async close(): Promise<void> {
     if (this.db.isOpen) this.db.close();
   }

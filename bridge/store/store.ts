@@ -51,7 +51,5 @@ export interface BridgeStore {
   getLink(id: string, nowMs: number): Promise<LinkRecord | undefined>;
   /** Replaces the link only if the stored version is still `expectedVersion`; false when someone else changed it. */
   replaceLink(link: LinkRecord, expectedVersion: number): Promise<boolean>;
-  /** Deletes expired items (SQLite; DynamoDB's TTL does this on its own). */
-  purgeExpired(nowMs: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -168,15 +168,6 @@ for (const implementation of implementations) {
       expect(await s.a.replaceLink({ ...ghost, version: 2 }, 1)).to.equal(false);
       expect(await s.a.getLink(ghost.id, NOW)).to.equal(undefined);
     });
-
-    it('purgeExpired keeps live links and live single-use markers', async () => {
-      const live = sampleLink({ expiresAt: Date.now() + 3_600_000 });
-      await s.a.createLink(live);
-      expect(await s.a.useOnce('code:live', Date.now() + 3_600_000)).to.equal(true);
-      await s.a.purgeExpired(Date.now());
-      expect(await s.b.getLink(live.id, Date.now())).to.deep.equal(live);
-      expect(await s.b.useOnce('code:live', Date.now() + 3_600_000)).to.equal(false);
-    });
   });
 }
 
