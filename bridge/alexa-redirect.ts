@@ -42,10 +42,11 @@ export function alexaRedirect(redirectUri: string, responseType: 'code' | 'token
   return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${encoded}`;
 }
 
-/** RFC 6749 §4.1.2.1 error codes: the only ones passed on from the upstream's error redirect. */
+/**
+ * The RFC 6749 §4.1.2.1 error codes passed on from the upstream's error redirect. Not invalid_request and
+ * unauthorized_client: those concern the bridge's request to the upstream, not Alexa's, so Alexa gets server_error.
+ */
 const AUTHORIZATION_ERRORS = new Set([
-  'invalid_request',
-  'unauthorized_client',
   'access_denied',
   'unsupported_response_type',
   'invalid_scope',
@@ -55,7 +56,5 @@ const AUTHORIZATION_ERRORS = new Set([
 
 /** The upstream's `error` as Alexa may see it: an RFC 6749 code, else `server_error`. Never its description. */
 export function passOnAuthorizationError(error: string): string {
-  // The upstream's invalid_request/unauthorized_client concern the bridge's request, not Alexa's: a server problem.
-  if (error === 'unauthorized_client' || error === 'invalid_request') return 'server_error';
   return AUTHORIZATION_ERRORS.has(error) ? error : 'server_error';
 }
