@@ -12,7 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { COMMAND_NAMES, USUAL_PLACES, distributionFamily } from '../../scripts/find-browser.mjs';
+import { COMMAND_NAMES, USUAL_PLACES, distributionFamily, findBrowser } from '../../scripts/find-browser.mjs';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,26 +128,33 @@ describe('bash .ci/run on any machine: which browser, and whether to install one
       expect(outcome.stderr).to.include(`${VARIABLE}=${join(machine.dir, 'no-such-browser')} is not an executable file`);
     });
 
+    // Every usual place and every command name, in this process (the same function the script runs; a process each
+    // would add nothing but time).
     for (const [platform, places] of Object.entries(USUAL_PLACES)) {
       for (const place of places) {
         it(`finds ${place} on ${platform}`, async () => {
           await executable(inRoot(place));
-          expect(await decide({ platform })).to.include({ code: 0, stdout: `use ${inRoot(place)}\n` });
+          expect(findBrowser({ env: { PATH: machine.bin }, platform, root: machine.root })).to.deep.equal({ executable: inRoot(place), how: 'its usual install place' });
         });
       }
     }
 
     it("does not look in another platform's places (a Linux path on macOS)", async () => {
       await executable(inRoot('/usr/bin/chromium'));
-      expect((await decide({ platform: 'darwin' })).code).to.equal(1);
+      expect(findBrowser({ env: { PATH: machine.bin }, platform: 'darwin', root: machine.root })).to.equal(undefined);
     });
 
     for (const name of COMMAND_NAMES) {
       it(`finds \`${name}\` on PATH`, async () => {
         const onPath = await executable(join(machine.bin, name));
-        expect(await decide()).to.include({ code: 0, stdout: `use ${onPath}\n` });
+        expect(findBrowser({ env: { PATH: `${join(machine.dir, 'empty')}${delimiter}${machine.bin}` }, platform: 'linux', root: machine.root })).to.deep.equal({ executable: onPath, how: `\`${name}\` on PATH` });
       });
     }
+
+    it('finds a browser on PATH through the script too', async () => {
+      const onPath = await executable(join(machine.bin, 'google-chrome'));
+      expect(await decide()).to.include({ code: 0, stdout: `use ${onPath}\n` });
+    });
 
     it('passes over a file that is not executable', async () => {
       await executable(inRoot('/usr/bin/chromium'), 0o644);
