@@ -1,21 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Dialog, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { DEMO } from '../../local/demo.js';
 import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
 import { authorizeUrl, captureLog, linkInMail } from '../auth/helpers.js';
+import { launchBrowser } from '../support/browser.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PHONE = { width: 390, height: 844 };
 
 describe('authorization server: login pages in a real browser (Chromium)', function () {
@@ -43,7 +34,7 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
     server = await startAuthServer({ extraRedirectUris: [callbackUri], log: logged.log });
     await server.users.create({ name: 'Tom Throttled', email: 'tom@example.com', password: 'tom-password' });
     await server.users.create({ name: 'Una Other', email: 'una@example.com', password: 'una-password' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -4,11 +4,10 @@
  * script must read the token out of the fragment, which no server ever sees.
  */
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEMO } from '../../local/demo.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+import { launchBrowser } from '../support/browser.js';
 
 describe('linking through the bridge in a real browser (Chromium)', function () {
   this.timeout(40_000);
@@ -19,7 +18,7 @@ describe('linking through the bridge in a real browser (Chromium)', function () 
 
   before(async () => {
     stack = await startLocalStack({ log: (line) => logLines.push(line) });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -4,11 +4,10 @@
  * plus the JSON pane, an API fault, basic_profile only, skill events, German and the phone viewport.
  */
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO } from '../../local/demo.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+import { launchBrowser } from '../support/browser.js';
 
 describe('the testers\' console in a real browser (Chromium)', function () {
   this.timeout(60_000);
@@ -20,7 +19,7 @@ describe('the testers\' console in a real browser (Chromium)', function () {
 
   before(async () => {
     stack = await startLocalStack({ log: () => undefined });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -5,12 +5,16 @@
  *
  * Certificates are issued with `openssl ca`, the one OpenSSL 3.0 command that sets arbitrary notBefore/notAfter, each
  * in a throw-away database so independent certificates can be issued in parallel.
+ *
+ * The `openssl` is $OPENSSL_BIN or the one on PATH, and must be OpenSSL 3.0 or later (openssl-version.ts says why); with
+ * another (LibreSSL on macOS), createCorpus fails at once saying what to install.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { requireOpenssl } from './openssl-version.js';
 
 const run = promisify(execFile);
 const DAY_MS = 86_400_000;
@@ -78,7 +82,8 @@ export const leaf = (name: string, issuer: string, extra: Partial<CertificateSpe
 export const caWith = (replace: Record<string, string | undefined>, extra: string[] = []) => withExtensions(CA_EXTENSIONS, replace, extra);
 export const leafWith = (replace: Record<string, string | undefined>, extra: string[] = []) => withExtensions(LEAF_EXTENSIONS, replace, extra);
 
-export async function createCorpus(specs: readonly CertificateSpec[]): Promise<Corpus> {
+export async function createCorpus(specs: readonly CertificateSpec[], env: NodeJS.ProcessEnv = process.env): Promise<Corpus> {
+  const openssl = await requireOpenssl(env);
   const dir = await mkdtemp(join(tmpdir(), 'chain-corpus-'));
   const now = Date.now();
   const keyFile = (key: KeyName) => join(dir, `${key}.key`);
@@ -93,7 +98,7 @@ export async function createCorpus(specs: readonly CertificateSpec[]): Promise<C
     rsaLeaf: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
     shortRsaLeaf: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
   };
-  await Promise.all(Object.entries(keyArgs).map(([key, args]) => run('openssl', ['genpkey', ...args, '-out', keyFile(key as KeyName)])));
+  await Promise.all(Object.entries(keyArgs).map(([key, args]) => run(openssl, ['genpkey', ...args, '-out', keyFile(key as KeyName)])));
 
   const issueOne = async (spec: CertificateSpec) => {
     const work = join(dir, `ca-${spec.name}`);
@@ -105,9 +110,9 @@ export async function createCorpus(specs: readonly CertificateSpec[]): Promise<C
       writeFile(join(work, 'ext.cnf'), `[ext]\n${spec.extensions.join('\n')}\n`),
     ]);
     const csr = join(work, 'csr.pem');
-    await run('openssl', ['req', '-new', '-key', keyFile(spec.key), '-subj', `/CN=${spec.subjectCn ?? spec.name}`, '-out', csr]);
+    await run(openssl, ['req', '-new', '-key', keyFile(spec.key), '-subj', `/CN=${spec.subjectCn ?? spec.name}`, '-out', csr]);
     const signer = spec.issuer === undefined ? ['-selfsign', '-keyfile', keyFile(spec.key)] : ['-cert', certFile(spec.issuer), '-keyfile', keyFile(specs.find((s) => s.name === spec.issuer)!.key)];
-    await run('openssl', [
+    await run(openssl, [
       'ca', '-batch', '-notext', '-config', join(work, 'ca.cnf'), '-in', csr, '-out', certFile(spec.name), ...signer,
       '-startdate', asn1Time(now + (spec.notBeforeDays ?? -1) * DAY_MS), '-enddate', asn1Time(now + (spec.notAfterDays ?? 365) * DAY_MS),
       '-extfile', join(work, 'ext.cnf'), '-extensions', 'ext',
@@ -146,7 +151,7 @@ export async function createCorpus(specs: readonly CertificateSpec[]): Promise<C
       const args = ['verify', '-x509_strict', '-purpose', 'sslserver', '-attime', String(Math.floor(now / 1000)), '-CAfile', await bundle(roots)];
       if (intermediates.length > 0) args.push('-untrusted', await bundle(intermediates));
       try {
-        const { stdout, stderr } = await run('openssl', [...args, certFile(leaf)]);
+        const { stdout, stderr } = await run(openssl, [...args, certFile(leaf)]);
         return { ok: true, output: stdout + stderr };
       } catch (error) {
         const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
