@@ -35,7 +35,7 @@ export async function checkCloudRunning(url: string): Promise<void> {
     const response = await fetch(`${url}/v1/skills`, { signal: AbortSignal.timeout(3000) });
     await response.body?.cancel();
   } catch {
-    throw new DeployStepError('reaching the local Alexa cloud', `nothing answers at ${url}. Start the local cloud first, or set ALEXA_CLOUD_PORT to where it runs.`);
+    throw new DeployStepError('reaching the local Alexa cloud', `nothing answers at ${url}. Start the local stack with \`npm start\` in another terminal (it runs the local Alexa cloud), or set ALEXA_CLOUD_PORT to where it runs.`);
   }
 }
 

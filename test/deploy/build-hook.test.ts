@@ -95,13 +95,15 @@ describe('deploy: scripts/deploy.ts refuses to start without what it needs', () 
     expect(run.output).to.not.contain('ask deploy (profile');
   });
 
-  it('says how to start the local cloud when nothing answers on ALEXA_CLOUD_PORT', async function () {
-    this.timeout(30_000);
+  it('says to run npm start when nothing answers on ALEXA_CLOUD_PORT (the skill and the bridge rehearsal alike)', async function () {
+    this.timeout(60_000);
     const dataDir = await mkdtemp(join(tmpdir(), 'rehearsal-'));
     try {
-      const run = await deployScript(['--local'], { ALEXA_CLOUD_PORT: '9', LOCAL_DATA_DIR: dataDir });
-      expect(run.code).to.equal(1);
-      expect(run.output).to.contain('nothing answers at http://127.0.0.1:9');
+      for (const args of [['--local'], ['--bridge', '--local']]) {
+        const run = await deployScript(args, { ALEXA_CLOUD_PORT: '9', LOCAL_DATA_DIR: dataDir });
+        expect(run.code, args.join(' ')).to.equal(1);
+        expect(run.output, args.join(' ')).to.contain('nothing answers at http://127.0.0.1:9').and.contain('`npm start`');
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
