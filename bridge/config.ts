@@ -39,7 +39,7 @@ export interface BridgeConfig {
   alexa: { clientId: string; clientSecret: string; redirectUris: readonly string[] };
   /** 32-byte master key; per-purpose keys are derived from it (bridge/keys.ts). */
   key: Uint8Array;
-  /** BRIDGE_PREVIOUS_KEYS: retired master keys that still open what they sealed (key rotation, README). */
+  /** BRIDGE_PREVIOUS_KEYS: retired master keys that still open what they sealed (key rotation, docs/bridge.md). */
   previousKeys: readonly Uint8Array[];
   /** Where single-use markers and links live (bridge/store/). */
   store: StoreConfig;

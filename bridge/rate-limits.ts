@@ -4,7 +4,7 @@
  * table beside the store's (BRIDGE_DYNAMODB_RATE_LIMIT_TABLE, bridge/deploy/dynamodb-table.json); in memory only for
  * a store of another kind (tests).
  *
- * What counts, and why (README, "Rate limits"):
+ * What counts, and why (docs/bridge.md, "Limits"):
  * - /authorize and /callback: every request, per client address (RATE_LIMITS.pagesPerAddress). These are a
  *   person's browser: one linking is one of each. The limit stops floods that make the bridge seal states and write
  *   single-use markers, without ever being reached by people linking, even many behind one NAT.

@@ -14,7 +14,7 @@ import { ConfigError } from './config.js';
 
 /** The names the secret must hold; with OPTIONAL_SECRET_NAMES, nothing else is taken from it. */
 export const SECRET_NAMES = ['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET'] as const;
-/** Retired keys during a rotation (README, "Rotating BRIDGE_KEY"): as secret as the current one. */
+/** Retired keys during a rotation (docs/bridge.md, "Rotating BRIDGE_KEY"): as secret as the current one. */
 export const OPTIONAL_SECRET_NAMES = ['BRIDGE_PREVIOUS_KEYS'] as const;
 
 /** Reads the secret's value (a JSON string); the SDK client by default, a stand-in in tests. */

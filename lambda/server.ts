@@ -2,7 +2,7 @@
  * Self-hosted entry: the same skill served over HTTPS-terminating infrastructure (or the local stack) by express and
  * ask-sdk-express-adapter, with Alexa request verification on unless ALEXA_VERIFY_REQUESTS=off.
  *
- *   tsx lambda/server.ts        (reads the environment; see the README's configuration table)
+ *   tsx lambda/server.ts        (reads the environment; see docs/skill.md, "Configuration")
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

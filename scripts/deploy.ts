@@ -45,7 +45,7 @@ Usage: npm run deploy [-- options]
   --account-linking FILE       another account-linking request (default skill-package/accountLinking.json), e.g.
                                  skill-package-variants/accountLinking.implicit.json
   --bridge                     the account-linking bridge as one CloudFormation stack on Lambda (AWS_REGION, the
-                                 BRIDGE_* variables; README "Running the bridge on AWS")
+                                 BRIDGE_* variables; docs/bridge.md "Running the bridge on AWS")
   --bridge --local             the same stack in npm start's local cloud (DEMO-ONLY settings)
   --help                       this text
 

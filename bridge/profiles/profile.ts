@@ -62,7 +62,7 @@ export type TokenGrant = 'authorization_code' | 'refresh_token';
 export interface ProviderProfile {
   /** The value of BRIDGE_PROFILE that selects this profile; equal to the file name. */
   readonly name: string;
-  /** One line for the README's table and `--help`: the quirk this profile absorbs. */
+  /** One line for the profile table of docs/bridge.md and `--help`: the quirk this profile absorbs. */
   readonly quirk: string;
   /** How the bridge authenticates to the upstream token endpoint. */
   readonly clientAuthentication: 'client_secret_basic' | 'client_secret_post';

@@ -64,7 +64,7 @@ function awsDeployment(env: Env): Omit<BridgeDeployOptions, 'bundleDir'> {
     AlexaRedirectUris: need('BRIDGE_ALEXA_REDIRECT_URIS'),
     LogLevel: env.LOG_LEVEL?.trim() || 'info',
   };
-  if (missing.length > 0) throw new DeployStepError('checking the environment', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see README, "Deploying the bridge")`);
+  if (missing.length > 0) throw new DeployStepError('checking the environment', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (see docs/bridge.md, "Running the bridge on AWS")`);
   return {
     stackName: env.BRIDGE_STACK_NAME?.trim() || DEFAULT_BRIDGE_STACK,
     region,

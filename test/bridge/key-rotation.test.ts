@@ -169,7 +169,7 @@ describe('bridge: key rotation (BRIDGE_KEY, BRIDGE_PREVIOUS_KEYS)', () => {
       clock += 60_000;
       const again = await refresh(onlyB.bridge, refreshed);
       expect(again.status, again.text).to.equal(200);
-      // The link that was not refreshed while A was listed is gone with A (the README says how long to keep A).
+      // The link that was not refreshed while A was listed is gone with A (docs/bridge.md says how long to keep A).
       expect((await refresh(onlyB.bridge, untouched)).body).to.deep.equal({ error: 'invalid_grant' });
       // A state sealed under A is refused once A is dropped.
       expect((await callBack(onlyB, pendingState)).status).to.equal(400);

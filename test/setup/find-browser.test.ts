@@ -130,7 +130,7 @@ describe('bash .ci/run on any machine: which browser, and whether to install one
 
     // Every usual place and every command name, in this process (the same function the script runs; a process each
     // would add nothing but time).
-    // Pinned here as the README lists them, not read from the module under test: a place dropped there fails here.
+    // Pinned here as docs/testing.md lists them, not read from the module under test: a place dropped there fails here.
     const usualPlaces = {
       linux: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/usr/bin/microsoft-edge', '/usr/bin/microsoft-edge-stable'],
       darwin: [

@@ -33,7 +33,7 @@ describe('bridge profiles: required settings', () => {
 });
 
 describe('bridge profiles: PKCE towards the provider', () => {
-  /** Providers without PKCE, each with the README's note on the residual risk (RFC 9700 §4.5). */
+  /** Providers without PKCE, each with docs/bridge.md's note on the residual risk (RFC 9700 §4.5). */
   const WITHOUT_PKCE = new Set(['withings']);
 
   it('every profile says whether it sends a challenge; all do but those whose provider has no PKCE', async () => {
