@@ -55,6 +55,9 @@ describe('bridge: weak configuration refused or warned at start (issue 16, item 
     }
     expect(isLoopbackHost('127.0.0.1.example')).to.equal(false);
     expect(isLoopbackHost('::2')).to.equal(false);
+    // The whole of 127.0.0.0/8, every octet up to three digits, and nothing that merely ends like it.
+    for (const host of ['127.10.0.1', '127.0.10.1', '127.255.255.254', '[::1]']) expect(isLoopbackHost(host), host).to.equal(true);
+    for (const host of ['x127.0.0.1', '10.127.0.0.1', '127.0.0.1000']) expect(isLoopbackHost(host), host).to.equal(false);
   });
 
   it("refuses Alexa's client secret (BRIDGE_CLIENT_SECRET) shorter than 32 characters", async () => {
@@ -69,6 +72,11 @@ describe('bridge: weak configuration refused or warned at start (issue 16, item 
   it("only warns about a short upstream secret (the provider's to choose), and about a short Alexa secret on a loopback bridge", async () => {
     const config = await loadBridgeConfig(bridgeEnv({ BRIDGE_PUBLIC_URL: 'http://127.0.0.1:3004', BRIDGE_CLIENT_SECRET: 'short-alexa', BRIDGE_UPSTREAM_CLIENT_SECRET: 'short-upstream' }));
     expect(config.warnings.map((w) => w.variable)).to.deep.equal(['BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET']);
+    // Each warning says what is wrong and why it is only a warning.
+    expect(config.warnings.map((w) => w.problem)).to.deep.equal([
+      "shorter than 32 characters; make up a long random one (e.g. `openssl rand -base64 32`) and enter it in the skill's account linking (accepted only because BRIDGE_PUBLIC_URL is loopback)",
+      'shorter than 32 characters; ask the provider for a longer one if it offers that',
+    ]);
   });
 
   it('logs each warning at start naming the variable, never the value', async () => {
@@ -96,7 +104,9 @@ describe('bridge: weak configuration refused or warned at start (issue 16, item 
       it(name, async () => {
         const error = await refusal({ BRIDGE_KEY: keyOf(bytes) });
         expect(error.variable).to.equal('BRIDGE_KEY');
-        expect(error.message).to.match(/low-entropy/);
+        expect(error.message).to.match(/low-entropy \(\d+ distinct byte values(, a run)?\): draw 32 random bytes/);
+        // A run is named as one; a key that is only short of distinct values is not called a run.
+        expect(error.message.includes(', a run)'), name).to.equal(!['15 distinct values', 'text of two letters'].includes(name));
       });
     }
     it('while 16 distinct values, and random keys, pass', async () => {
