@@ -3,16 +3,15 @@
  * local overrides Alexa's developer console would hold (URLs, the client secret) taken from the environment.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ConfigError } from '../../lambda/config.js';
 import { DEFAULT_PORTS, DEMO } from '../demo.js';
-import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from './callback-server.js';
+import { localDataDir, PROJECT_ROOT } from '../paths.js';
+import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from '../redirect-uris.js';
 import { isSupportedLocale, SUPPORTED_LOCALES, type Locale } from './interaction-model.js';
 import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './linking.js';
 
-/** The repository root, so the CLIs find skill-package/ and .local/ from any working directory. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { localDataDir, PROJECT_ROOT } from '../paths.js';
 
 /** Alexa gives a token endpoint 4.5 s. */
 export const TOKEN_ENDPOINT_TIMEOUT_MS = 4500;
@@ -113,11 +112,6 @@ export function discoverDeployedBridgeSetup(declared: AccountLinkingDeclaration,
 export interface LinkChoice {
   route?: LinkRoute;
   grant?: GrantType;
-}
-
-/** Where the local stack keeps its state (databases, signing material, the link): LOCAL_DATA_DIR or `.local/`. */
-export function localDataDir(env: Env = process.env, projectRoot = PROJECT_ROOT): string {
-  return resolve(projectRoot, optional(env, 'LOCAL_DATA_DIR') ?? '.local');
 }
 
 /**
