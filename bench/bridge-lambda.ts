@@ -23,7 +23,7 @@ import { DEMO } from '../local/demo.js';
 import { startLocalStack } from '../local/stack.js';
 import { bundleBridge } from '../scripts/bundle.js';
 import { deployBridge } from '../scripts/deploy/bridge.js';
-import { localBridgeDeployment } from '../scripts/deploy/bridge-command.js';
+import { localBridgeDeployment } from '../scripts/deploy/bridge-local.js';
 import { median, percentile, ratio, table } from './lib/stats.js';
 
 const COLD_ROUNDS = 5;

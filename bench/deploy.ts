@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { launchRequest, newSession, simulatorIdentity } from '../local/alexa/envelopes.js';
 import { startAlexaCloud } from '../local/alexa-cloud/index.js';
 import { LocalFunctionRunner } from '../local/alexa-cloud/runtime/index.js';
-import { ASK_CLI } from '../scripts/deploy/ask.js';
-import { ENVIRONMENT_PROFILE } from '../scripts/deploy/rehearsal.js';
+import { ASK_CLI, ENVIRONMENT_PROFILE } from '../scripts/deploy/ask.js';
 import { startLocalStack } from '../local/stack.js';
 import { median, ratio, table } from './lib/stats.js';
 

@@ -10,8 +10,8 @@
 import type { LogLevel } from '../lambda/config.js';
 import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../lambda/env.js';
 import { redirectUriGrant } from './alexa-redirect.js';
-import { loadProfile } from './profile-loader.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
+import { findProfile, PROFILE_NAMES } from './profiles/registry.js';
 import { checkClientSecrets, requireKeyEntropy, requireTransportSecurity, type ConfigWarning } from './weak-config.js';
 
 export { ConfigError } from '../lambda/env.js';
@@ -99,7 +99,8 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
   const previousKeys = (optional(env, 'BRIDGE_PREVIOUS_KEYS') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => masterKey('BRIDGE_PREVIOUS_KEYS', k));
 
   const profileName = optional(env, 'BRIDGE_PROFILE') ?? 'oidc';
-  const profile = await loadProfile(profileName);
+  const profile = findProfile(profileName);
+  if (profile === undefined) throw new ConfigError('BRIDGE_PROFILE', `unknown profile "${profileName}" (known: ${PROFILE_NAMES.join(', ')})`);
   const extra = profileExtraSettings(profile, env);
 
   return {

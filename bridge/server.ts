@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../lambda/logging.js';
+import { isMainModule } from '../lambda/main-module.js';
 import { createBridgeApp } from './adapters/express.js';
 import { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createBridge } from './core.js';
@@ -94,7 +95,7 @@ export async function startBridgeServer(config: BridgeConfig, options: BridgeSer
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta)) {
   try {
     const server = await startBridgeServer(await loadBridgeConfig(process.env));
     const stop = () => void server.close().then(() => process.exit(0));

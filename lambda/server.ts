@@ -6,11 +6,11 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { createAlexaApp } from './http/app.js';
 import { capConnections, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './http/connection-limits.js';
 import { createLogger, type Logger } from './logging.js';
+import { isMainModule } from './main-module.js';
 import { buildSkill, productionDeps, type SkillDeps } from './skill.js';
 
 export interface SkillServer {
@@ -52,7 +52,7 @@ export async function startSkillServer(config: ServerConfig, options: SkillServe
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta)) {
   try {
     const server = await startSkillServer(loadServerConfig());
     const stop = () => void server.close().then(() => process.exit(0));

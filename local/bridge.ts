@@ -10,17 +10,9 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../lambda/logging.js';
 import { loadBridgeConfig, startBridgeServer, type BridgeServer } from '../bridge/server.js';
-import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from './alexa/callback-server.js';
 import type { ClientRegistration } from './auth/server.js';
-import { alexaRedirectUris } from './auth/provider.js';
 import { DEMO } from './demo.js';
-
-/** Alexa's redirect URLs for the implicit grant, one per region, for a vendor ID. */
-export function alexaImplicitRedirectUris(vendorId: string): string[] {
-  return ['pitangui.amazon.com', 'layla.amazon.com', 'alexa.amazon.co.jp', 'alexa.amazon.com'].map(
-    (host) => `https://${host}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(vendorId)}`,
-  );
-}
+import { localBridgeRedirectUris } from './redirect-uris.js';
 
 /** The bridge's registration at the local authorization server (DEMO-ONLY credentials). */
 export function bridgeUpstreamClient(bridgeUrl: string): ClientRegistration {
@@ -71,16 +63,6 @@ export interface LocalBridgeOptions {
   /** Where the bridge's key is kept between runs (created on first start, mode 0600); default a fresh key per run. */
   keyFile?: string;
   logger: Logger;
-}
-
-/** Where a bridge of the local stack may send Alexa back: the simulator's pages, and Alexa's own URLs for the demo vendor. */
-export function localBridgeRedirectUris(simulatorOrigin: string): string[] {
-  return [
-    `${simulatorOrigin}${CALLBACK_PATH}`,
-    `${simulatorOrigin}${IMPLICIT_CALLBACK_PATH}?vendorId=${encodeURIComponent(DEMO.vendorId)}`,
-    ...alexaRedirectUris(DEMO.vendorId),
-    ...alexaImplicitRedirectUris(DEMO.vendorId),
-  ];
 }
 
 export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {

@@ -3,8 +3,6 @@
  * default), and the data directory. npm start, link, dialog, fault, reset and the simulator's configuration read
  * it here, so a bad value gets the same clear ConfigError whichever command meets it first.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, optional, type Env } from '../lambda/env.js';
 import { DEFAULT_PORTS } from './demo.js';
 import type { ServiceName } from './stack-logs.js';
@@ -22,9 +20,6 @@ export const PORT_VARIABLES: Readonly<Record<StackPiece, string>> = {
 };
 
 const PIECES = Object.keys(PORT_VARIABLES) as StackPiece[];
-
-/** The project's root folder: where .local/ and skill-package/ are. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** A piece's port from its variable, or the default; 0 means "any free port" (npm start only). */
 export function stackPort(env: Env, piece: StackPiece): number {
@@ -45,7 +40,5 @@ export function stackUrl(env: Env, piece: StackPiece): URL {
   return new URL(`http://127.0.0.1:${stackPort(env, piece)}/`);
 }
 
-/** Where the local stack keeps its state (databases, signing material, the link): LOCAL_DATA_DIR or `.local/`. */
-export function localDataDir(env: Env = process.env, projectRoot = PROJECT_ROOT): string {
-  return resolve(projectRoot, optional(env, 'LOCAL_DATA_DIR') ?? '.local');
-}
+/** The project's root and the data directory live in the leaf paths.ts (the deploy rehearsal reads them too). */
+export { localDataDir, PROJECT_ROOT } from './paths.js';

@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 
-export async function bundleLambda(entry: string, outdir: string, options: { define?: Record<string, string>; mainFields?: string[] } = {}): Promise<{ bytes: number; entryBytes: number }> {
+export async function bundleLambda(entry: string, outdir: string, options: { mainFields?: string[] } = {}): Promise<{ bytes: number; entryBytes: number }> {
   await rm(outdir, { recursive: true, force: true }); // never leave a stale chunk next to a fresh bundle
   const result = await build({
     entryPoints: { index: entry },
@@ -25,7 +25,6 @@ export async function bundleLambda(entry: string, outdir: string, options: { def
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
     logLevel: 'warning',
-    ...(options.define ? { define: options.define } : {}),
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
   });
   const outputs = Object.entries(result.metafile.outputs);
@@ -36,16 +35,15 @@ export async function bundleLambda(entry: string, outdir: string, options: { def
 }
 
 /**
- * The bridge's Lambda bundle (handler `index.handler`) with every provider profile: each file in bridge/profiles/ is
- * a lazily loaded chunk, and the names of those that are profiles are baked in, so the bundle can list them when
- * BRIDGE_PROFILE names none of them. (Imported lazily: the deploy hook's skill-only build runs in copies without bridge/.)
+ * The bridge's Lambda bundle (handler `index.handler`) with every provider profile of bridge/profiles/registry.ts, whose
+ * names it returns for the build's summary. (Imported lazily: the deploy hook's skill-only build runs in copies
+ * without bridge/.)
  */
-export async function bundleBridge(outdir: string): Promise<{ bytes: number; entryBytes: number; profiles: string[] }> {
-  const { knownProfiles } = await import('../bridge/profile-loader.js');
-  const profiles = await knownProfiles();
+export async function bundleBridge(outdir: string): Promise<{ bytes: number; entryBytes: number; profiles: readonly string[] }> {
+  const { PROFILE_NAMES } = await import('../bridge/profiles/registry.js');
   // `module` first: the AWS SDK's packages (DynamoDB, Secrets Manager) then come in their ES-module builds, which the
   // bundler trims to the commands used — the cold start of the deployed bridge drops by about a quarter (bench
   // bridge-lambda: 899 → 673 ms on one machine and hour). Packages with an `exports` map (got, jose) resolve as before.
-  const built = await bundleLambda('bridge/index.ts', outdir, { define: { __BRIDGE_PROFILES__: JSON.stringify(profiles) }, mainFields: ['module', 'main'] });
-  return { ...built, profiles };
+  const built = await bundleLambda('bridge/index.ts', outdir, { mainFields: ['module', 'main'] });
+  return { ...built, profiles: PROFILE_NAMES };
 }

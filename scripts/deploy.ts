@@ -21,9 +21,7 @@
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEMO } from '../local/demo.js';
-import { ask, DeployStepError } from './deploy/ask.js';
-import { checkCloudRunning, cloudUrl, ENVIRONMENT_PROFILE, prepareRehearsal, writeDialogReplay } from './deploy/rehearsal.js';
+import { ask, DeployStepError, ENVIRONMENT_PROFILE } from './deploy/ask.js';
 import { applyAccountLinking, readAccountLinkingRequest, readDeployState, recordSkillIdForFunction, subscribeEventsAtFunction, type DeployTarget } from './deploy/steps.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -68,12 +66,15 @@ async function main(argv: string[], env: Env): Promise<void> {
   }
   // Imported only for --bridge: the skill's deploy also runs in copies of the project that hold no bridge/.
   if (values.bridge) return (await import('./deploy/bridge-command.js')).deployBridgeCommand(PROJECT_ROOT, values.local, env, say);
+  // The rehearsal, with the local stack's DEMO-ONLY settings, only for --local: a deploy to Amazon loads nothing from
+  // local/ (test/deploy/imports.test.ts).
+  const rehearsing = values.local ? await import('./deploy/rehearsal.js') : undefined;
   const accountLinkingFile = resolve(values['account-linking'] ?? join(PROJECT_ROOT, 'skill-package', 'accountLinking.json'));
 
   // Checked before anything is deployed, so a missing secret never leaves a half-configured skill behind. The
   // implicit grant has no token endpoint, so Alexa never uses a secret there.
   const accountLinking = await readAccountLinkingRequest(accountLinkingFile);
-  const secret = env.ALEXA_LINKING_CLIENT_SECRET?.trim() || (values.local ? DEMO.clientSecret : undefined);
+  const secret = env.ALEXA_LINKING_CLIENT_SECRET?.trim() || rehearsing?.REHEARSAL_LINKING_CLIENT_SECRET;
   if (!secret && accountLinking.type !== 'IMPLICIT') {
     throw new DeployStepError(
       'checking the environment',
@@ -83,9 +84,9 @@ async function main(argv: string[], env: Env): Promise<void> {
 
   let target: DeployTarget;
   let url: string | undefined;
-  if (values.local) {
-    await checkCloudRunning(cloudUrl(env));
-    const rehearsal = await prepareRehearsal(PROJECT_ROOT, env);
+  if (rehearsing) {
+    await rehearsing.checkCloudRunning(rehearsing.cloudUrl(env));
+    const rehearsal = await rehearsing.prepareRehearsal(PROJECT_ROOT, env);
     ({ url } = rehearsal);
     target = rehearsal;
     say(`Rehearsing the deploy against the local Alexa cloud at ${url} (DEMO-ONLY credentials; staging copy in ${rehearsal.stagingDir}).`);
@@ -117,12 +118,12 @@ async function main(argv: string[], env: Env): Promise<void> {
   );
 
   say(`\n✔ Deployed skill ${state.skillId} with function ${state.functionArn}`);
-  if (url && target.cwd !== PROJECT_ROOT) {
+  if (rehearsing && url && target.cwd !== PROJECT_ROOT) {
     say('\nNext (`npm start` must run: the function calls its authorization server and Ride Hailer API):');
     say('  npm run link -- --user ann@example.com --password ride-hailer-demo    # DEMO-ONLY login; or `npm run link` for the browser');
     say('  # then talk to the deployed function with the real ASK CLI (DEMO-ONLY credentials of the local cloud):');
     // The deploy is done; a missing replay template only costs the ready-made command.
-    const replay = await writeDialogReplay(PROJECT_ROOT, target.cwd, state.skillId, url).catch((error: Error) => error);
+    const replay = await rehearsing.writeDialogReplay(PROJECT_ROOT, target.cwd, state.skillId, url).catch((error: Error) => error);
     say(replay instanceof Error ? `  (no replay file written: ${replay.message}) npx ask dialog, with the environment of the local cloud` : `  ${replay.command}`);
   }
 }

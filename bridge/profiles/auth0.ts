@@ -43,5 +43,3 @@ export const profile: ProviderProfile = {
   readTokenAnswer: (answer) => readAuth0Answer(answer),
   requiredSettings: ['BRIDGE_UPSTREAM_AUDIENCE'],
 };
-
-export default profile;

@@ -48,5 +48,3 @@ export const profile: ProviderProfile = {
   tokenRequestParams: (_grant, settings) => resource(settings),
   readTokenAnswer: (answer) => readAzureAnswer(answer),
 };
-
-export default profile;

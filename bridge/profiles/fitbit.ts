@@ -53,5 +53,3 @@ export const profile: ProviderProfile = {
   upstreamPkce: true,
   readTokenAnswer: (answer) => readFitbitAnswer(answer),
 };
-
-export default profile;

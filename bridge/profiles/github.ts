@@ -52,5 +52,3 @@ export const profile: ProviderProfile = {
   tokenRequestHeaders: { Accept: 'application/json' },
   readTokenAnswer: (answer) => readGithubAnswer(answer),
 };
-
-export default profile;

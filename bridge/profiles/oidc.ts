@@ -14,5 +14,3 @@ export const profile: ProviderProfile = {
   upstreamPkce: true,
   readTokenAnswer: readRfc6749Answer,
 };
-
-export default profile;

@@ -60,7 +60,7 @@ export type UpstreamResult = UpstreamTokens | UpstreamRefusal | UpstreamUnavaila
 export type TokenGrant = 'authorization_code' | 'refresh_token';
 
 export interface ProviderProfile {
-  /** The value of BRIDGE_PROFILE that selects this profile; equal to the file name. */
+  /** The value of BRIDGE_PROFILE that selects this profile: its key in `./registry.ts`, equal to the file name. */
   readonly name: string;
   /** One line for the profile table of docs/bridge.md and `--help`: the quirk this profile absorbs. */
   readonly quirk: string;
@@ -93,7 +93,6 @@ export interface ProviderProfile {
 }
 
 /**
- * How a profile file exports itself: `export const profile: ProviderProfile = {…}` (a default export of the same
- * object is accepted too). The bridge loads `bridge/profiles/<BRIDGE_PROFILE>.ts` and reads this export; no list to edit.
- * Reusable readers for RFC 6749 answers live in `./rfc6749.ts`.
+ * How a profile file exports itself: `export const profile: ProviderProfile = {…}`, and one line in `./registry.ts`
+ * under its name, which is how BRIDGE_PROFILE finds it. Reusable readers for RFC 6749 answers live in `./rfc6749.ts`.
  */

@@ -52,5 +52,3 @@ export const profile: ProviderProfile = {
   upstreamPkce: true,
   readTokenAnswer: (answer) => readSalesforceAnswer(answer),
 };
-
-export default profile;

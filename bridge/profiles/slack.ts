@@ -63,5 +63,3 @@ export const profile: ProviderProfile = {
   readTokenAnswer: (answer) => readSlackAnswer(answer),
   requiredSettings: ['BRIDGE_UPSTREAM_USER_SCOPES'],
 };
-
-export default profile;

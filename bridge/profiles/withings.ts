@@ -74,5 +74,3 @@ export const profile: ProviderProfile = {
   tokenRequestParams: () => ({ action: 'requesttoken' }),
   readTokenAnswer: (answer) => readWithingsAnswer(answer),
 };
-
-export default profile;

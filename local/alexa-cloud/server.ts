@@ -40,20 +40,9 @@ import { packageRoutes, uploadReceiver } from './smapi/packages.js';
 import { skillRoutes } from './smapi/skills.js';
 import { Skills } from './skills.js';
 import { StateStore } from './state/store.js';
-import { DEFAULT_PORTS } from '../demo.js';
+import { DEFAULT_ALEXA_CLOUD_PORT, LOCAL_CLOUD_CREDENTIALS } from './credentials.js';
 
-/** Credentials the cloud accepts unless told otherwise; local-only values, like the demo login. */
-export const LOCAL_CLOUD_CREDENTIALS = {
-  accessToken: 'Atza|local-alexa-cloud-access-token',
-  refreshToken: 'Atzr|local-alexa-cloud-refresh-token',
-  vendorId: 'M1LOCALVENDOR',
-  awsAccessKeyId: 'AKIALOCALALEXACLOUD0',
-  awsSecretAccessKey: 'local-alexa-cloud-secret-not-checked',
-  awsAccountId: '000000000000',
-  awsRegion: 'us-east-1',
-} as const;
-
-export const DEFAULT_ALEXA_CLOUD_PORT = DEFAULT_PORTS.cloud;
+export { DEFAULT_ALEXA_CLOUD_PORT, LOCAL_CLOUD_CREDENTIALS } from './credentials.js';
 
 export interface RouteDeps {
   skills: SkillDirectory;

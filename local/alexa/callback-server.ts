@@ -10,11 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { FAVICON_PATHS, sendFavicon } from '../favicon.js';
+import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from '../redirect-uris.js';
 import { endPageFor, pageLanguage, renderEndPage, renderImplicitPage } from './end-pages.js';
 
-export const CALLBACK_PATH = '/link/callback';
-/** Alexa's redirect page for the implicit grant; the token comes in the fragment, which never reaches a server. */
-export const IMPLICIT_CALLBACK_PATH = '/spa/skill/account-linking-status.html';
+export { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from '../redirect-uris.js';
 /** Where that page posts the fragment it read, as Alexa's own page hands it to the Alexa app. */
 const IMPLICIT_FRAGMENT_PATH = '/spa/skill/account-linking-status';
 /** What GET /healthz answers, so `npm run link` can tell npm start's simulator from another program on the port. */

@@ -3,17 +3,16 @@
  * local overrides Alexa's developer console would hold (URLs, the client secret) taken from the environment.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ConfigError } from '../../lambda/config.js';
 import { DEMO } from '../demo.js';
-import { localDataDir, PROJECT_ROOT, stackPort } from '../environment.js';
-import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from './callback-server.js';
+import { stackPort } from '../environment.js';
+import { localDataDir, PROJECT_ROOT } from '../paths.js';
+import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from '../redirect-uris.js';
 import { isSupportedLocale, SUPPORTED_LOCALES, type Locale } from './interaction-model.js';
 import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './linking.js';
 
-/** The repository root, so the CLIs find skill-package/ and .local/ from any working directory. */
-export { localDataDir, PROJECT_ROOT } from '../environment.js';
+export { localDataDir, PROJECT_ROOT } from '../paths.js';
 
 /** Alexa gives a token endpoint 4.5 s. */
 export const TOKEN_ENDPOINT_TIMEOUT_MS = 4500;

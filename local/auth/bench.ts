@@ -1,4 +1,5 @@
 import autocannon, { type AutocannonResult } from 'autocannon';
+import { isMainModule } from '../../lambda/main-module.js';
 import { DEMO } from '../demo.js';
 import { completeLoginHeadlessly } from './headless-login.js';
 import { startAuthServer } from './server.js';
@@ -62,7 +63,7 @@ export async function benchTokenEndpoint(options: { durationSeconds?: number; co
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta)) {
   const figures = await benchTokenEndpoint();
   console.log(`token endpoint (refresh grants): p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.requestsPerSec} req/s, non-2xx ${figures.non2xx}`);
 }

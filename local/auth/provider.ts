@@ -32,13 +32,6 @@ export interface ProviderSettings {
   log: (line: string) => void;
 }
 
-/** Alexa's redirect URLs for the authorization-code grant, one per region, for a vendor ID. */
-export function alexaRedirectUris(vendorId: string): string[] {
-  return ['pitangui.amazon.com', 'layla.amazon.com', 'alexa.amazon.co.jp', 'alexa.amazon.com'].map(
-    (host) => `https://${host}/api/skill/link/${encodeURIComponent(vendorId)}`,
-  );
-}
-
 /** error_description of the refusal of an authorization request without `state` (also picked up by renderError). */
 export const STATE_MISSING = 'state parameter is required';
 

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const ASK_CLI = fileURLToPath(new URL('../../node_modules/ask-cli/dist/bin/ask.js', import.meta.url));
 
+/** The profile ask-cli uses in its CI/CD mode (from ASK_/AWS_ variables), and the rehearsal's profile. */
+export const ENVIRONMENT_PROFILE = '__ENVIRONMENT_ASK_PROFILE__';
+
 export class DeployStepError extends Error {
   override name = 'DeployStepError';
   constructor(

@@ -12,39 +12,11 @@
  *   (SIMULATOR_PORT).
  */
 import { join } from 'node:path';
-import { LOCAL_CLOUD_CREDENTIALS } from '../../local/alexa-cloud/server.js';
-import { localBridgeRedirectUris } from '../../local/bridge.js';
-import { DEFAULT_PORTS, DEMO } from '../../local/demo.js';
 import { bundleBridge } from '../bundle.js';
 import { DeployStepError } from './ask.js';
-import { deployBridge, type BridgeDeployOptions, type BridgeParameters } from './bridge.js';
-import { checkCloudRunning, cloudUrl } from './rehearsal.js';
+import { DEFAULT_BRIDGE_STACK, deployBridge, type BridgeDeployOptions, type BridgeParameters } from './bridge.js';
 
 type Env = Record<string, string | undefined>;
-
-export const DEFAULT_BRIDGE_STACK = 'ride-hailer-bridge';
-
-/** The deploy's settings for the local stack of `npm start` (DEMO-ONLY credentials everywhere). */
-export function localBridgeDeployment(env: Env): Omit<BridgeDeployOptions, 'bundleDir'> {
-  const port = (name: string, fallback: number) => env[name]?.trim() || String(fallback);
-  const auth = `http://127.0.0.1:${port('AUTH_PORT', DEFAULT_PORTS.auth)}`;
-  return {
-    stackName: env.BRIDGE_STACK_NAME?.trim() || DEFAULT_BRIDGE_STACK,
-    region: LOCAL_CLOUD_CREDENTIALS.awsRegion,
-    endpoint: cloudUrl(env),
-    credentials: { accessKeyId: LOCAL_CLOUD_CREDENTIALS.awsAccessKeyId, secretAccessKey: LOCAL_CLOUD_CREDENTIALS.awsSecretAccessKey }, // DEMO-ONLY
-    parameters: {
-      Profile: 'oidc',
-      UpstreamAuthorizationUrl: `${auth}/auth`,
-      UpstreamTokenUrl: `${auth}/token`,
-      UpstreamClientId: DEMO.deployedBridgeUpstreamClientId,
-      AlexaClientId: DEMO.clientId,
-      AlexaRedirectUris: localBridgeRedirectUris(`http://127.0.0.1:${port('SIMULATOR_PORT', DEFAULT_PORTS.simulator)}`).join(','),
-      LogLevel: env.LOG_LEVEL?.trim() || 'info',
-    },
-    secrets: { alexaClientSecret: DEMO.clientSecret, upstreamClientSecret: DEMO.deployedBridgeUpstreamClientSecret }, // DEMO-ONLY
-  };
-}
 
 function awsDeployment(env: Env): Omit<BridgeDeployOptions, 'bundleDir'> {
   const missing: string[] = [];
@@ -75,8 +47,10 @@ function awsDeployment(env: Env): Omit<BridgeDeployOptions, 'bundleDir'> {
 }
 
 export async function deployBridgeCommand(projectRoot: string, local: boolean, env: Env, say: (line: string) => void): Promise<void> {
-  const settings = local ? localBridgeDeployment(env) : awsDeployment(env);
-  if (local) await checkCloudRunning(settings.endpoint!);
+  // The local cloud's DEMO-ONLY settings only for --local: a deploy to AWS loads nothing from local/.
+  const rehearsing = local ? await import('./bridge-local.js') : undefined;
+  const settings = rehearsing ? rehearsing.localBridgeDeployment(env) : awsDeployment(env);
+  if (rehearsing) await rehearsing.checkCloudRunning(settings.endpoint!);
   say(`\n▶ building the bridge (dist/bridge)`);
   const bundleDir = join(projectRoot, 'dist', 'bridge');
   await bundleBridge(bundleDir);
@@ -89,5 +63,5 @@ export async function deployBridgeCommand(projectRoot: string, local: boolean, e
   say(`    "accessTokenUrl": "${url}token",`);
   say(`    "clientId": "${settings.parameters.AlexaClientId}"   (its clientSecret: the BRIDGE_CLIENT_SECRET kept in Secrets Manager — ALEXA_LINKING_CLIENT_SECRET for npm run deploy)`);
   say(`  at the upstream, register the redirect URI ${url}callback for client ${settings.parameters.UpstreamClientId}`);
-  if (local) say(`\nNext: npm run link -- --via deployed-bridge --user ${DEMO.user.email} --password ${DEMO.user.password}    # DEMO-ONLY login; then npm run dialog`);
+  if (rehearsing) say(`\n${rehearsing.LOCAL_NEXT_STEP}`);
 }

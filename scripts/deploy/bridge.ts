@@ -33,6 +33,8 @@ import { DeployStepError } from './ask.js';
 
 export const TEMPLATE_FILE = new URL('../../bridge/deploy/template.json', import.meta.url);
 
+export const DEFAULT_BRIDGE_STACK = 'ride-hailer-bridge';
+
 /** The template's parameters the caller decides (the rest — code, secret, PublicUrl — the deploy fills in). */
 export interface BridgeParameters {
   Profile: string;

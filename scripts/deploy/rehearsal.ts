@@ -10,13 +10,17 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOCAL_CLOUD_CREDENTIALS, DEFAULT_ALEXA_CLOUD_PORT } from '../../local/alexa-cloud/server.js';
-import { localDataDir } from '../../local/alexa/config.js';
+// Leaf modules of local/ only (constants, no server): scripts/deploy.ts loads this file for --local alone.
+import { LOCAL_CLOUD_CREDENTIALS, DEFAULT_ALEXA_CLOUD_PORT } from '../../local/alexa-cloud/credentials.js';
 import { DEFAULT_PORTS, DEMO } from '../../local/demo.js';
-import { DeployStepError } from './ask.js';
+import { localDataDir } from '../../local/paths.js';
+import { DeployStepError, ENVIRONMENT_PROFILE } from './ask.js';
 import type { DeployTarget } from './steps.js';
 
-export const ENVIRONMENT_PROFILE = '__ENVIRONMENT_ASK_PROFILE__';
+export { ENVIRONMENT_PROFILE } from './ask.js';
+
+/** DEMO-ONLY: the client secret of the local authorization server, which a rehearsal applies to the skill. */
+export const REHEARSAL_LINKING_CLIENT_SECRET = DEMO.clientSecret;
 
 /** What the build hook needs beside skill-package/ (copied afresh each run; the hook rebuilds from lambda/). */
 const BUILD_INPUTS = ['lambda', 'scripts', 'hooks', 'package.json', 'tsconfig.json'];

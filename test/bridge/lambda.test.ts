@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { HttpApiEventV2, HttpApiResultV2 } from '../../bridge/adapters/lambda.js';
+import { PROFILE_NAMES } from '../../bridge/profiles/registry.js';
 import { localDynamoDbEnv, startLocalDynamoDb } from '../../local/dynamodb.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 import { BRIDGE_CLIENT, bridgeEnv, CODE_REDIRECT } from './helpers.js';
@@ -161,10 +162,20 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     }
   });
 
-  it('fails its cold start naming a missing variable, and lists the known profiles for an unknown one', async () => {
+  it('fails its cold start naming a missing variable, and lists the registered profiles for an unknown one', async () => {
     const missing = await run(bundle, [], bridgeEnv({ BRIDGE_CLIENT_SECRET: undefined })).catch((error: { stderr: string }) => error);
     expect((missing as { stderr: string }).stderr).to.contain('BRIDGE_CLIENT_SECRET: not set');
     const unknown = await run(bundle, [], bridgeEnv({ BRIDGE_PROFILE: 'nosuch' })).catch((error: { stderr: string }) => error);
-    expect((unknown as { stderr: string }).stderr).to.match(/BRIDGE_PROFILE: unknown profile "nosuch" \(known: [^)]*\boidc\b/);
+    expect((unknown as { stderr: string }).stderr).to.contain(`BRIDGE_PROFILE: unknown profile "nosuch" (known: ${PROFILE_NAMES.join(', ')})`);
+  });
+
+  it('holds the profiles besides the default one (github here)', async () => {
+    const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
+    try {
+      const { stdout } = await run(bundle, [functionUrlEvent('GET', '/healthz')], bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_PROFILE: 'github', BRIDGE_DATA: join(isolated, 'bridge.sqlite') }));
+      expect(JSON.parse((JSON.parse(stdout) as HttpApiResultV2[])[0]!.body)).to.deep.equal({ status: 'ok' });
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+    }
   });
 });

@@ -14,7 +14,7 @@ import { DEMO } from '../../local/demo.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { bundleBridge } from '../../scripts/bundle.js';
 import { deployBridge, type BridgeDeployResult } from '../../scripts/deploy/bridge.js';
-import { localBridgeDeployment } from '../../scripts/deploy/bridge-command.js';
+import { localBridgeDeployment } from '../../scripts/deploy/bridge-local.js';
 
 const ANN = { email: DEMO.user.email, password: DEMO.user.password };
 

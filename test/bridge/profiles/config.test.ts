@@ -1,7 +1,7 @@
 /** The bridge's configuration refuses to start a profile without its required settings, naming the variable. */
 import { expect } from 'chai';
 import { ConfigError, loadBridgeConfig } from '../../../bridge/config.js';
-import { knownProfiles, loadProfile } from '../../../bridge/profile-loader.js';
+import { PROFILE_NAMES, PROFILES } from '../../../bridge/profiles/registry.js';
 import { bridgeEnv } from '../helpers.js';
 
 describe('bridge profiles: required settings', () => {
@@ -36,11 +36,10 @@ describe('bridge profiles: PKCE towards the provider', () => {
   /** Providers without PKCE, each with docs/bridge.md's note on the residual risk (RFC 9700 §4.5). */
   const WITHOUT_PKCE = new Set(['withings']);
 
-  it('every profile says whether it sends a challenge; all do but those whose provider has no PKCE', async () => {
-    const names = await knownProfiles();
-    expect(names).to.include.members(['oidc', 'github', 'slack', 'azure', 'withings', 'salesforce', 'fitbit', 'auth0']);
-    for (const name of names) {
-      const profile = await loadProfile(name);
+  it('every profile says whether it sends a challenge; all do but those whose provider has no PKCE', () => {
+    expect(PROFILE_NAMES).to.include.members(['oidc', 'github', 'slack', 'azure', 'withings', 'salesforce', 'fitbit', 'auth0']);
+    for (const name of PROFILE_NAMES) {
+      const profile = PROFILES[name];
       expect(profile.upstreamPkce, name).to.be.a('boolean');
       expect(profile.upstreamPkce, name).to.equal(!WITHOUT_PKCE.has(name));
     }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { loadProfile } from '../../../bridge/profile-loader.js';
+import { findProfile } from '../../../bridge/profiles/registry.js';
 import { dialects, type Dialect } from '../fakes/dialects.js';
 import { callbackUrl, exchangeCode, get, PUBLIC_URL, refresh, startAuthorization, startTestBridge, type TestBridge } from '../helpers.js';
 
@@ -167,7 +167,7 @@ describe('bridge profiles: no provider text in the log', () => {
       }
 
       it('its reading of each error answer keeps neither the credential nor the provider’s words (not even for a later log line)', async () => {
-        const profile = await loadProfile(c.profile);
+        const profile = findProfile(c.profile)!;
         for (const [index, answer] of c.echoes.entries()) {
           const credential = `CRED-${randomBytes(12).toString('hex')}`;
           const { status, body, contentType } = answer(credential);
