@@ -40,9 +40,9 @@ import { packageRoutes, uploadReceiver } from './smapi/packages.js';
 import { skillRoutes } from './smapi/skills.js';
 import { Skills } from './skills.js';
 import { StateStore } from './state/store.js';
-import { DEFAULT_ALEXA_CLOUD_PORT, LOCAL_CLOUD_CREDENTIALS } from './credentials.js';
+import { DEFAULT_ALEXA_CLOUD_PORT, LOCAL_CLOUD_CREDENTIALS } from '../cloud-credentials.js';
 
-export { DEFAULT_ALEXA_CLOUD_PORT, LOCAL_CLOUD_CREDENTIALS } from './credentials.js';
+export { DEFAULT_ALEXA_CLOUD_PORT, LOCAL_CLOUD_CREDENTIALS } from '../cloud-credentials.js';
 
 export interface RouteDeps {
   skills: SkillDirectory;

@@ -6,7 +6,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ConfigError } from '../../lambda/config.js';
-import { LOCAL_CLOUD_CREDENTIALS } from '../alexa-cloud/server.js';
+import { LOCAL_CLOUD_CREDENTIALS } from '../cloud-credentials.js';
 import { DEFAULT_PORTS } from '../demo.js';
 
 type Env = Record<string, string | undefined>;

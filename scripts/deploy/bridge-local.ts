@@ -3,7 +3,7 @@
  * of its authorization server, with the DEMO-ONLY client registrations. Loaded by bridge-command.ts for --local only,
  * and reading leaf modules of local/ only (constants, no server): a deploy to AWS loads nothing from local/.
  */
-import { LOCAL_CLOUD_CREDENTIALS } from '../../local/alexa-cloud/credentials.js';
+import { LOCAL_CLOUD_CREDENTIALS } from '../../local/cloud-credentials.js';
 import { DEFAULT_PORTS, DEMO } from '../../local/demo.js';
 import { localBridgeRedirectUris } from '../../local/redirect-uris.js';
 import { DEFAULT_BRIDGE_STACK, type BridgeDeployOptions } from './bridge.js';

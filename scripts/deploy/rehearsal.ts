@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // Leaf modules of local/ only (constants, no server): scripts/deploy.ts loads this file for --local alone.
-import { LOCAL_CLOUD_CREDENTIALS, DEFAULT_ALEXA_CLOUD_PORT } from '../../local/alexa-cloud/credentials.js';
+import { LOCAL_CLOUD_CREDENTIALS, DEFAULT_ALEXA_CLOUD_PORT } from '../../local/cloud-credentials.js';
 import { DEFAULT_PORTS, DEMO } from '../../local/demo.js';
 import { localDataDir } from '../../local/paths.js';
 import { DeployStepError, ENVIRONMENT_PROFILE } from './ask.js';

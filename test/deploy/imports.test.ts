@@ -59,7 +59,7 @@ describe('deploy: what npm run deploy loads', () => {
     const everything = reached(inputs, () => true);
     for (const file of LOCAL_ONLY) expect(everything).to.include(file);
     const local = [...everything].filter((file) => file.startsWith('local/')).sort();
-    expect(local).to.deep.equal(['local/alexa-cloud/credentials.ts', 'local/demo.ts', 'local/paths.ts', 'local/redirect-uris.ts']);
+    expect(local).to.deep.equal(['local/cloud-credentials.ts', 'local/demo.ts', 'local/paths.ts', 'local/redirect-uris.ts']);
     for (const file of local) {
       const imports = (inputs[file]?.imports ?? []).map((i) => i.path).filter((path) => !path.startsWith('node:'));
       expect(imports.every((path) => local.includes(path)), `${file} imports ${imports.join(', ')}`).to.equal(true);

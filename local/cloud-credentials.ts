@@ -1,8 +1,8 @@
 /**
  * What the local Alexa cloud accepts unless told otherwise, and where it listens: a leaf module (nothing but
- * ../demo.ts), so `npm run deploy -- --local` reads these without loading the emulator (local/alexa-cloud/server.ts).
+ * demo.ts), so `npm run deploy -- --local` reads these without loading the emulator (local/alexa-cloud/server.ts).
  */
-import { DEFAULT_PORTS } from '../demo.js';
+import { DEFAULT_PORTS } from './demo.js';
 
 /** Credentials the cloud accepts unless told otherwise; local-only values, like the demo login. */
 export const LOCAL_CLOUD_CREDENTIALS = {
