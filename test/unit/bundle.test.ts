@@ -10,6 +10,10 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { unzipSync } from 'fflate';
 import { launch, TEST_SKILL_ID } from '../support/envelopes.js';
+import { startStubApi } from '../support/stub-api.js';
+import { createTestIssuer } from '../support/tokens.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -53,6 +57,42 @@ describe('Lambda bundle (npm run build)', () => {
       expect(response.response.outputSpeech.ssml).to.match(/link your account/);
     } finally {
       rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici, Node's fetch", async () => {
+    // undici costs tens of milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts),
+    // and scripts/bundle.ts keeps jose's Headers and got's node:http import from loading it. Which modules Node
+    // loaded is the observable here, not a time.
+    const issuer = await createTestIssuer();
+    const keys = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const api = await startStubApi();
+    api.script('GET', '/v1/me', { status: 200, body: { id: 'user-ann', name: 'Ann Example', email: 'ann@example.com' } });
+    try {
+      const script = `
+        import(${JSON.stringify(join(src, 'index.mjs'))})
+          .then(({ handler }) => handler(JSON.parse(process.argv[1])))
+          .then((r) => process.stdout.write(JSON.stringify({ r, undici: process.moduleLoadList.filter((m) => m.includes('undici')) })));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch({ token: await issuer.token() }))], {
+        env: {
+          PATH: process.env.PATH,
+          ALEXA_SKILL_ID: TEST_SKILL_ID,
+          RIDE_API_URL: api.url,
+          OAUTH_JWKS_URL: `http://127.0.0.1:${(keys.address() as AddressInfo).port}/jwks`,
+          OAUTH_ISSUER: issuer.config.issuer,
+          OAUTH_AUDIENCE: issuer.config.audience,
+          OAUTH_ALGORITHMS: 'ES256',
+          LOG_LEVEL: 'silent',
+        },
+      });
+      const { r, undici } = JSON.parse(stdout);
+      expect(r.response.outputSpeech.ssml).to.contain('Welcome back to Ride Hailer, Ann Example');
+      expect(undici).to.deep.equal([]);
+      api.verify();
+    } finally {
+      await api.close();
+      keys.close();
     }
   });
 
