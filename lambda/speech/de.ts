@@ -37,4 +37,6 @@ export const de: Messages = {
   goodbye: 'Tschüss.',
   fallback: 'Das kann Ride Hailer leider nicht. Du kannst eine Fahrt bestellen, fragen, wo sie ist, oder sie stornieren. Was möchtest du tun?',
   sorry: 'Entschuldigung, bei uns ist etwas schiefgegangen. Bitte versuche es noch einmal.',
+  notConfigured: (variables) =>
+    `Ride Hailer ist noch nicht eingerichtet. Diese Umgebungsvariablen der Funktion fehlen oder sind falsch: ${ssml(variables.join(', '))}. Was an jeder falsch ist, steht im Log der Funktion.`,
 };

@@ -96,11 +96,20 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
-  it('fails its cold start with the name of a missing variable', async () => {
-    const failure = await promisify(execFile)(process.execPath, ['-e', `import(${JSON.stringify(join(src, 'index.mjs'))})`], {
-      env: { PATH: process.env.PATH, RIDE_API_URL: 'http://127.0.0.1:9' },
-    }).catch((error: { stderr: string }) => error);
-    expect((failure as { stderr: string }).stderr).to.contain('ALEXA_SKILL_ID: not set');
+  it('without its variables, logs one line naming all of them and answers with their names instead of failing its cold start', async () => {
+    const script = `
+      import(${JSON.stringify(join(src, 'index.mjs'))})
+        .then(({ handler }) => handler(JSON.parse(process.argv[1])))
+        .then((r) => process.stdout.write(JSON.stringify(r) + '\\n'));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch())], {
+      env: { PATH: process.env.PATH, OAUTH_JWKS_URL: 'https://issuer.example.com/jwks' },
+    });
+    const lines = stdout.trim().split('\n');
+    // The configuration line, the request line, the answer.
+    expect(lines).to.have.length(3);
+    const [logLine, , answer] = lines;
+    expect(JSON.parse(logLine!)).to.include({ event: 'configuration_invalid', variables: 'RIDE_API_URL, OAUTH_ISSUER, OAUTH_AUDIENCE' });
+    expect(JSON.parse(answer!).response.outputSpeech.ssml).to.contain('RIDE_API_URL, OAUTH_ISSUER, OAUTH_AUDIENCE');
   });
 
   it("is rebuilt by the ASK CLI's build hook, so `ask deploy` never ships a stale file", async function () {
