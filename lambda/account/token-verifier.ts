@@ -56,7 +56,7 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
   const now = options.now ?? Date.now;
   let jose: Promise<{ jwtVerify: typeof JwtVerify; errors: typeof JoseErrors; keys: JWTVerifyGetKey }> | undefined;
   const loadJose = () =>
-    (jose ??= import('jose').then(({ createRemoteJWKSet, customFetch, jwtVerify, errors }) => ({
+    (jose ??= import('./jose-parts.js').then(({ createRemoteJWKSet, customFetch, jwtVerify, errors }) => ({
       jwtVerify,
       errors,
       keys:
