@@ -7,6 +7,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +27,7 @@ export async function bundleLambda(entry: string, outdir: string, options: { def
     legalComments: 'linked',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
-    plugins: [httpThroughRequire, joseHeadersWithoutUndici],
+    plugins: [nodeHttpModules, joseHeadersWithoutUndici],
     logLevel: 'warning',
     ...(options.define ? { define: options.define } : {}),
   });
@@ -38,20 +39,38 @@ export async function bundleLambda(entry: string, outdir: string, options: { def
 }
 
 /**
- * node:http through `require`, not `import`. got imports it as an ES module, and Node builds an ES module's namespace
- * from every export — reading node:http's lazy `WebSocket`, `CloseEvent` and `MessageEvent` getters, which load
- * undici (Node's fetch, tens of milliseconds of a cold start) although nothing here uses them. `require` reads
- * nothing until it is used; esbuild's interop keeps `import http, { ServerResponse } from 'node:http'` working.
+ * Two of Node's built-in modules, as the skill's path needs them (got imports both as ES modules at load):
+ *
+ * - node:http through `require`, not `import`. Node builds an ES module's namespace from every export, reading
+ *   node:http's lazy `WebSocket`, `CloseEvent` and `MessageEvent` getters, which load undici (Node's fetch, tens of
+ *   milliseconds of a cold start) although nothing here uses them. `require` reads nothing until it is used;
+ *   esbuild's interop keeps `import http, { ServerResponse } from 'node:http'` working.
+ * - node:http2 loaded on first use. got imports it for its HTTP/2 client, which the skill never enables, and reads
+ *   only `http2.constants` at load — protocol constants, copied here at build time (by the Node 24 that builds the
+ *   bundle for Lambda's nodejs24.x). Everything else is the real module, loaded when first touched.
  */
-const httpThroughRequire: Plugin = {
-  name: 'node-http-through-require',
+const nodeHttpModules: Plugin = {
+  name: 'node-http-modules',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?http$/ }, (args) =>
-      args.namespace === 'builtin-through-require' ? { path: 'node:http', external: true } : { path: 'node:http', namespace: 'builtin-through-require' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, () => ({ contents: "module.exports = require('node:http');", loader: 'js' }));
+    build.onResolve({ filter: /^(node:)?http2?$/ }, (args) => {
+      const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      return args.namespace === 'node-http-modules' ? { path, external: true } : { path, namespace: 'node-http-modules' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'node-http-modules' }, (args) => ({
+      contents: args.path === 'node:http2' ? lazyHttp2() : `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
+
+function lazyHttp2(): string {
+  const http2 = createRequire(import.meta.url)('node:http2') as { constants: Record<string, string | number> };
+  const names = Object.keys(http2).filter((name) => name !== 'constants');
+  return `let real;
+const load = () => (real ??= require('node:http2'));
+module.exports = { constants: Object.freeze(${JSON.stringify(http2.constants)}) };
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });`;
+}
 
 /**
  * jose's remote key set gets the small `Headers` of lambda/account/jwks-headers.ts instead of the global one, whose

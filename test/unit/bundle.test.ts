@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { unzipSync } from 'fflate';
+import { bundleLambda } from '../../scripts/bundle.js';
 import { launch, TEST_SKILL_ID } from '../support/envelopes.js';
 import { startStubApi } from '../support/stub-api.js';
 import { createTestIssuer } from '../support/tokens.js';
@@ -60,10 +61,10 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
-  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici, Node's fetch", async () => {
-    // undici costs tens of milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts),
-    // and scripts/bundle.ts keeps jose's Headers and got's node:http import from loading it. Which modules Node
-    // loaded is the observable here, not a time.
+  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici (Node's fetch) or node:http2", async () => {
+    // Each costs tens of milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts),
+    // and scripts/bundle.ts keeps jose's Headers and got's node:http import from loading undici, and node:http2
+    // (got's unused HTTP/2 client) unloaded until used. Which modules Node loaded is the observable, not a time.
     const issuer = await createTestIssuer();
     const keys = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
     await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
@@ -73,7 +74,7 @@ describe('Lambda bundle (npm run build)', () => {
       const script = `
         import(${JSON.stringify(join(src, 'index.mjs'))})
           .then(({ handler }) => handler(JSON.parse(process.argv[1])))
-          .then((r) => process.stdout.write(JSON.stringify({ r, undici: process.moduleLoadList.filter((m) => m.includes('undici')) })));`;
+          .then((r) => process.stdout.write(JSON.stringify({ r, loaded: process.moduleLoadList.filter((m) => /undici|http2/.test(m)) })));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch({ token: await issuer.token() }))], {
         env: {
           PATH: process.env.PATH,
@@ -86,13 +87,39 @@ describe('Lambda bundle (npm run build)', () => {
           LOG_LEVEL: 'silent',
         },
       });
-      const { r, undici } = JSON.parse(stdout);
+      const { r, loaded } = JSON.parse(stdout);
       expect(r.response.outputSpeech.ssml).to.contain('Welcome back to Ride Hailer, Ann Example');
-      expect(undici).to.deep.equal([]);
+      expect(loaded).to.deep.equal([]);
       api.verify();
     } finally {
       await api.close();
       keys.close();
+    }
+  });
+
+  it('bundles node:http2 as the real module, loaded on first use, with its constants there from the start', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'bundle-http2-'));
+    try {
+      writeFileSync(
+        join(work, 'entry.ts'),
+        `import http2, { constants } from 'node:http2';
+         const loaded = () => process.moduleLoadList.includes('NativeModule http2');
+         export const probe = () => {
+           const atStart = loaded();
+           const status = constants.HTTP2_HEADER_STATUS && http2.constants === constants;
+           const afterConstants = loaded();
+           const connect = http2.connect;
+           const afterConnect = loaded();
+           const real = require('node:http2');
+           return { atStart, status, afterConstants, afterConnect, real: connect === real.connect, sameConstants: JSON.stringify(constants) === JSON.stringify(real.constants) };
+         };`,
+      );
+      await bundleLambda(join(work, 'entry.ts'), join(work, 'out'));
+      const script = `import(${JSON.stringify(join(work, 'out', 'index.mjs'))}).then(({ probe }) => process.stdout.write(JSON.stringify(probe())));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
+      expect(JSON.parse(stdout)).to.deep.equal({ atStart: false, status: true, afterConstants: false, afterConnect: true, real: true, sameConstants: true });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 
