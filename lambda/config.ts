@@ -89,7 +89,7 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
   const verify = reader.read(() => oneOf(env, 'ALEXA_VERIFY_REQUESTS', ['on', 'off'] as const, 'on'));
   const config: ServerConfig = {
     ...skill,
-    skillId: skill.skillId as string,
+    skillId: skill.skillId as string, // read as required: done() throws below before an unset one is seen
     host: optional(env, 'HOST') ?? '127.0.0.1',
     port: reader.read(() => integer(env, 'PORT', 3000, { min: 0, max: 65535 })),
     verification: {
