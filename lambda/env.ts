@@ -1,18 +1,57 @@
 /**
  * Reading settings from the environment, shared by the skill's configuration (config.ts) and the bridge's
- * (bridge/config.ts): every problem is a ConfigError that names the variable, so a misconfigured deployment fails at
- * start-up with one readable line instead of at the first request.
+ * (bridge/config.ts): every problem is a ConfigError that names the variable, so a misconfigured deployment says so
+ * at start-up with one readable line instead of failing at the first request.
  */
 
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
+  /** Each variable at fault with its problem (`message` is `NAME: problem`), in the order the settings were read. */
+  readonly problems: ReadonlyArray<{ variable: string; message: string }>;
+
+  /** One variable's problem — or several ConfigErrors as one, so that a configuration is reported whole. */
+  constructor(variable: string, problem: string);
+  constructor(errors: readonly ConfigError[]);
+  constructor(variableOrErrors: string | readonly ConfigError[], problem = '') {
+    const problems =
+      typeof variableOrErrors === 'string' ? [{ variable: variableOrErrors, message: `${variableOrErrors}: ${problem}` }] : variableOrErrors.flatMap((error) => error.problems);
+    super(problems.map((p) => p.message).join('; '));
+    this.problems = problems;
+  }
+
+  /** The first variable at fault. */
+  get variable(): string {
+    return this.problems[0]?.variable ?? '';
+  }
+
+  /** Every variable at fault, each once. */
+  get variables(): string[] {
+    return [...new Set(this.problems.map((p) => p.variable))];
+  }
+}
+
+/**
+ * Reads a whole configuration, noting each ConfigError instead of stopping at the first, so a deployment is fixed in
+ * one round rather than one variable per deploy. `read` returns what the reader returns — or, once the problem is
+ * noted, a placeholder nobody sees, because `done()` then throws every problem as one ConfigError.
+ */
+export class ConfigReader {
+  private readonly errors: ConfigError[] = [];
+
+  read<T>(reader: () => T): T {
+    try {
+      return reader();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.errors.push(error);
+      return undefined as T;
+    }
+  }
+
+  done(): void {
+    if (this.errors.length > 0) throw new ConfigError(this.errors);
   }
 }
 

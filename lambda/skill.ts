@@ -19,7 +19,10 @@ import type { Logger } from './logging.js';
 import { createRideClient, type RideClient } from './rides/client.js';
 
 export interface SkillDeps {
-  /** The skill ID requests must carry; undefined only in tests that build envelopes without one. */
+  /**
+   * The skill ID requests must carry; undefined on Lambda without ALEXA_SKILL_ID (the ASK trigger's permission checks
+   * the skill there), behind the self-hosted endpoint (whose HTTP layer checks it) and in tests.
+   */
   skillId: string | undefined;
   rides: RideClient;
   tokens: TokenVerifier;

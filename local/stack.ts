@@ -320,7 +320,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         runner,
         log: logs.json('cloud'),
         logLevel: logLevelOf(options),
-        routes: ({ skills }) => [createSimulationsRouter({ skills, runner, accessToken: () => linkedUser.accessToken() })],
+        routes: ({ skills, alexaTriggerProblem }) => [createSimulationsRouter({ skills, runner, alexaTriggerProblem, accessToken: () => linkedUser.accessToken() })],
       }),
     );
     closers.push(() => cloud.close());

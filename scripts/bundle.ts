@@ -5,8 +5,11 @@
  * their own chunks, so a cold start parses only what the first request needs. The banner gives the CommonJS
  * packages inside the bundle (the ASK SDK) the `require` they expect.
  */
-import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { build, type Plugin } from 'esbuild';
+import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export async function bundleLambda(entry: string, outdir: string, options: { mainFields?: string[] } = {}): Promise<{ bytes: number; entryBytes: number }> {
   await rm(outdir, { recursive: true, force: true }); // never leave a stale chunk next to a fresh bundle
@@ -24,6 +27,7 @@ export async function bundleLambda(entry: string, outdir: string, options: { mai
     legalComments: 'linked',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
+    plugins: [nodeHttpModules, joseHeadersWithoutUndici],
     logLevel: 'warning',
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
   });
@@ -47,3 +51,56 @@ export async function bundleBridge(outdir: string): Promise<{ bytes: number; ent
   const built = await bundleLambda('bridge/index.ts', outdir, { mainFields: ['module', 'main'] });
   return { ...built, profiles: PROFILE_NAMES };
 }
+
+/**
+ * Two of Node's built-in modules, as the skill's path needs them (got imports both as ES modules at load):
+ *
+ * - node:http through `require`, not `import`. Node builds an ES module's namespace from every export, reading
+ *   node:http's lazy `WebSocket`, `CloseEvent` and `MessageEvent` getters, which load undici (Node's fetch, tens of
+ *   milliseconds of a cold start) although nothing here uses them. `require` reads nothing until it is used;
+ *   esbuild's interop keeps `import http, { ServerResponse } from 'node:http'` working.
+ * - node:http2 loaded on first use. got imports it for its HTTP/2 client, which the skill never enables, and reads
+ *   only `http2.constants` at load — protocol constants, copied here at build time (by the Node 24 that builds the
+ *   bundle for Lambda's nodejs24.x). Everything else is the real module, loaded when first touched.
+ */
+const nodeHttpModules: Plugin = {
+  name: 'node-http-modules',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?http2?$/ }, (args) => {
+      const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      return args.namespace === 'node-http-modules' ? { path, external: true } : { path, namespace: 'node-http-modules' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'node-http-modules' }, (args) => ({
+      contents: args.path === 'node:http2' ? lazyHttp2() : `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+function lazyHttp2(): string {
+  const http2 = createRequire(import.meta.url)('node:http2') as { constants: Record<string, string | number> };
+  const names = Object.keys(http2).filter((name) => name !== 'constants');
+  return `let real;
+const load = () => (real ??= require('node:http2'));
+module.exports = { constants: Object.freeze(${JSON.stringify(http2.constants)}) };
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });`;
+}
+
+/**
+ * jose's remote key set gets the small `Headers` of lambda/account/jwks-headers.ts instead of the global one, whose
+ * first use loads undici too (the skill fetches the JWKS through got: lambda/account/jwks-fetch.ts). Only that one
+ * module of jose is touched; if jose moves it, test/unit/bundle.test.ts sees undici loaded on a linked request.
+ */
+const JOSE_REMOTE_JWKS = /[\\/]jose[\\/]dist[\\/]webapi[\\/]jwks[\\/]remote\.js$/;
+const HEADERS_FOR_JOSE = fileURLToPath(new URL('../lambda/account/jwks-headers.ts', import.meta.url));
+
+const joseHeadersWithoutUndici: Plugin = {
+  name: 'jose-headers-without-undici',
+  setup(build) {
+    build.onLoad({ filter: JOSE_REMOTE_JWKS }, async (args) => ({
+      contents: `import { Headers } from ${JSON.stringify(HEADERS_FOR_JOSE)};\n${await readFile(args.path, 'utf8')}`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};

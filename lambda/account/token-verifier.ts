@@ -13,6 +13,7 @@
 import type { JWTPayload, JWTVerifyGetKey, errors as JoseErrors, jwtVerify as JwtVerify } from 'jose';
 import type { TokenVerificationConfig } from '../config.js';
 import { AccountLinkRequired, IssuerUnavailable } from '../errors.js';
+import { fetchJwksWithGot } from './jwks-fetch.js';
 
 export interface VerifiedToken {
   token: string;
@@ -55,10 +56,17 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
   const now = options.now ?? Date.now;
   let jose: Promise<{ jwtVerify: typeof JwtVerify; errors: typeof JoseErrors; keys: JWTVerifyGetKey }> | undefined;
   const loadJose = () =>
-    (jose ??= import('jose').then(({ createRemoteJWKSet, jwtVerify, errors }) => ({
+    (jose ??= import('./jose-parts.js').then(({ createRemoteJWKSet, customFetch, jwtVerify, errors }) => ({
       jwtVerify,
       errors,
-      keys: options.keys ?? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS }),
+      keys:
+        options.keys ??
+        createRemoteJWKSet(config.jwksUrl, {
+          timeoutDuration: JWKS_TIMEOUT_MS,
+          cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS,
+          // Through got, which the API client loads anyway, not the global fetch (see jwks-fetch.ts).
+          [customFetch]: fetchJwksWithGot(),
+        }),
     })));
   const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? REMEMBERED_TOKENS);
   const toleranceMs = config.clockToleranceSeconds * 1000;

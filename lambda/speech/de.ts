@@ -53,4 +53,6 @@ export const de: Messages = {
   goodbye: 'Tschüss.',
   fallback: `Das kann Ride Hailer leider nicht. ${duKannstSagen(sag.order, sag.status, sag.cancel)} Was möchtest du tun?`,
   sorry: 'Entschuldigung, bei uns ist etwas schiefgegangen. Bitte versuche es noch einmal.',
+  notConfigured: (variables) =>
+    `Ride Hailer ist noch nicht eingerichtet. Diese Umgebungsvariablen der Funktion fehlen oder sind falsch: ${ssml(variables.join(', '))}. Was an jeder falsch ist, steht im Log der Funktion.`,
 };

@@ -56,4 +56,6 @@ export const en: Messages = {
   goodbye: 'Goodbye.',
   fallback: `Sorry, Ride Hailer can't help with that. ${youCanSay(say.order, say.status, say.cancel)} What would you like to do?`,
   sorry: 'Sorry, something went wrong on our side. Please try again.',
+  notConfigured: (variables) =>
+    `Ride Hailer is not set up yet. Its function needs these environment variables set or corrected: ${ssml(variables.join(', '))}. Its log says what is wrong with each.`,
 };

@@ -30,4 +30,6 @@ export interface Messages {
   goodbye: string;
   fallback: string;
   sorry: string;
+  /** The function's environment is incomplete: names the variables (never their values) for whoever is testing it. */
+  notConfigured(variables: readonly string[]): string;
 }

@@ -48,6 +48,8 @@ export interface RouteDeps {
   skills: SkillDirectory;
   runner: FunctionRunner | undefined;
   log: Logger;
+  /** Lambda's resource policy for Alexa: why Alexa may not invoke this function for this skill, or undefined. */
+  alexaTriggerProblem: (functionArn: string, skillId: string) => string | undefined;
 }
 
 export interface AlexaCloudOptions {
@@ -142,7 +144,8 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
   smapi.use(express.json({ limit: '10mb' }));
   smapi.use(packageRoutes(skills));
   smapi.use(skillRoutes(skills));
-  for (const extra of options.routes?.({ skills, runner: options.runner, log }) ?? []) smapi.use(extra);
+  const alexaTriggerProblem = (arn: string, skillId: string) => functions.alexaTriggerProblem(arn, skillId);
+  for (const extra of options.routes?.({ skills, runner: options.runner, log, alexaTriggerProblem }) ?? []) smapi.use(extra);
   smapi.use(smapiErrorHandler);
   // Everything not matched above is SMAPI's: the token is checked first, so unknown paths answer 401 without one.
   app.use(smapi);

@@ -22,6 +22,7 @@ import { DialogSession, type Turn } from '../alexa/dialog-session.js';
 import { simulatorIdentity } from '../alexa/envelopes.js';
 import type { InteractionModel, Locale } from '../alexa/interaction-model.js';
 import { createNlu } from '../alexa/nlu.js';
+import { SkillRequestError } from '../alexa/skill-client.js';
 import type { FunctionRunner, SkillDirectory, SkillView } from './contracts.js';
 import { noteCall } from './log.js';
 import { sendToFunction, type FunctionInvocationRecord } from './runtime/send-to-function.js';
@@ -29,6 +30,13 @@ import { sendToFunction, type FunctionInvocationRecord } from './runtime/send-to
 export interface SimulationsOptions {
   skills: SkillDirectory;
   runner: FunctionRunner;
+  /**
+   * The function's resource policy, checked on every invocation as Lambda does (RouteDeps.alexaTriggerProblem): a
+   * skill whose manifest names a function whose Alexa trigger (EventSourceToken) is for another skill is refused,
+   * and the function never sees the request — on Lambda that permission is the only skill check when the function
+   * leaves ALEXA_SKILL_ID unset.
+   */
+  alexaTriggerProblem: (functionArn: string, skillId: string) => string | undefined;
   /**
    * The simulated user's linked access token, refreshed when due, or undefined when not linked. See
    * linked-account.ts: the simulator's token store, so a user who ran `npm run link` is linked here too.
@@ -170,9 +178,15 @@ export function createSimulationsRouter(options: SimulationsOptions): Router {
 
   function openSession(view: SkillView, locale: string, target: { model: InteractionModel; endpoint: string }): OpenSession {
     const collector = { turn: [] as SkillInvocation[] };
+    const invoke = sendToFunction(options.runner, target.endpoint, { onInvocation: (record) => collector.turn.push(reported(record)) });
     const dialog = new DialogSession({
       nlu: createNlu(target.model, { locale: locale as Locale, skillId: view.skillId }),
-      send: sendToFunction(options.runner, target.endpoint, { onInvocation: (record) => collector.turn.push(reported(record)) }),
+      send: async (envelope) => {
+        const refused = options.alexaTriggerProblem(target.endpoint, view.skillId);
+        if (refused === undefined) return invoke(envelope);
+        collector.turn.push({ invocationRequest: { endpoint: target.endpoint, body: envelope }, invocationResponse: null, metrics: { skillExecutionTimeInMilliseconds: 0 } });
+        throw new SkillRequestError('refused', `Lambda refused the invocation (AccessDeniedException): ${refused}`);
+      },
       identity: simulatorIdentity(view.skillId, locale as Locale),
       locale: locale as Locale,
       accessToken: options.accessToken ?? (async () => undefined),

@@ -185,6 +185,36 @@ describe('alexa-cloud runtime: the function runner', function () {
     expect(logs.filter((line) => line.includes('secret-event-marker'))).to.deep.equal([]);
   });
 
+  it('keeps one console record with newlines (a stack trace) as one log line, as CloudWatch keeps it one event', async () => {
+    const lines: string[] = [];
+    let sawMarker!: () => void;
+    const marker = new Promise<void>((resolve) => (sawMarker = resolve));
+    const own = new LocalFunctionRunner({
+      dataDir: join(dataDir, 'own'),
+      log: (line) => {
+        lines.push(line);
+        if (line.includes('after the record')) sawMarker();
+      },
+    });
+    try {
+      const fn = definition();
+      const source = `export const handler = async () => {
+        console.error(new Error('the ride exploded'));
+        console.log('after the record');
+        return {};
+      };`;
+      await own.deploy(fn, zip({ 'index.mjs': source }));
+      expect((await own.invoke(fn.arn, {})).ok).to.equal(true);
+      await marker;
+      const record = lines.filter((line) => line.includes('the ride exploded'));
+      expect(record).to.have.length(1);
+      expect(record[0]).to.match(/^\[ride-fn\] \S+\t\S+\tERROR\tError: the ride exploded\n {4}at /);
+      expect(lines.filter((line) => /^\[ride-fn\]\s+at /.test(line))).to.deep.equal([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('names unknown functions, and takes names or ARNs with a qualifier', async () => {
     expect(await rejection(runner.invoke('nope', {}))).to.be.instanceOf(FunctionNotFoundError);
     expect(functionName('arn:aws:lambda:us-east-1:000000000000:function:ride-fn:$LATEST')).to.equal('ride-fn');

@@ -75,11 +75,20 @@ describe('alexa-cloud simulations route (ask dialog)', () => {
   let skill: SkillView;
   let fn: InProcessFunction;
   let token: string | undefined;
+  let triggerProblem: (arn: string, skillId: string) => string | undefined;
 
   before(async () => {
     const skills: SkillDirectory = { get: (id, stage) => (id === skill.skillId && stage === skill.stage ? skill : undefined) };
     const app = express();
-    app.use(createSimulationsRouter({ skills, runner: { invoke: (n, e) => fn.invoke(n, e) } as FunctionRunner, accessToken: async () => token, pollWaitMs: 2000 }));
+    app.use(
+      createSimulationsRouter({
+        skills,
+        runner: { invoke: (n, e) => fn.invoke(n, e) } as FunctionRunner,
+        alexaTriggerProblem: (arn, skillId) => triggerProblem(arn, skillId),
+        accessToken: async () => token,
+        pollWaitMs: 2000,
+      }),
+    );
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/skills`;
@@ -91,6 +100,7 @@ describe('alexa-cloud simulations route (ask dialog)', () => {
     skill = view();
     fn = new InProcessFunction();
     token = undefined;
+    triggerProblem = () => undefined;
   });
 
   async function simulate(content: string, options: { newSession?: boolean; locale?: string; skillId?: string } = {}): Promise<{ status: string; result: any }> {

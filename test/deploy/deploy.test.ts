@@ -49,7 +49,7 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
       dataDir: join(work, 'cloud'),
       runner,
       log: (line) => cloudLines.push(line),
-      routes: ({ skills }) => [createSimulationsRouter({ skills, runner, accessToken: () => alexa.accessToken() })],
+      routes: ({ skills, alexaTriggerProblem }) => [createSimulationsRouter({ skills, runner, alexaTriggerProblem, accessToken: () => alexa.accessToken() })],
     });
     project = await copyProject();
     // scripts/deploy.ts reads the local cloud's demo credentials and the stack's defaults from local/.

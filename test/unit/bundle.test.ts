@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { unzipSync } from 'fflate';
+import { bundleLambda } from '../../scripts/bundle.js';
 import { launch, TEST_SKILL_ID } from '../support/envelopes.js';
+import { startStubApi } from '../support/stub-api.js';
+import { createTestIssuer } from '../support/tokens.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -56,11 +61,82 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
-  it('fails its cold start with the name of a missing variable', async () => {
-    const failure = await promisify(execFile)(process.execPath, ['-e', `import(${JSON.stringify(join(src, 'index.mjs'))})`], {
-      env: { PATH: process.env.PATH, RIDE_API_URL: 'http://127.0.0.1:9' },
-    }).catch((error: { stderr: string }) => error);
-    expect((failure as { stderr: string }).stderr).to.contain('ALEXA_SKILL_ID: not set');
+  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici (Node's fetch) or node:http2", async () => {
+    // Each costs tens of milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts),
+    // and scripts/bundle.ts keeps jose's Headers and got's node:http import from loading undici, and node:http2
+    // (got's unused HTTP/2 client) unloaded until used. Which modules Node loaded is the observable, not a time.
+    const issuer = await createTestIssuer();
+    const keys = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const api = await startStubApi();
+    api.script('GET', '/v1/me', { status: 200, body: { id: 'user-ann', name: 'Ann Example', email: 'ann@example.com' } });
+    try {
+      const script = `
+        import(${JSON.stringify(join(src, 'index.mjs'))})
+          .then(({ handler }) => handler(JSON.parse(process.argv[1])))
+          .then((r) => process.stdout.write(JSON.stringify({ r, loaded: process.moduleLoadList.filter((m) => /undici|http2/.test(m)) })));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch({ token: await issuer.token() }))], {
+        env: {
+          PATH: process.env.PATH,
+          ALEXA_SKILL_ID: TEST_SKILL_ID,
+          RIDE_API_URL: api.url,
+          OAUTH_JWKS_URL: `http://127.0.0.1:${(keys.address() as AddressInfo).port}/jwks`,
+          OAUTH_ISSUER: issuer.config.issuer,
+          OAUTH_AUDIENCE: issuer.config.audience,
+          OAUTH_ALGORITHMS: 'ES256',
+          LOG_LEVEL: 'silent',
+        },
+      });
+      const { r, loaded } = JSON.parse(stdout);
+      expect(r.response.outputSpeech.ssml).to.contain('Welcome back to Ride Hailer, Ann Example');
+      expect(loaded).to.deep.equal([]);
+      api.verify();
+    } finally {
+      await api.close();
+      keys.close();
+    }
+  });
+
+  it('bundles node:http2 as the real module, loaded on first use, with its constants there from the start', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'bundle-http2-'));
+    try {
+      writeFileSync(
+        join(work, 'entry.ts'),
+        `import http2, { constants } from 'node:http2';
+         const loaded = () => process.moduleLoadList.includes('NativeModule http2');
+         export const probe = () => {
+           const atStart = loaded();
+           const status = constants.HTTP2_HEADER_STATUS && http2.constants === constants;
+           const afterConstants = loaded();
+           const connect = http2.connect;
+           const afterConnect = loaded();
+           const real = require('node:http2');
+           return { atStart, status, afterConstants, afterConnect, real: connect === real.connect, sameConstants: JSON.stringify(constants) === JSON.stringify(real.constants) };
+         };`,
+      );
+      await bundleLambda(join(work, 'entry.ts'), join(work, 'out'));
+      const script = `import(${JSON.stringify(join(work, 'out', 'index.mjs'))}).then(({ probe }) => process.stdout.write(JSON.stringify(probe())));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
+      expect(JSON.parse(stdout)).to.deep.equal({ atStart: false, status: true, afterConstants: false, afterConnect: true, real: true, sameConstants: true });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('without its variables, logs one line naming all of them and answers with their names instead of failing its cold start', async () => {
+    const script = `
+      import(${JSON.stringify(join(src, 'index.mjs'))})
+        .then(({ handler }) => handler(JSON.parse(process.argv[1])))
+        .then((r) => process.stdout.write(JSON.stringify(r) + '\\n'));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch())], {
+      env: { PATH: process.env.PATH, OAUTH_JWKS_URL: 'https://issuer.example.com/jwks' },
+    });
+    const lines = stdout.trim().split('\n');
+    // The configuration line, the request line, the answer.
+    expect(lines).to.have.length(3);
+    const [logLine, , answer] = lines;
+    expect(JSON.parse(logLine!)).to.include({ event: 'configuration_invalid', variables: 'RIDE_API_URL, OAUTH_ISSUER, OAUTH_AUDIENCE' });
+    expect(JSON.parse(answer!).response.outputSpeech.ssml).to.contain('RIDE_API_URL, OAUTH_ISSUER, OAUTH_AUDIENCE');
   });
 
   it("is rebuilt by the ASK CLI's build hook, so `ask deploy` never ships a stale file", async function () {

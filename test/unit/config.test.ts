@@ -28,6 +28,32 @@ describe('configuration from the environment', () => {
     expect(problem({ ALEXA_SKILL_ID: 'x' }).message).to.equal('RIDE_API_URL: not set (it is required)');
   });
 
+  it('names every missing or malformed variable at once, each with its problem, in one line', () => {
+    const error = problem({ ALEXA_SKILL_ID: ' ', RIDE_API_BUDGET_MS: 'lots', OAUTH_JWKS_URL: 'keys', LOG_LEVEL: 'loud', PORT: '-1' });
+    expect(error.variables).to.deep.equal(['ALEXA_SKILL_ID', 'RIDE_API_URL', 'RIDE_API_BUDGET_MS', 'OAUTH_JWKS_URL', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'LOG_LEVEL', 'PORT']);
+    expect(error.variable).to.equal('ALEXA_SKILL_ID');
+    expect(error.message).to.not.contain('\n');
+    expect(error.message).to.equal(
+      [
+        'ALEXA_SKILL_ID: not set (it is required)',
+        'RIDE_API_URL: not set (it is required)',
+        'RIDE_API_BUDGET_MS: "lots" must be a whole number from 100 to 7000',
+        'OAUTH_JWKS_URL: "keys" is not an absolute URL',
+        'OAUTH_ISSUER: not set (it is needed when OAUTH_JWKS_URL is set)',
+        'OAUTH_AUDIENCE: not set (it is needed when OAUTH_JWKS_URL is set)',
+        'LOG_LEVEL: "loud" must be one of debug, info, warn, error, silent',
+        'PORT: "-1" must be a whole number from 0 to 65535',
+      ].join('; '),
+    );
+  });
+
+  it('lets Lambda go without ALEXA_SKILL_ID (the ASK trigger checks the skill), never the self-hosted endpoint', () => {
+    expect(loadSkillConfig({ RIDE_API_URL: 'https://api.example.com' }, { skillId: 'optional' }).skillId).to.equal(undefined);
+    expect(loadSkillConfig(BASE, { skillId: 'optional' }).skillId).to.equal('amzn1.ask.skill.x');
+    expect(() => loadSkillConfig({ RIDE_API_URL: 'https://api.example.com' })).to.throw(ConfigError, 'ALEXA_SKILL_ID: not set');
+    expect(problem({ RIDE_API_URL: 'https://api.example.com' }).variables).to.deep.equal(['ALEXA_SKILL_ID']);
+  });
+
   it('refuses malformed values with a message that says what is expected', () => {
     expect(problem({ ...BASE, RIDE_API_URL: 'not a url' }).message).to.match(/RIDE_API_URL: "not a url" is not an absolute URL/);
     expect(problem({ ...BASE, RIDE_API_URL: 'ftp://x' }).message).to.match(/must be an http\(s\) URL/);

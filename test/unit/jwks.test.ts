@@ -1,11 +1,17 @@
 /**
  * The verifier's key set comes from the issuer's JWKS URL through jose's createRemoteJWKSet: fetched once and
  * cached, refetched (once per cooldown) when a token names a key it does not know — which is how key rotation
- * reaches the skill without a restart. nock stands in for the issuer.
+ * reaches the skill without a restart. The fetch goes through got (lambda/account/jwks-fetch.ts), never the global
+ * fetch. nock stands in for the issuer; a refused or silent issuer is a real loopback socket (nock's
+ * replyWithError never reaches got's promise).
  */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import nock from 'nock';
+import { fetchJwksWithGot, JwksTooLarge, MAX_JWKS_BYTES } from '../../lambda/account/jwks-fetch.js';
+import { createServer as createHttpServer } from 'node:http';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
 import { AccountLinkRequired, IssuerUnavailable } from '../../lambda/errors.js';
 import { rejection } from '../support/rejection.js';
@@ -26,7 +32,10 @@ describe('token verifier with a remote JWKS', () => {
     nock.activate();
     nock.disableNetConnect();
   });
-  afterEach(() => nock.cleanAll());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.disableNetConnect();
+  });
   after(() => {
     nock.enableNetConnect();
     nock.restore();
@@ -68,15 +77,109 @@ describe('token verifier with a remote JWKS', () => {
     expect(nock.pendingMocks()).to.have.length(1);
   });
 
+  const outage = async (url = config().jwksUrl) => rejection(createTokenVerifier({ ...config(), jwksUrl: url }).verify(await issuer.token()));
+
   for (const [what, reply] of [
     ['answers 500', () => nock(JWKS_HOST).get('/jwks').reply(500, 'oops')],
     ['answers something that is not a key set', () => nock(JWKS_HOST).get('/jwks').reply(200, { keys: 'none' })],
-    ['cannot be reached', () => nock(JWKS_HOST).get('/jwks').replyWithError({ code: 'ECONNREFUSED' })],
   ] as const) {
     it(`treats an issuer whose key set ${what} as our outage, not the user's`, async () => {
       reply();
-      const error = await rejection(createTokenVerifier(config()).verify(await issuer.token()));
-      expect(error).to.be.instanceOf(IssuerUnavailable).and.to.have.property('reason', 'jwks_unreachable');
+      expect(await outage()).to.be.instanceOf(IssuerUnavailable).and.to.have.property('reason', 'jwks_unreachable');
     });
   }
+
+  it("treats an issuer that cannot be reached as our outage, not the user's", async () => {
+    nock.enableNetConnect('127.0.0.1');
+    const closed = await listen(createServer());
+    const url = new URL(`http://127.0.0.1:${port(closed)}/jwks`);
+    await new Promise((resolve) => closed.close(resolve));
+    expect(await outage(url)).to.be.instanceOf(IssuerUnavailable).and.to.have.property('reason', 'jwks_unreachable');
+  });
+
+  it('gives up on an issuer that accepts the connection and never answers (the JWKS timeout reaches got)', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    const sockets: Socket[] = [];
+    const silent = await listen(createServer((socket) => void sockets.push(socket)));
+    try {
+      expect(await outage(new URL(`http://127.0.0.1:${port(silent)}/jwks`))).to.be.instanceOf(IssuerUnavailable);
+      expect(sockets).to.have.length(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('fetches the key set through got, never through the global fetch (whose first use loads undici)', async () => {
+    nock(JWKS_HOST).get('/jwks').reply(200, issuer.jwks);
+    const globalFetch = globalThis.fetch;
+    const fetched: unknown[] = [];
+    globalThis.fetch = async (input) => {
+      fetched.push(input);
+      throw new Error('the global fetch was used');
+    };
+    try {
+      expect((await createTokenVerifier(config()).verify(await issuer.token({ sub: 'through-got' }))).subject).to.equal('through-got');
+    } finally {
+      globalThis.fetch = globalFetch;
+    }
+    expect(fetched).to.deep.equal([]);
+  });
+
+  it('sends jose\'s Accept header and follows no redirect: a key set elsewhere is not the issuer\'s', async () => {
+    const elsewhere = nock('https://elsewhere.test').get('/jwks').reply(200, issuer.jwks);
+    const moved = nock(JWKS_HOST)
+      .matchHeader('accept', 'application/json, application/jwk-set+json')
+      .get('/jwks')
+      .reply(302, '', { location: 'https://elsewhere.test/jwks' });
+    expect(await outage()).to.be.instanceOf(IssuerUnavailable);
+    expect(moved.isDone()).to.equal(true);
+    expect(elsewhere.isDone()).to.equal(false);
+  });
+
+  it('leaves retrying to jose: a failed fetch is not repeated behind its back', async () => {
+    const second = nock(JWKS_HOST).get('/jwks').reply(503, 'busy').get('/jwks').reply(200, issuer.jwks);
+    expect(await outage()).to.be.instanceOf(IssuerUnavailable);
+    expect(second.pendingMocks()).to.have.length(1);
+  });
+
+  it(`refuses a key set body larger than ${MAX_JWKS_BYTES / 1024} kB, even a well-formed one`, async () => {
+    const padded = { keys: issuer.jwks.keys, padding: 'x'.repeat(MAX_JWKS_BYTES) };
+    nock(JWKS_HOST).get('/jwks').reply(200, padded);
+    expect(await outage()).to.be.instanceOf(IssuerUnavailable).and.to.have.property('reason', 'jwks_unreachable');
+    // …while the same keys with a little padding are fine.
+    nock(JWKS_HOST).get('/jwks').reply(200, { ...padded, padding: 'x'.repeat(1000) });
+    expect((await createTokenVerifier(config()).verify(await issuer.token({ sub: 'small' }))).subject).to.equal('small');
+  });
 });
+
+describe('the JWKS fetch through got', () => {
+  it('cuts off a body that keeps coming once it passes the cap, instead of buffering until the timeout', async () => {
+    let clientGone!: () => void;
+    const gone = new Promise<void>((resolve) => (clientGone = resolve));
+    const endless = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"keys":[],"padding":"${'x'.repeat(MAX_JWKS_BYTES)}`); // …and never ends
+      res.once('close', clientGone);
+    });
+    await listen(endless);
+    try {
+      const fetchJwks = fetchJwksWithGot();
+      const url = `http://127.0.0.1:${port(endless)}/jwks`;
+      // No timeout in the signal: only the cap can end this fetch.
+      const error = await rejection(fetchJwks(url, { headers: new Headers(), method: 'GET', redirect: 'manual', signal: new AbortController().signal }));
+      expect(error).to.be.instanceOf(JwksTooLarge);
+      await gone;
+    } finally {
+      endless.closeAllConnections();
+      endless.close();
+    }
+  });
+});
+
+async function listen(server: Server): Promise<Server> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+const port = (server: Server) => (server.address() as AddressInfo).port;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FunctionDefinition, InvocationResult } from '../contracts.js';
 import { RuntimeApi, type InitFailure, type RuntimeOutcome } from './runtime-api.js';
@@ -135,9 +135,7 @@ export class Sandbox {
       });
       child.once('error', (error) => resolve(`spawn failed: ${error.message}`));
     });
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream! }).on('line', (line) => this.options.log(line));
-    }
+    for (const stream of [child.stdout, child.stderr]) forwardLines(stream!, this.options.log);
 
     const initTimeoutMs = this.options.initTimeoutMs ?? INIT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -176,6 +174,26 @@ export function lambdaEnvironment(fn: FunctionDefinition, codeDir: string, runti
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
   };
+}
+
+/**
+ * A function's output as Lambda logs it: one line per `\n`. The runtime interface client writes each console record
+ * on one line, with the record's own newlines (a stack trace, a multi-line message) as `\r` — one CloudWatch event.
+ * readline would split at those too and spread one error over a line per stack frame; here they become newlines
+ * inside the one line handed to `log`.
+ */
+function forwardLines(stream: Readable, log: (line: string) => void): void {
+  let pending = '';
+  const emit = (line: string) => log(line.replace(/\r$/u, '').replaceAll('\r', '\n'));
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) emit(line);
+  });
+  stream.on('end', () => {
+    if (pending !== '') emit(pending);
+  });
 }
 
 function fromOutcome(outcome: RuntimeOutcome, durationMs: number): InvocationResult {
