@@ -30,8 +30,9 @@ describe('authorization server: storage on SQLite', () => {
     const tokens = await link(server);
     const keysBefore = await (await fetch(server.jwksUrl)).json();
     await server.close();
-    // Let fetch's keep-alive pool notice the closed sockets before the same port answers again.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // fetch's keep-alive pool reads the closed sockets' end of stream in the event loop's next poll: one turn of
+    // the loop (not a span of time) before the same port answers again.
+    await new Promise((resolve) => setImmediate(resolve));
 
     const lines: string[] = [];
     server = await startAuthServer({ databaseFile, port, extraRedirectUris: [CALLBACK], log: (line) => lines.push(line) });

@@ -1,14 +1,19 @@
 /**
  * Upstream faults at refresh time: down (closed port), hanging, 500, garbage, 429. Alexa must get a 503
- * temporarily_unavailable with Retry-After within its 4.5 s — never invalid_grant, which would unlink the user —
- * and the link must survive: once the upstream is back, the same bridge refresh token works.
+ * temporarily_unavailable with Retry-After — never invalid_grant, which would unlink the user — and the link must
+ * survive: once the upstream is back, the same bridge refresh token works.
+ *
+ * Alexa's 4.5 s is kept by the budget (BRIDGE_UPSTREAM_BUDGET_MS, at most 4000: test/bridge/config.test.ts), not
+ * measured here: the bridge runs with a small budget, and a hanging upstream answered 503 shows the budget ended
+ * the wait (without it the refresh would never answer).
  */
 import { expect } from 'chai';
 import { readRfc6749Answer } from '../../bridge/profiles/rfc6749.js';
 import { startFakeTokenEndpoint, type Fault, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 import { callbackUrl, exchangeCode, get, refresh, startAuthorization, startTestBridge, type TestBridge } from './helpers.js';
 
-const ALEXA_LIMIT_MS = 4500;
+/** Small, so the hanging upstream costs the suite half a second; the outcome is the same as under the default. */
+const SMALL_BUDGET_MS = 500;
 
 describe('bridge: upstream faults', function () {
   this.timeout(15_000);
@@ -18,7 +23,7 @@ describe('bridge: upstream faults', function () {
   before(async () => {
     upstream = await startFakeTokenEndpoint({ rotate: true });
     t = await startTestBridge(
-      { BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, BRIDGE_UPSTREAM_BUDGET_MS: '3500' },
+      { BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, BRIDGE_UPSTREAM_BUDGET_MS: String(SMALL_BUDGET_MS) },
       { profile: { rotatesRefreshTokens: true } },
     );
   });
@@ -36,9 +41,7 @@ describe('bridge: upstream faults', function () {
   }
 
   async function expectTemporarilyUnavailable(bridgeToken: string): Promise<void> {
-    const started = performance.now();
     const answer = await refresh(t.bridge, bridgeToken);
-    expect(performance.now() - started).to.be.below(ALEXA_LIMIT_MS);
     expect(answer.status, answer.text).to.equal(503);
     expect(answer.body).to.deep.equal({ error: 'temporarily_unavailable' });
     expect(Number(answer.headers.get('retry-after'))).to.be.above(0);
@@ -47,7 +50,7 @@ describe('bridge: upstream faults', function () {
 
   const faults: Fault[] = ['status500', 'status429', 'garbage', 'hang'];
   for (const fault of faults) {
-    it(`${fault}: 503 temporarily_unavailable within 4.5 s, and the link survives`, async () => {
+    it(`${fault}: 503 temporarily_unavailable, and the link survives`, async () => {
       const bridgeToken = await link();
       upstream.fault = fault;
       try {
@@ -62,7 +65,7 @@ describe('bridge: upstream faults', function () {
     });
   }
 
-  it('down (closed port): 503 within 4.5 s; once it is back the same bridge token refreshes', async () => {
+  it('down (closed port): 503; once it is back the same bridge token refreshes', async () => {
     const bridgeToken = await link();
     await upstream.stop();
     try {

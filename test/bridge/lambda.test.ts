@@ -4,7 +4,7 @@
  * own outside the project.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import type { HttpApiEventV2, HttpApiResultV2 } from '../../bridge/adapters/lambda.js';
 import { PROFILE_NAMES } from '../../bridge/profiles/registry.js';
 import { localDynamoDbEnv, startLocalDynamoDb } from '../../local/dynamodb.js';
+import { freshBuild } from '../support/fresh-build.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 import { BRIDGE_CLIENT, bridgeEnv, CODE_REDIRECT } from './helpers.js';
 
@@ -98,9 +99,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
 
   before(function () {
     this.timeout(60_000);
-    if (!existsSync(join(bundle, 'index.mjs'))) {
-      return promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/build.ts')], { cwd: root });
-    }
+    return freshBuild();
   });
 
   function run(directory: string, events: HttpApiEventV2[], env: Record<string, string | undefined>) {

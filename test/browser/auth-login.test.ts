@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
@@ -17,12 +18,15 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
   let callback: Server;
   let callbackUri: string;
   const callbacks: URL[] = [];
+  /** Told of each callback as it arrives. */
+  const arrivals = new EventEmitter();
   const logged = captureLog();
 
   /** The client's redirect target on loopback: records where the browser was sent. */
   async function startCallback(): Promise<void> {
     callback = createServer((req, res) => {
       callbacks.push(new URL(req.url ?? '/', callbackUri));
+      arrivals.emit('callback');
       res.writeHead(200, { 'content-type': 'text/plain' }).end('linked');
     });
     await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
@@ -54,13 +58,13 @@ describe('authorization server: login pages in a real browser (Chromium)', funct
     return { context, page, dialogs };
   }
 
+  /** The callback carrying `state`, once the browser has been sent there (the mocha timeout bounds the wait). */
   async function waitForCallback(state: string): Promise<URL> {
-    for (let i = 0; i < 50; i += 1) {
+    for (;;) {
       const hit = callbacks.find((url) => url.searchParams.get('state') === state);
       if (hit) return hit;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await once(arrivals, 'callback');
     }
-    throw new Error(`the callback never received state ${state}`);
   }
 
   it('fits a phone screen: no horizontal scroll, visible inputs at least 40 px tall', async () => {

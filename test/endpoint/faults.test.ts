@@ -1,8 +1,11 @@
 /**
  * The Ride Hailer API misbehaving behind the real, verifying skill endpoint: refused connections, a hung or slow API,
  * 5xx and 429, broken JSON, garbage on the wire, 401 and 403. Whatever happens, Alexa gets HTTP 200 with a valid
- * spoken answer within the API budget (3 s) plus a dispatch margin — and an order is never placed twice, even when
- * an answer is lost after the API acted on it.
+ * spoken answer — and an order is never placed twice, even when an answer is lost after the API acted on it.
+ * The API budget (3 s) shows in the outcome, not in a stopwatch: an API that never answers, or answers after 4 s
+ * with a ride, must still produce "isn't answering" (without the budget the first would never answer, the second
+ * would speak the ride). How long answers take is `npm run bench`'s business; the budget's edges to the
+ * millisecond are test/unit/ride-client.test.ts's, on a mocked clock.
  */
 import type { Socket } from 'node:net';
 import { expect } from 'chai';
@@ -10,7 +13,6 @@ import type { RequestEnvelope } from 'ask-sdk-model';
 import { intent } from '../support/envelopes.js';
 import type { Faults } from '../../local/ride-api/server.js';
 import {
-  API_BUDGET_MS,
   closedPort,
   isAlexaResponse,
   speechOf,
@@ -23,8 +25,6 @@ import {
   type Stack,
 } from './support.js';
 
-/** The budget plus what dispatch, verification and the network around the API call may add. */
-const ANSWER_BOUND_MS = API_BUDGET_MS + 500;
 const UNAVAILABLE = /Ride Hailer isn't answering right now/;
 const LINK_EXPIRED = /Your Ride Hailer link has expired/;
 const PERMISSION = /Ride Hailer needs your permission for ordering rides/;
@@ -35,8 +35,6 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
   let stack: Stack;
   let token: string;
   const others: Running[] = [];
-  let worstMs = 0;
-  let worstCase = '';
 
   before(async () => {
     stack = await startStack();
@@ -49,7 +47,6 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
   after(async () => {
     for (const other of others) await other.close();
     await stack?.close();
-    if (worstMs > 0) console.log(`      worst answer time across the fault suite: ${worstMs.toFixed(0)} ms (${worstCase})`);
   });
 
   afterEach(() => {
@@ -72,17 +69,15 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
     ['WhoAmIIntent', intent('WhoAmIIntent', { token })],
   ];
 
-  /** Sends each request and checks the common promise: 200, a valid Alexa response with speech, within the bound. */
+  /** Sends each request and checks the common promise: 200, a valid Alexa response with speech. */
   async function answersOf(endpoint: SkillEndpoint, fault: string): Promise<Answer[]> {
     const answers: Answer[] = [];
     for (const [name, envelope] of requests()) {
       const answer = await endpoint.send(envelope);
       const label = `${fault} / ${name}`;
-      if (answer.elapsedMs > worstMs) [worstMs, worstCase] = [answer.elapsedMs, label];
       expect(answer.status, label).to.equal(200);
       expect(isAlexaResponse(answer.json), label).to.equal(true);
       expect(answer.json.response.outputSpeech, label).to.be.an('object');
-      expect(answer.elapsedMs, label).to.be.below(ANSWER_BOUND_MS);
       answers.push(answer);
     }
     return answers;
@@ -115,7 +110,7 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
     await expectUnavailable(endpoint, 'connection refused');
   });
 
-  it('gives up on an API that accepts the request and never answers, within the budget', async () => {
+  it('gives up on an API that accepts the request and never answers (the budget ends the wait)', async () => {
     await withFaults({ hang: true }, 'hang');
   });
 
@@ -169,7 +164,6 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
     const scpToken = await stack.issuer.token({ scope: undefined, scp: ['basic_profile', 'order_car'] });
     const answer = await stack.endpoint.send(intent('RideStatusIntent', { token: scpToken }));
     expect(answer.status).to.equal(200);
-    expect(answer.elapsedMs).to.be.below(ANSWER_BOUND_MS);
     expect(speechOf(answer.json)).to.match(PERMISSION);
     expect(answer.json.response.card).to.deep.equal({ type: 'LinkAccount' });
     expect(stack.apiCalls.some((call) => call.method === 'GET' && call.path === '/v1/rides/current' && call.status === 403)).to.equal(true);
@@ -215,7 +209,6 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
 
       const first = await endpoint.send(order);
       expect(first.status).to.equal(200);
-      expect(first.elapsedMs).to.be.below(ANSWER_BOUND_MS);
       expect(speechOf(first.json)).to.match(/A car is on its way to take you to the station/);
       // Same request ID, as Alexa re-sends a request it got no answer to.
       const again = await endpoint.send(order);
@@ -247,7 +240,6 @@ describe('the skill endpoint when the Ride Hailer API fails', function () {
       try {
         const first = await stack.endpoint.send(order);
         expect(first.status).to.equal(200);
-        expect(first.elapsedMs).to.be.below(ANSWER_BOUND_MS);
         expect(speechOf(first.json)).to.match(/A car is on its way to take you to the harbour/);
         const again = await stack.endpoint.send(order);
         expect(speechOf(again.json)).to.match(/A car is on its way to take you to the harbour/);

@@ -174,7 +174,6 @@ export interface Answer {
   text: string;
   /** The parsed body; undefined when it is not JSON. */
   json: any;
-  elapsedMs: number;
 }
 
 export interface SkillEndpoint extends Running {
@@ -223,17 +222,15 @@ export async function startEndpoint(options: EndpointOptions): Promise<SkillEndp
   const server = await startSkillServer(endpointConfig(options), { logger, ...(options.deps ? { deps: options.deps } : {}) });
   const sign = options.verification === 'off' ? () => ({}) : createRequestSigner(options.verification.material);
   const post = async (body: string, headers: Record<string, string> = {}): Promise<Answer> => {
-    const started = performance.now();
     const response = await fetch(server.url, { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8', ...sign(body), ...headers } });
     const text = await response.text();
-    const elapsedMs = performance.now() - started;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       json = undefined;
     }
-    return { status: response.status, text, json, elapsedMs };
+    return { status: response.status, text, json };
   };
   return {
     url: server.url,

@@ -1,8 +1,25 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { faultsFromEnvironment } from '../../local/ride-api/faults.js';
 import type { RideApi } from '../../local/ride-api/server.js';
 import { call, startApi, startAuthority } from './helpers.js';
 import type { Authority } from './helpers.js';
+
+/** Resolves when the server at `url` starts handling a request for `path`: the request is in, not just sent. */
+function requestArrived(url: string, path: string): Promise<void> {
+  const port = Number(new URL(url).port);
+  return new Promise((resolve) => {
+    const onStart = (message: unknown) => {
+      const { request, socket } = message as { request: IncomingMessage; socket: Socket };
+      if (socket.localPort !== port || request.url !== path) return;
+      unsubscribe('http.server.request.start', onStart);
+      resolve();
+    };
+    subscribe('http.server.request.start', onStart);
+  });
+}
 
 describe('ride API: fault switches', () => {
   let authority: Authority;
@@ -97,8 +114,9 @@ describe('ride API: fault switches', () => {
     expect((failure as DOMException).name).to.equal('TimeoutError');
 
     // Another request still hanging while we close.
+    const arrived = requestArrived(api.url, '/v1/me');
     const pending = call(api.url, 'GET', '/v1/me', { token }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     await api.close();
     expect(await pending).to.be.instanceOf(Error);
     expect(requests.some((line) => (JSON.parse(line) as { status: unknown }).status === 'aborted')).to.equal(true);
@@ -106,8 +124,9 @@ describe('ride API: fault switches', () => {
 
   it('close() does not wait out an injected latency', async () => {
     const { api } = await startApi(authority, { faults: { latencyMs: 60_000 } });
+    const arrived = requestArrived(api.url, '/v1/rides/current');
     const pending = call(api.url, 'GET', '/v1/rides/current', { token }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     await api.close();
     expect(await pending).to.be.instanceOf(Error);
   });

@@ -112,7 +112,7 @@ describe('simulator skill client', () => {
     const send = createSkillClient({ endpoint: skill.url, sign: () => ({}) });
     expect(await send(envelope()).catch((e: unknown) => e)).to.be.instanceOf(SkillRequestError).with.property('code', 'unreachable');
 
-    skill.respond = () => new Promise((resolve) => setTimeout(() => resolve({ json: { version: '1.0', response: {} } }), 300));
+    skill.respond = () => new Promise(() => {}); // never answers: only the timeout can end the wait
     const slow = createSkillClient({ endpoint: skill.url, sign: () => ({}), timeoutMs: 50 });
     const error = await slow(envelope()).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(SkillRequestError).with.property('message').that.matches(/within 50 ms/);

@@ -232,7 +232,7 @@ describe('simulator linking across processes', () => {
         expect(timedOut).to.be.instanceOf(Error).with.property('message').that.matches(/gave up waiting/);
 
         const abort = new AbortController();
-        const cancelled = waiting.linkWithCallback({ signal: abort.signal, pollIntervalMs: 20, showUrl: () => setTimeout(() => abort.abort(new Error('linking cancelled')), 30) });
+        const cancelled = waiting.linkWithCallback({ signal: abort.signal, pollIntervalMs: 20, showUrl: () => abort.abort(new Error('linking cancelled')) }); // Ctrl-C once the URL is shown
         expect(await cancelled.catch((e: unknown) => e)).to.be.instanceOf(Error).with.property('message', 'linking cancelled');
       } finally {
         await server.close();

@@ -110,11 +110,12 @@ describe('AlexaSimulator', () => {
     const alexa = simulator({ store });
     let forgedStatus = 0;
     let realPage = '';
+    let browser: Promise<void> | undefined;
     const outcome = await alexa.linkWithCallback({
       port: 0,
       showUrl: (authorizationUrl, callbackServer) => {
         const state = authorizationUrl.searchParams.get('state')!;
-        void (async () => {
+        browser = (async () => {
           forgedStatus = (await fetch(new URL('/link/callback?code=x&state=forged', callbackServer))).status;
           const real = await fetch(new URL(`/link/callback?code=browser-code&state=${state}`, callbackServer));
           realPage = await real.text();
@@ -124,7 +125,7 @@ describe('AlexaSimulator', () => {
     expect(forgedStatus).to.equal(400);
     expect(outcome.expiresAt).to.be.a('string');
     expect(await store.load()).to.not.equal(undefined);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await browser; // the page may arrive after the outcome: wait for the browser's request, not for time
     expect(realPage).to.include('<h1 id="title">Linked</h1>').and.include('You can close this page');
     expect(tokenServer.requests.map((request) => new URLSearchParams(request.body).get('code'))).to.deep.equal(['browser-code']);
   });

@@ -14,8 +14,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Wait this long before sending anything. */
-  delayMs?: number;
+  /** Send nothing until the client hangs up or the stub closes: an API that never answers. */
+  hang?: boolean;
   /** Send this raw text instead of JSON. */
   raw?: string;
   /** Destroy the connection instead of answering. */
@@ -36,6 +36,8 @@ export interface StubApi {
   requests: RecordedRequest[];
   /** Requests that matched no scripted route. */
   unscripted: RecordedRequest[];
+  /** Resolves once `count` requests have arrived since the last reset: wait for the request, not for time. */
+  arrived(count: number): Promise<void>;
   /** Throws if any request matched no scripted route since the last reset. */
   verify(): void;
   /** Queue replies for `METHOD /path`; the last one repeats once the queue is down to it. */
@@ -48,11 +50,17 @@ export async function startStubApi(): Promise<StubApi> {
   const scripts = new Map<string, Reply[]>();
   const requests: RecordedRequest[] = [];
   const unscripted: RecordedRequest[] = [];
+  const waiting = new Set<{ count: number; resolve: () => void }>();
   const server = http.createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
     const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, remotePort: req.socket.remotePort };
     requests.push(recorded);
+    for (const waiter of waiting) {
+      if (requests.length < waiter.count) continue;
+      waiting.delete(waiter);
+      waiter.resolve();
+    }
     const queue = scripts.get(`${req.method} ${req.url}`);
     const reply = queue && queue.length > 1 ? queue.shift()! : queue?.[0];
     if (!reply) {
@@ -60,7 +68,7 @@ export async function startStubApi(): Promise<StubApi> {
       res.writeHead(501, { 'content-type': 'application/json' }).end('{"error":"unscripted_route"}');
       return;
     }
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.hang) return; // the socket is destroyed when the client gives up, or by close()
     if (reply.reset) {
       req.socket.destroy();
       return;
@@ -75,6 +83,7 @@ export async function startStubApi(): Promise<StubApi> {
     url: `http://127.0.0.1:${port}`,
     requests,
     unscripted,
+    arrived: (count) => (requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => void waiting.add({ count, resolve }))),
     verify() {
       if (unscripted.length === 0) return;
       const routes = unscripted.map((r) => `${r.method} ${r.path}`).join(', ');

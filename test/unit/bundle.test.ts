@@ -15,6 +15,7 @@ import { startStubApi } from '../support/stub-api.js';
 import { createTestIssuer } from '../support/tokens.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freshBuild } from '../support/fresh-build.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -23,12 +24,7 @@ describe('Lambda bundle (npm run build)', () => {
   const profile = resources.profiles.default;
   const src = join(root, 'dist/lambda');
 
-  before(function () {
-    if (!existsSync(join(src, 'index.mjs'))) {
-      // `npm test` builds first; a lone `mocha` run builds here.
-      return promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/build.ts')], { cwd: root });
-    }
-  });
+  before(() => freshBuild());
 
   it('is deployed through the build hook from a code folder every clone has, with a handler the bundle exports', () => {
     expect(resources.askcliResourcesVersion).to.equal('2020-03-31');

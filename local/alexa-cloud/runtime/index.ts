@@ -95,6 +95,8 @@ export class LocalFunctionRunner implements FunctionRunner {
     if (!deployed) throw new FunctionNotFoundError(`Function not found: ${functionNameOrArn}`);
     // A dead environment (crash, timeout, failed init) is replaced now, as Lambda starts a new one.
     if (!deployed.sandbox?.alive) {
+      // The dead one's Runtime API server is closed too: left listening, one server per crash outlived the runner.
+      if (deployed.sandbox) this.retire(deployed.sandbox, undefined, 'replaced after it died');
       deployed.sandbox = new Sandbox({
         fn: deployed.fn,
         codeDir: deployed.codeDir,
