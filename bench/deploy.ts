@@ -18,7 +18,7 @@ import { startLocalStack } from '../local/stack.js';
 import { median, ratio, table } from './lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const COPIED = ['skill-package', 'ask-resources.json', 'hooks', 'lambda', 'scripts', 'local', 'test/deploy/dialog.replay.json', 'package.json', 'tsconfig.json'];
+const COPIED = ['skill-package', 'ask-resources.json', 'hooks', 'common', 'lambda', 'scripts', 'local', 'test/deploy/dialog.replay.json', 'package.json', 'tsconfig.json'];
 const WARM_INVOCATIONS = 20;
 
 export async function benchDeploy(): Promise<string> {

@@ -2,7 +2,7 @@
  * The link journey as a figure, for `npm run bench` (bench/auth.ts): the full headless account-linking journey
  * against an in-memory local stack, timed from "authorization URL issued" to "tokens stored".
  */
-import type { LogSink } from '../lambda/logging.js';
+import type { LogSink } from '../common/logging.js';
 import { completeLoginHeadlessly } from '../local/auth/headless-login.js';
 import type { AlexaSimulator } from '../local/alexa/simulator.js';
 import { DEMO } from '../local/demo.js';

@@ -7,14 +7,14 @@
  * replaced by its space-separated list (an empty list drops it); `*` lists scopes always added; scopes without an
  * entry pass through unchanged. Unset = every scope passes through.
  */
-import type { LogLevel } from '../lambda/config.js';
-import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../lambda/env.js';
+import type { LogLevel } from '../common/logging.js';
+import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../common/env.js';
 import { redirectUriGrant } from './alexa-redirect.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
 import { findProfile, PROFILE_NAMES } from './profiles/registry.js';
 import { checkClientSecrets, requireKeyEntropy, requireTransportSecurity, type ConfigWarning } from './weak-config.js';
 
-export { ConfigError } from '../lambda/env.js';
+export { ConfigError } from '../common/env.js';
 
 export interface BridgeConfig {
   host: string;

@@ -1,5 +1,5 @@
 /** What every route gets: configuration, derived keys, the store, the links, the upstream client, log and clock. */
-import type { Logger } from '../lambda/logging.js';
+import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import type { BridgeKeys } from './keys.js';
 import type { Links } from './links.js';

@@ -2,7 +2,7 @@
  * The bridge without any HTTP framework: `handle(request) → response`. `server.ts` (express) and `index.ts`
  * (Lambda) are thin adapters over it, so both entries behave identically and the Lambda bundle carries no express.
  */
-import type { Logger } from '../lambda/logging.js';
+import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import type { BridgeContext } from './context.js';
 import { json, oauthError, temporarilyUnavailable, errorPage } from './http/responses.js';

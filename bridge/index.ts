@@ -10,7 +10,7 @@
  * Secrets: with BRIDGE_SECRETS_ARN set (the CloudFormation template, bridge/deploy/template.json, sets it), BRIDGE_KEY
  * and the two client secrets come from that Secrets Manager secret, read once here (bridge/secrets.ts).
  */
-import { createLogger } from '../lambda/logging.js';
+import { createLogger } from '../common/logging.js';
 import { EventTooLarge, fromLambdaEvent, toLambdaResult, type HttpApiEventV2, type HttpApiResultV2 } from './adapters/lambda.js';
 import { loadBridgeConfig } from './config.js';
 import { createBridge } from './core.js';

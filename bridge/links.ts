@@ -30,7 +30,7 @@
  *   with its tokens sealed again under the current key; the old row is then emptied and expired. A crash between
  *   the two writes leaves both rows: the current id is always looked up first, the old row's lease lapses.
  */
-import type { Logger } from '../lambda/logging.js';
+import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import { refreshTokenId, seal, unseal, type BridgeKeys, type PurposeKey } from './keys.js';
 import type { UpstreamRefusal, UpstreamResult, UpstreamTokens } from './profiles/profile.js';

@@ -27,7 +27,7 @@
  * failure logged: a rate limit must not turn a store hiccup into refused refreshes.
  */
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Logger } from '../lambda/logging.js';
+import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import { oauthError, errorPage } from './http/responses.js';
 import type { BridgeRequest, BridgeResponse } from './http/types.js';

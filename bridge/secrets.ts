@@ -9,7 +9,7 @@
  *
  * Without BRIDGE_SECRETS_ARN (npm start, a host of your own) the environment is used as it is.
  */
-import type { Env } from '../lambda/env.js';
+import type { Env } from '../common/env.js';
 import { ConfigError } from './config.js';
 
 /** The names the secret must hold; with OPTIONAL_SECRET_NAMES, nothing else is taken from it. */

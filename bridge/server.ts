@@ -4,8 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../lambda/logging.js';
-import { isMainModule } from '../lambda/main-module.js';
+import { createLogger, type Logger } from '../common/logging.js';
+import { isMainModule } from '../common/main-module.js';
 import { createBridgeApp } from './adapters/express.js';
 import { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createBridge } from './core.js';

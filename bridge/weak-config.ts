@@ -17,8 +17,8 @@
  *   same: 00 00 00…, 00 01 02…) → refused. 32 random bytes have about 30 distinct values; fewer than 16 happens by
  *   chance with a probability below 10⁻¹², so a key failing this was typed or derived, not drawn.
  */
-import { ConfigError } from '../lambda/env.js';
-import type { Logger } from '../lambda/logging.js';
+import { ConfigError } from '../common/env.js';
+import type { Logger } from '../common/logging.js';
 
 export interface ConfigWarning {
   variable: string;

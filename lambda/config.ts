@@ -6,12 +6,12 @@
  * and is fixed in one round. The skill's variables hold no secrets (the account-linking secret lives at Amazon), so
  * a problem may quote the value it found.
  */
-import { ConfigError, ConfigReader, httpUrl, integer, oneOf, optional, required, type Env } from './env.js';
+import { ConfigError, ConfigReader, httpUrl, integer, oneOf, optional, required, type Env } from '../common/env.js';
+import { LOG_LEVELS, type LogLevel } from '../common/logging.js';
 
-export { ConfigError } from './env.js';
+export { ConfigError } from '../common/env.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+export { LOG_LEVELS, type LogLevel } from '../common/logging.js';
 
 /** Asymmetric algorithms only: `none` and the HMAC family make no sense for tokens verified with published keys. */
 const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];

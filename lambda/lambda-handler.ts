@@ -12,8 +12,8 @@
  */
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import { ConfigError, loadSkillConfig } from './config.js';
-import { optional, type Env } from './env.js';
-import { createLogger, type LogSink } from './logging.js';
+import { optional, type Env } from '../common/env.js';
+import { createLogger, type LogSink } from '../common/logging.js';
 import { buildSkill, productionDeps } from './skill.js';
 import { buildUnconfiguredSkill } from './unconfigured-skill.js';
 

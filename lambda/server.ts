@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { createAlexaApp } from './http/app.js';
 import { capConnections, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './http/connection-limits.js';
-import { createLogger, type Logger } from './logging.js';
-import { isMainModule } from './main-module.js';
+import { createLogger, type Logger } from '../common/logging.js';
+import { isMainModule } from '../common/main-module.js';
 import { buildSkill, productionDeps, type SkillDeps } from './skill.js';
 
 export interface SkillServer {

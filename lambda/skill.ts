@@ -15,7 +15,7 @@ import { rideStatusHandler } from './handlers/ride-status.js';
 import { accountLinkedHandler, skillEnablementHandler } from './handlers/skill-events.js';
 import { whoAmIHandler } from './handlers/who-am-i.js';
 import { createRequestLog } from './interceptors/request-log.js';
-import type { Logger } from './logging.js';
+import type { Logger } from '../common/logging.js';
 import { createRideClient, type RideClient } from './rides/client.js';
 
 export interface SkillDeps {

@@ -7,7 +7,7 @@
  */
 import { getRequestType, SkillBuilders, type Skill } from 'ask-sdk-core';
 import { createRequestLog, recordOutcome } from './interceptors/request-log.js';
-import type { Logger } from './logging.js';
+import type { Logger } from '../common/logging.js';
 import { messages } from './speech/index.js';
 
 export interface UnconfiguredSkillOptions {

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import type { Logger } from '../lambda/logging.js';
+import type { Logger } from '../common/logging.js';
 import { loadBridgeConfig, startBridgeServer, type BridgeServer } from '../bridge/server.js';
 import type { ClientRegistration } from './auth/server.js';
 import { DEMO } from './demo.js';

@@ -3,7 +3,7 @@
  * default), and the data directory. npm start, link, dialog, fault, reset and the simulator's configuration read
  * it here, so a bad value gets the same clear ConfigError whichever command meets it first.
  */
-import { ConfigError, optional, type Env } from '../lambda/env.js';
+import { ConfigError, optional, type Env } from '../common/env.js';
 import { DEFAULT_PORTS } from './demo.js';
 import type { ServiceName } from './stack-logs.js';
 

@@ -10,8 +10,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { LogLevel } from '../lambda/config.js';
-import { createLogger, type Logger, type LogSink } from '../lambda/logging.js';
+import type { LogLevel } from '../common/logging.js';
+import { createLogger, type Logger, type LogSink } from '../common/logging.js';
 
 /** The name a piece's lines carry in `service`. */
 export type ServiceName = 'skill' | 'auth' | 'api' | 'simulator' | 'bridge' | 'cloud';

@@ -17,8 +17,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOG_LEVELS, loadServerConfig, type LogLevel } from '../lambda/config.js';
-import { createLogger, type LogSink } from '../lambda/logging.js';
+import { LOG_LEVELS, type LogLevel } from '../common/logging.js';
+import { loadServerConfig } from '../lambda/config.js';
+import { createLogger, type LogSink } from '../common/logging.js';
 import { startSkillServer, type SkillServer } from '../lambda/server.js';
 import type { Router } from 'express';
 import { createConsoleRouter } from './alexa/console/router.js';

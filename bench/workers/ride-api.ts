@@ -1,5 +1,5 @@
 // The Ride Hailer API in its own process, so the skill process's CPU figures contain only the skill's work.
-import { createLogger } from '../../lambda/logging.js';
+import { createLogger } from '../../common/logging.js';
 import { startRideApi } from '../../local/ride-api/server.js';
 
 const api = await startRideApi({

@@ -3,7 +3,7 @@
  * 413, a broken one a 400 — RFC 6749 JSON either way, never a stack trace), the query string is taken as sent.
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import type { Logger } from '../../lambda/logging.js';
+import type { Logger } from '../../common/logging.js';
 import type { Bridge } from '../core.js';
 import { oauthError } from '../http/responses.js';
 import type { BridgeRequest, BridgeResponse } from '../http/types.js';

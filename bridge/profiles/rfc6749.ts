@@ -6,6 +6,7 @@
  * Everything here is pure and never throws: whatever cannot be understood is `unavailable`, because "refused"
  * makes Alexa unlink the user and must only ever come from an answer that clearly says so.
  */
+import { parseJsonObject } from '../../common/json.js';
 import type { TokenGrant, UpstreamAnswer, UpstreamRefusal, UpstreamResult, UpstreamTokens, UpstreamUnavailable } from './profile.js';
 
 /** The error codes of RFC 6749 §5.2 that an UpstreamRefusal may carry. */
@@ -37,14 +38,7 @@ export function unavailable(reason: string): UpstreamUnavailable {
 }
 
 /** Parses a body as a JSON object; undefined for anything else (arrays, HTML, truncated text). */
-export function parseJsonObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { parseJsonObject };
 
 /** Parses an `application/x-www-form-urlencoded` body (GitHub without `Accept: application/json`). */
 export function parseFormBody(body: string): Record<string, string> {

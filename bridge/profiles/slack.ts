@@ -12,6 +12,7 @@
  * parameter carries bot scopes; map Alexa's scopes to none (`BRIDGE_UPSTREAM_SCOPES=<alexa scope>=`) unless the
  * app also wants a bot token.
  */
+import { isJsonObject } from '../../common/json.js';
 import type { ProfileSettings, ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
 import { parseJsonObject, tokensFromFields, unavailable } from './rfc6749.js';
 
@@ -28,8 +29,6 @@ const ERRORS: Readonly<Record<string, UpstreamRefusal['error']>> = {
   no_scopes: 'invalid_scope',
 };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 export function readSlackAnswer(answer: { status: number; body: string }): UpstreamResult {
   // Slack answers everything, errors included, with 200; any other status is the transport talking (429 = ratelimited).
   if (answer.status !== 200) return unavailable(`upstream answered ${answer.status}`);
@@ -43,7 +42,7 @@ export function readSlackAnswer(answer: { status: number; body: string }): Upstr
     return unavailable(name === 'ratelimited' ? 'slack: ratelimited' : 'slack: unrecognised error name');
   }
   // The user token: nested after the code grant, top level (token_type "user") after a refresh.
-  const user = isObject(fields.authed_user) && typeof fields.authed_user.access_token === 'string' ? fields.authed_user : fields.token_type === 'user' ? fields : undefined;
+  const user = isJsonObject(fields.authed_user) && typeof fields.authed_user.access_token === 'string' ? fields.authed_user : fields.token_type === 'user' ? fields : undefined;
   if (user === undefined) return unavailable('slack answered no user token (are user scopes asked for in BRIDGE_UPSTREAM_USER_SCOPES?)');
   const tokens = tokensFromFields({ access_token: user.access_token, expires_in: user.expires_in, refresh_token: user.refresh_token, scope: user.scope });
   if (tokens.kind === 'tokens' && tokens.scope !== undefined) tokens.scope = tokens.scope.split(',').filter((s) => s !== '').join(' ');

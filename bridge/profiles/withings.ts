@@ -19,6 +19,7 @@
  * so an invalid parameter can only be the code or the refresh token. PKCE upstream is turned off because Withings
  * documents none and answers unknown parameters with "Invalid Params", which would read as a dead grant.
  */
+import { isJsonObject } from '../../common/json.js';
 import type { ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
 import { parseJsonObject, tokensFromFields, unavailable } from './rfc6749.js';
 
@@ -31,8 +32,6 @@ const INVALID_PARAMS = new Set([
   339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 380, 381, 382, 400, 501, 502, 504, 505, 506, 509, 510, 511, 523, 532,
   3017, 3018, 3019,
 ]);
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The log's label for a status: its number, never Withings' `error` text (which has quoted the refresh token it
@@ -56,7 +55,7 @@ export function readWithingsAnswer(answer: { status: number; body: string }): Up
   const status = typeof envelope.status === 'number' ? envelope.status : typeof envelope.status === 'string' && /^\d+$/.test(envelope.status) ? Number(envelope.status) : undefined;
   if (status === undefined) return unavailable('withings answer has no numeric status');
   if (status === 0) {
-    if (!isObject(envelope.body)) return unavailable('withings status 0 without a body object');
+    if (!isJsonObject(envelope.body)) return unavailable('withings status 0 without a body object');
     return tokensFromFields(envelope.body);
   }
   const message = typeof envelope.error === 'string' ? envelope.error : '';

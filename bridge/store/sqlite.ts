@@ -13,7 +13,7 @@
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { Logger } from '../../lambda/logging.js';
+import type { Logger } from '../../common/logging.js';
 import type { BridgeStore, LinkRecord } from './store.js';
 
 /** Purge expired rows at most this often, piggybacking on writes. */

@@ -15,6 +15,7 @@
  * early, as soon as a request carries a token.
  */
 import type { Got, RequestError } from 'got';
+import { isJsonObject } from '../../common/json.js';
 import { isScopeName, type ScopeName } from '../account/scopes.js';
 import { AccountLinkRequired, ApiUnavailable, ScopeMissing } from '../errors.js';
 
@@ -138,10 +139,6 @@ function translate(error: RequestError, scope: ScopeName): Error {
   const body = error.response?.body;
   if (!isJsonObject(body)) return new ApiUnavailable('malformed_response');
   return new ApiStatusError(status, body);
-}
-
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** RFC 6750: `WWW-Authenticate: Bearer error="insufficient_scope", scope="order_car"`; only scopes we know count. */

@@ -8,7 +8,7 @@ import type { events } from 'ask-sdk-model';
 import { judgeToken } from '../account/account.js';
 import type { TokenVerifier } from '../account/token-verifier.js';
 import { recordOutcome } from '../interceptors/request-log.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../../common/logging.js';
 
 export function accountLinkedHandler(verifier: TokenVerifier, logger: Logger): RequestHandler {
   return {

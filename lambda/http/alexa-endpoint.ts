@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import express, { type Request, type RequestHandler } from 'express';
 import type { Skill } from 'ask-sdk-core';
 import type { RequestEnvelope } from 'ask-sdk-model';
-import { errorFields, type Logger } from '../logging.js';
+import { errorFields, type Logger } from '../../common/logging.js';
 import { AlexaRequestRefused, type AlexaHttpRequest, type AlexaVerifier } from '../verification/index.js';
 import { parseEnvelope } from '../verification/request.js';
 import { internalError } from './responses.js';

@@ -5,7 +5,7 @@
 import express from 'express';
 import type { Skill } from 'ask-sdk-core';
 import type { ServerConfig } from '../config.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../../common/logging.js';
 import { createAlexaVerifiers, loadTrustStore, type FetchCertificate } from '../verification/index.js';
 import { alexaEndpoint } from './alexa-endpoint.js';
 import { errorHandler, notFound } from './responses.js';

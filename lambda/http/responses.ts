@@ -3,7 +3,7 @@
  * (messages, stack traces, HTML) ever reaches the caller.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { errorFields, type LogFields, type Logger } from '../logging.js';
+import { errorFields, type LogFields, type Logger } from '../../common/logging.js';
 import { AlexaRequestRefused } from '../verification/index.js';
 
 /** Answers a refusal and logs it once, with our own reason and never the body or headers. */

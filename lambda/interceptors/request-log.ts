@@ -8,7 +8,7 @@
  * around the error handler, because the ASK SDK skips response interceptors once a handler has thrown.
  */
 import type { ErrorHandler, HandlerInput, RequestInterceptor, ResponseInterceptor } from 'ask-sdk-core';
-import { errorFields, type Logger } from '../logging.js';
+import { errorFields, type Logger } from '../../common/logging.js';
 import { requestFields } from '../request-fields.js';
 
 /** What this request's line will say; kept in the request attributes from the request interceptor on. */

@@ -8,7 +8,7 @@
  * and answers with JSON refusals, a configurable body limit and one parse of the body.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../env.js';
+import { ConfigError } from '../../common/env.js';
 import { createCertificateDownloader, DEFAULT_DOWNLOAD_OPTIONS, type CertificateDownloadOptions, type FetchCertificate } from './certificate-download.js';
 import { createTrustStore, splitPemCertificates, type TrustStore } from './trust-store.js';
 import { SignatureVerifier, SkillIdVerifier, TimestampVerifier, VerifierSequence, type AlexaVerifier } from './verifiers.js';

@@ -1,6 +1,7 @@
 /**
  * An Alexa request as the checks see it: the body exactly as it was signed, that body parsed once, and the headers.
  */
+import { isJsonObject } from '../../common/json.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AlexaRequestRefused } from './errors.js';
 
@@ -20,10 +21,6 @@ export function parseEnvelope(body: string): Record<string, unknown> {
   } catch {
     throw new AlexaRequestRefused('malformed_request', 'body is not JSON');
   }
-  if (!isRecord(envelope)) throw new AlexaRequestRefused('malformed_request', 'body is not a JSON object');
+  if (!isJsonObject(envelope)) throw new AlexaRequestRefused('malformed_request', 'body is not a JSON object');
   return envelope;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

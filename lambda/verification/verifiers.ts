@@ -10,7 +10,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Verifier } from 'ask-sdk-express-adapter';
 import { CertificateChainCache } from './certificate-cache.js';
 import { parseCertificateChainUrl } from './certificate-url.js';
-import { isRecord, parseEnvelope, type AlexaHttpRequest } from './request.js';
+import { isJsonObject } from '../../common/json.js';
+import { parseEnvelope, type AlexaHttpRequest } from './request.js';
 import { AlexaRequestRefused } from './errors.js';
 import type { FetchCertificate } from './certificate-download.js';
 import type { TrustStore } from './trust-store.js';
@@ -72,8 +73,8 @@ export class TimestampVerifier extends AlexaVerifier {
 
   async check({ envelope }: AlexaHttpRequest): Promise<void> {
     const request = envelope['request'];
-    const timestamp = isRecord(request) ? parseTimestamp(request['timestamp']) : undefined;
-    if (!isRecord(request) || timestamp === undefined) throw new AlexaRequestRefused('timestamp_invalid', 'request.timestamp is missing or not an ISO 8601 time');
+    const timestamp = isJsonObject(request) ? parseTimestamp(request['timestamp']) : undefined;
+    if (!isJsonObject(request) || timestamp === undefined) throw new AlexaRequestRefused('timestamp_invalid', 'request.timestamp is missing or not an ISO 8601 time');
     const ageMs = this.now() - timestamp;
     const maxAgeMs = isSkillEvent(request) ? SKILL_EVENT_MAX_AGE_MS : NORMAL_REQUEST_TOLERANCE_MS;
     if (ageMs > maxAgeMs || ageMs < -NORMAL_REQUEST_TOLERANCE_MS) {
@@ -145,6 +146,6 @@ function isSkillEvent(request: Record<string, unknown>): boolean {
 
 function path(value: unknown, ...keys: string[]): string | undefined {
   let current = value;
-  for (const key of keys) current = isRecord(current) ? current[key] : undefined;
+  for (const key of keys) current = isJsonObject(current) ? current[key] : undefined;
   return typeof current === 'string' ? current : undefined;
 }

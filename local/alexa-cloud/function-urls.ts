@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../lambda/logging.js';
+import type { Logger } from '../../common/logging.js';
 import type { FunctionRunner } from './contracts.js';
 import { AwsError } from './aws/errors.js';
 import type { FunctionRecord, FunctionUrlRecord, StateStore } from './state/store.js';

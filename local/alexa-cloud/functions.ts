@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { FunctionCodeError, type FunctionDefinition, type FunctionRunner } from './contracts.js';
-import type { Logger } from '../../lambda/logging.js';
+import type { Logger } from '../../common/logging.js';
 import { AwsError } from './aws/errors.js';
 import type { FunctionRecord, PermissionRecord, StateStore } from './state/store.js';
 

@@ -5,7 +5,7 @@
  * account-linking client secret — and lambda/logging.ts redacts credential-named fields as a second line of defence.
  */
 import type { RequestHandler, Response } from 'express';
-import type { LogFields, Logger } from '../../lambda/logging.js';
+import type { LogFields, Logger } from '../../common/logging.js';
 
 export type CloudApi = 'smapi' | 'lwa' | 'iam' | 'lambda' | 'upload' | 'extra' | 's3' | 'cloudformation' | 'secretsmanager' | 'dynamodb' | 'function-url';
 

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../../lambda/config.js';
+import { ConfigError } from '../../common/env.js';
 import { DEMO } from '../demo.js';
 import { stackPort } from '../environment.js';
 import { localDataDir, PROJECT_ROOT } from '../paths.js';

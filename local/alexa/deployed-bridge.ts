@@ -5,7 +5,7 @@
  * complete or refresh a link made that way.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { ConfigError } from '../../lambda/config.js';
+import { ConfigError } from '../../common/env.js';
 import { LOCAL_CLOUD_CREDENTIALS } from '../cloud-credentials.js';
 import { DEFAULT_PORTS } from '../demo.js';
 

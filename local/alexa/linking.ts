@@ -5,9 +5,10 @@
  * refresh is refused, which is what Alexa does. For the implicit grant the token arrives in the redirect's fragment
  * (`#state=…&access_token=…&token_type=Bearer`) and there is nothing to refresh: the user links again.
  */
+import { parseJsonObject } from '../../common/json.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import type { Logger } from '../../lambda/logging.js';
+import type { Logger } from '../../common/logging.js';
 import type { AccessTokenScheme, GrantType, LinkingErrorCode, LinkRoute } from './linking-vocabulary.js';
 import { MemoryPendingStates, type AuthorizationOutcome, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
@@ -355,7 +356,7 @@ export class AccountLinker {
       );
     }
 
-    const json = parseJson(text);
+    const json = parseJsonObject(text);
     if (!response.ok) {
       const oauthError = typeof json?.error === 'string' ? json.error : undefined;
       throw new LinkingError('token_request_failed', `the token endpoint answered ${response.status}${oauthError ? ` (${oauthError})` : ''}`, {
@@ -481,14 +482,6 @@ function refusedForGood(status: number | undefined): boolean {
   return status === 400 || status === 401;
 }
 
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether a token is a JWT whose own `exp` is still ahead (read, not verified: only its lifetime matters here). */
 function stillValidJwt(token: string, now: Date): boolean {

@@ -2,7 +2,7 @@
  * Printing for the CLIs. Everything here works on values that hold no token (Turn, LinkOutcome, errors whose
  * messages never include one), so nothing printed can leak a credential.
  */
-import { ConfigError } from '../../lambda/env.js';
+import { ConfigError } from '../../common/env.js';
 import { HeadlessLoginError } from '../auth/headless-login.js';
 import { FaultsError } from '../ride-api/faults.js';
 import type { Turn } from './dialog-session.js';

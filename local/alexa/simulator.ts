@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Intent, RequestEnvelope, ResponseEnvelope, SessionEndedReason } from 'ask-sdk-model';
-import type { Logger } from '../../lambda/logging.js';
+import type { Logger } from '../../common/logging.js';
 import { DEMO } from '../demo.js';
 import { SIMULATOR_HEALTH, startCallbackServer, type CallbackServer } from './callback-server.js';
 import { PROJECT_ROOT } from './config.js';

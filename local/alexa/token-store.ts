@@ -8,6 +8,7 @@
  * `.local/alexa-link-pending.json` (mode 0600 too). Once completed, an entry keeps how it ended (linked, cancelled,
  * failed and why), so the process that started it can say so at once.
  */
+import { isJsonObject } from '../../common/json.js';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { LINKING_ERROR_CODES, type GrantType, type LinkingErrorCode, type LinkRoute } from './linking-vocabulary.js';
@@ -212,7 +213,7 @@ export class FilePendingStates implements PendingStates {
     }
     const parsed: unknown = JSON.parse(text);
     const states: Record<string, StateEntry> = {};
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    if (isJsonObject(parsed)) {
       for (const [hash, entry] of Object.entries(parsed)) {
         const pending = asStateEntry(entry);
         if (pending) states[hash] = pending;

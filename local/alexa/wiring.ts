@@ -1,5 +1,5 @@
 /** Builds the real simulator for the CLIs (and npm start): config from env, the test CA's signer, the token file. */
-import { createLogger } from '../../lambda/logging.js';
+import { createLogger } from '../../common/logging.js';
 import { loadSimulatorConfig, type LinkChoice, type SimulatorConfig } from './config.js';
 import type { Locale } from './interaction-model.js';
 import { renderLinkOutcome } from './render.js';

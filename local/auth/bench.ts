@@ -1,5 +1,5 @@
 import autocannon, { type AutocannonResult } from 'autocannon';
-import { isMainModule } from '../../lambda/main-module.js';
+import { isMainModule } from '../../common/main-module.js';
 import { DEMO } from '../demo.js';
 import { completeLoginHeadlessly } from './headless-login.js';
 import { startAuthServer } from './server.js';

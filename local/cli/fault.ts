@@ -2,7 +2,7 @@
  * `npm run fault`: switches the Ride Hailer API's faults of the running npm start, through the simulator's console
  * (the API itself has no admin route unless RIDE_API_ADMIN_ROUTES=1). `npm run fault -- --help` lists them.
  */
-import { ConfigError } from '../../lambda/config.js';
+import { ConfigError } from '../../common/env.js';
 import { stackUrl } from '../environment.js';
 import { renderError } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';

@@ -3,7 +3,7 @@
  * link the ways real users meet (`--expire`, `--revoke`). `npm run link -- --help` lists every option.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../../lambda/config.js';
+import { ConfigError } from '../../common/env.js';
 import type { LinkChoice } from '../alexa/config.js';
 import { renderError, renderLinkOutcome } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';

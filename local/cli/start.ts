@@ -11,7 +11,7 @@
  * everything and exits 0; a start failure exits 1 with one line saying what to change.
  */
 import { join, relative } from 'node:path';
-import { ConfigError } from '../../lambda/config.js';
+import { ConfigError } from '../../common/env.js';
 import { localDataDir, PORT_VARIABLES, stackPorts } from '../environment.js';
 import { answersAsSimulator } from '../alexa/simulator.js';
 import { FileTokenStore } from '../alexa/token-store.js';

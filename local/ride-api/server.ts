@@ -27,7 +27,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler, Response } from 'express';
 import { DEFAULT_CONNECTION_LIMITS } from '../../lambda/http/connection-limits.js';
-import { createLogger, errorFields, type Logger } from '../../lambda/logging.js';
+import { createLogger, errorFields, type Logger } from '../../common/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { DEMO } from '../demo.js';
 import { KeysUnavailable, createAccessGuard, createAccessTokenVerifier, sendError } from './access.js';

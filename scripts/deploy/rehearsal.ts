@@ -22,8 +22,8 @@ export { ENVIRONMENT_PROFILE } from './ask.js';
 /** DEMO-ONLY: the client secret of the local authorization server, which a rehearsal applies to the skill. */
 export const REHEARSAL_LINKING_CLIENT_SECRET = DEMO.clientSecret;
 
-/** What the build hook needs beside skill-package/ (copied afresh each run; the hook rebuilds from lambda/). */
-const BUILD_INPUTS = ['lambda', 'scripts', 'hooks', 'package.json', 'tsconfig.json'];
+/** What the build hook needs beside skill-package/ (copied afresh each run; the hook rebuilds from lambda/ and the common/ it imports). */
+const BUILD_INPUTS = ['common', 'lambda', 'scripts', 'hooks', 'package.json', 'tsconfig.json'];
 
 type Env = Record<string, string | undefined>;
 

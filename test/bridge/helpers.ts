@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { createMemoryLogger, type Logger } from '../../lambda/logging.js';
+import { createMemoryLogger, type Logger } from '../../common/logging.js';
 import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
 import { startAuthServer, type AuthServer } from '../../local/auth/server.js';
 import { DEMO } from '../../local/demo.js';

@@ -15,7 +15,7 @@ import { startBridgeServer } from '../../bridge/server.js';
 import { DynamoDbBridgeStore } from '../../bridge/store/dynamodb.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import type { BridgeStore } from '../../bridge/store/store.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { LOCAL_DYNAMODB_CREDENTIALS, LOCAL_DYNAMODB_REGION, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 import { startFakeUpstream, type FakeUpstream } from './fakes/upstream.js';

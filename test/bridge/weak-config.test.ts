@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { ConfigError, loadBridgeConfig } from '../../bridge/config.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import { isLoopbackHost } from '../../bridge/weak-config.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { startLocalBridge } from '../../local/bridge.js';
 import { DEMO } from '../../local/demo.js';
 import { bridgeEnv, startTestBridge } from './helpers.js';

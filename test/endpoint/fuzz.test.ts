@@ -12,7 +12,7 @@ import type { RequestEnvelope } from 'ask-sdk-model';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
 import { AccountLinkRequired, ApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
 import { RideAlreadyActive } from '../../lambda/rides/client.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import type { RideClient } from '../../lambda/rides/client.js';
 import type { Ride } from '../../lambda/rides/types.js';
 import { buildSkill } from '../../lambda/skill.js';

@@ -9,7 +9,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { expect } from 'chai';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { startSkillServer, type SkillServer } from '../../lambda/server.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../lambda/http/connection-limits.js';
 import { testConfig } from '../verification/support.js';

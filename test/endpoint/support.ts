@@ -17,7 +17,7 @@ import express from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import type { ServerConfig } from '../../lambda/config.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { startSkillServer } from '../../lambda/server.js';
 import type { SkillDeps } from '../../lambda/skill.js';

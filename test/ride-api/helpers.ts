@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { DEMO } from '../../local/demo.js';
-import { createLogger } from '../../lambda/logging.js';
+import { createLogger } from '../../common/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { startRideApi } from '../../local/ride-api/server.js';
 import type { RideApi, RideApiOptions } from '../../local/ride-api/server.js';

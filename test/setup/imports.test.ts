@@ -4,9 +4,11 @@
  * - No cycle between folders that do not contain one another (local/alexa → local/ride-api → local/alexa …); a parent
  *   folder and its own subfolders may import each other (lambda/skill.ts wires lambda/handlers/, which throw
  *   lambda/errors.ts).
- * - What ships (lambda/, bridge/) never imports the offline stack, the scripts, the tests or the benchmarks. (That
+ * - What ships (common/, lambda/, bridge/) never imports the offline stack, the scripts, the tests or the benchmarks. (That
  *   `npm run deploy` to Amazon loads nothing of local/ is test/deploy/imports.test.ts's, which follows the --local
  *   paths the way the script takes them.)
+ * - The skill and the bridge, two deployables, never import each other: what both need is in common/, which imports
+ *   neither, so a change to one never changes the other's bundle by accident.
  * Imports are read from the sources (static `import`/`export … from` and `import('…')` with a relative path), so the
  * check needs no build and sees type imports that a bundler erases.
  */
@@ -15,7 +17,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../local/alexa/config.js';
 
-const TOP_FOLDERS = ['lambda', 'bridge', 'local', 'scripts', 'bench', 'test'];
+const TOP_FOLDERS = ['common', 'lambda', 'bridge', 'local', 'scripts', 'bench', 'test'];
 const SKIPPED = new Set(['node_modules', 'dist', '.local', '.stryker-tmp', 'reports']);
 
 function sourceFiles(): string[] {
@@ -117,9 +119,16 @@ describe('the import graph', () => {
     expect(explained).to.deep.equal([]);
   });
 
-  it('keeps what ships (lambda/, bridge/) free of the offline stack, the scripts, the tests and the benchmarks', () => {
-    const leaks = edges.filter(({ from, to }) => /^(lambda|bridge)\//.test(from) && /^(local|scripts|test|bench)\//.test(to));
+  it('keeps what ships (common/, lambda/, bridge/) free of the offline stack, the scripts, the tests and the benchmarks', () => {
+    const leaks = edges.filter(({ from, to }) => /^(common|lambda|bridge)\//.test(from) && /^(local|scripts|test|bench)\//.test(to));
     expect(leaks.map(({ from, to }) => `${from} → ${to}`)).to.deep.equal([]);
+  });
+
+  it('keeps the two deployables apart: the skill and the bridge share code only through common/, which imports neither', () => {
+    const crossings = edges.filter(
+      ({ from, to }) => (from.startsWith('bridge/') && to.startsWith('lambda/')) || (from.startsWith('lambda/') && to.startsWith('bridge/')) || (from.startsWith('common/') && !to.startsWith('common/')),
+    );
+    expect(crossings.map(({ from, to }) => `${from} → ${to}`)).to.deep.equal([]);
   });
 
 });

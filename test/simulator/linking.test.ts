@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { UnsecuredJWT } from 'jose';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { AccountLinker, LinkingError, basicAuthorization } from '../../local/alexa/linking.js';
 import { linkChange } from '../../local/alexa/link-change.js';
 import { FileTokenStore, MemoryTokenStore, type StoredLink } from '../../local/alexa/token-store.js';

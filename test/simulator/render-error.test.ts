@@ -1,6 +1,6 @@
 /** What the command-line tools print for a failure: words for people, never a class name. */
 import { expect } from 'chai';
-import { ConfigError } from '../../lambda/env.js';
+import { ConfigError } from '../../common/env.js';
 import { HeadlessLoginError } from '../../local/auth/headless-login.js';
 import { renderError } from '../../local/alexa/render.js';
 import { terminalLine } from '../../local/alexa/wiring.js';

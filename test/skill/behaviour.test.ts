@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { Directive, RequestEnvelope } from 'ask-sdk-model';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { createRideClient } from '../../lambda/rides/client.js';
 import { buildSkill } from '../../lambda/skill.js';
 import { intent, launch, sessionEnded, skillEvent, TEST_SKILL_ID } from '../support/envelopes.js';

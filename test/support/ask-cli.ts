@@ -102,7 +102,7 @@ export interface ProjectCopy {
 }
 
 /** What a clone has that `ask deploy` and its build hook use; no dist/: the copy starts as a fresh clone does. */
-const PROJECT_FILES = ['skill-package', 'ask-resources.json', 'hooks', 'lambda', 'scripts', 'package.json', 'tsconfig.json'];
+const PROJECT_FILES = ['skill-package', 'ask-resources.json', 'hooks', 'common', 'lambda', 'scripts', 'package.json', 'tsconfig.json'];
 
 /** A temporary copy of the project for `ask deploy`, as a fresh clone (node_modules symlinked to save the install). */
 export async function copyProject(): Promise<ProjectCopy> {

@@ -1,7 +1,7 @@
 /** The real skill — real handlers, real got client, real jose verifier — with the API at a nock-able URL and logs in memory. */
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { createRideClient } from '../../lambda/rides/client.js';
 import { buildSkill } from '../../lambda/skill.js';
 import { TEST_SKILL_ID } from './envelopes.js';

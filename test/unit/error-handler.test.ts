@@ -8,7 +8,7 @@ import type { RequestEnvelope } from 'ask-sdk-model';
 import { AccountLinkRequired, ApiUnavailable, IssuerUnavailable, ScopeMissing } from '../../lambda/errors.js';
 import { errorHandler } from '../../lambda/handlers/error-handler.js';
 import { createRequestLog } from '../../lambda/interceptors/request-log.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 
 async function answer(type: string, error: Error) {
   const attributes: Record<string, unknown> = {};

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import type { NextFunction, Request, Response } from 'express';
 import { bodyReadRefusal, errorHandler } from '../../lambda/http/responses.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 
 function fakeResponse(headersSent = false) {
   const sent: { status?: number; body?: unknown } = {};

@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import type { RequestEnvelope } from 'ask-sdk-model';
-import { createLogger, createMemoryLogger } from '../../lambda/logging.js';
+import { createLogger, createMemoryLogger } from '../../common/logging.js';
 import { requestFields } from '../../lambda/request-fields.js';
-import type { LogLevel } from '../../lambda/config.js';
+import type { LogLevel } from '../../common/logging.js';
 
 describe('structured logger', () => {
   const levels = ['debug', 'info', 'warn', 'error'] as const;

@@ -1,5 +1,5 @@
 /**
- * lambda/main-module.ts: the self-hosted entries (`lambda/server.ts`, `bridge/server.ts`) start only when Node was
+ * common/main-module.ts: the self-hosted entries (`lambda/server.ts`, `bridge/server.ts`) start only when Node was
  * started with them, whatever the path they are started from — one with a space, or one reached through a symlink.
  */
 import { execFile } from 'node:child_process';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import { isMainModule } from '../../lambda/main-module.js';
+import { isMainModule } from '../../common/main-module.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,7 +44,7 @@ describe('main module: the self-hosted entries start from any path', () => {
     let link: string;
     before(() => {
       copy = join(dir, 'project copy');
-      for (const entry of ['bridge', 'lambda', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
+      for (const entry of ['bridge', 'common', 'lambda', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
       link = join(dir, 'linked copy');
       symlinkSync(copy, link, 'dir');

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { ErrorHandler, HandlerInput } from 'ask-sdk-core';
 import type { RequestEnvelope, Response } from 'ask-sdk-model';
 import { createRequestLog, recordOutcome, recordUnexpectedError } from '../../lambda/interceptors/request-log.js';
-import { createMemoryLogger, stackFrames } from '../../lambda/logging.js';
+import { createMemoryLogger, stackFrames } from '../../common/logging.js';
 
 function handlerInput(request: Record<string, unknown>): HandlerInput {
   const attributes: Record<string, unknown> = {};

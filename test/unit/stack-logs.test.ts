@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import type { LogLevel } from '../../lambda/config.js';
+import type { LogLevel } from '../../common/logging.js';
 import { stackLogs, type StackLogs } from '../../local/stack-logs.js';
 
 describe('npm start\'s request lines', () => {

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { createTokenVerifier } from '../../lambda/account/token-verifier.js';
 import { loadSkillConfig, type TokenVerificationConfig } from '../../lambda/config.js';
 import { AccountLinkRequired } from '../../lambda/errors.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { productionDeps } from '../../lambda/skill.js';
 import { rejection } from '../support/rejection.js';
 

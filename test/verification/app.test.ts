@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { alexaEndpoint } from '../../lambda/http/alexa-endpoint.js';
 import { errorHandler } from '../../lambda/http/responses.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { loadTrustStore, VerifierSequence } from '../../lambda/verification/index.js';
 import { ConfigError } from '../../lambda/config.js';
 import { SKILL_SPEECH, closeServer, envelope, failingSkill, listen, post, startApp, testConfig, testSkill, writeCaFile, type RunningApp } from './support.js';

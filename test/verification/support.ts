@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type express from 'express';
 import { SkillBuilders, type Skill } from 'ask-sdk-core';
 import type { ServerConfig } from '../../lambda/config.js';
-import { createMemoryLogger } from '../../lambda/logging.js';
+import { createMemoryLogger } from '../../common/logging.js';
 import { createAlexaApp } from '../../lambda/http/app.js';
 
 export const SKILL_ID = 'amzn1.ask.skill.00000000-0000-4000-8000-0000000test1';

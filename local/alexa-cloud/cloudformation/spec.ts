@@ -9,6 +9,7 @@
  * too: a template the local cloud accepts is one CloudFormation's schema accepts. Values produced by intrinsic
  * functions are not type-checked (CloudFormation itself only knows them at deploy time).
  */
+import { isJsonObject } from '../../../common/json.js';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import type { PropertyType, Resource, SpecDatabase, TypeDefinition } from '@aws-cdk/service-spec-types';
 
@@ -37,12 +38,12 @@ export function resourceType(db: SpecDatabase, type: string): Resource | undefin
 /** Every way the template departs from the specification, one sentence each; empty = it conforms. */
 export function checkTemplate(db: SpecDatabase, template: unknown): string[] {
   const problems: string[] = [];
-  if (!isObject(template)) return ['the template is not a JSON object'];
+  if (!isJsonObject(template)) return ['the template is not a JSON object'];
   for (const key of Object.keys(template)) if (!TOP_LEVEL.includes(key)) problems.push(`unknown top-level section ${key}`);
   const t = template as unknown as Template;
   const parameters = t.Parameters ?? {};
   const resources = t.Resources;
-  if (!isObject(resources) || Object.keys(resources).length === 0) return [...problems, 'Resources: at least one resource is required'];
+  if (!isJsonObject(resources) || Object.keys(resources).length === 0) return [...problems, 'Resources: at least one resource is required'];
 
   for (const [name, parameter] of Object.entries(parameters)) {
     if (!PARAMETER_TYPES.includes(parameter?.Type) && !/^(AWS::|List<AWS::)/.test(String(parameter?.Type))) problems.push(`Parameters.${name}: unknown parameter type ${String(parameter?.Type)}`);
@@ -69,7 +70,7 @@ export function checkTemplate(db: SpecDatabase, template: unknown): string[] {
   const names = { parameters: new Set(Object.keys(parameters)), resources: types, all: new Set(Object.keys(resources)) };
   for (const [logicalId, resource] of Object.entries(resources)) problems.push(...checkReferences(resource.Properties ?? {}, `Resources.${logicalId}.Properties`, names));
   for (const [name, output] of Object.entries(t.Outputs ?? {})) {
-    if (!isObject(output) || !('Value' in output)) problems.push(`Outputs.${name}: Value is required`);
+    if (!isJsonObject(output) || !('Value' in output)) problems.push(`Outputs.${name}: Value is required`);
     else problems.push(...checkReferences(output.Value, `Outputs.${name}.Value`, names));
   }
   return problems;
@@ -77,7 +78,7 @@ export function checkTemplate(db: SpecDatabase, template: unknown): string[] {
 
 function checkObject(db: SpecDatabase, properties: Record<string, { type: PropertyType; required?: boolean }>, value: unknown, where: string): string[] {
   if (isIntrinsic(value)) return [];
-  if (!isObject(value)) return [`${where}: expected an object, got ${describe(value)}`];
+  if (!isJsonObject(value)) return [`${where}: expected an object, got ${describe(value)}`];
   const problems: string[] = [];
   for (const [name, property] of Object.entries(properties)) {
     if (property.required && !(name in value)) problems.push(`${where}: required property ${name} is missing`);
@@ -109,7 +110,7 @@ function checkValue(db: SpecDatabase, type: PropertyType, value: unknown, where:
     case 'date-time':
       return typeof value === 'string' ? [] : [`${where}: expected a date-time string, got ${describe(value)}`];
     case 'json':
-      return isObject(value) || typeof value === 'string' ? [] : [`${where}: expected a JSON object, got ${describe(value)}`];
+      return isJsonObject(value) || typeof value === 'string' ? [] : [`${where}: expected a JSON object, got ${describe(value)}`];
     case 'null':
       return value === null ? [] : [`${where}: expected null`];
     case 'tag':
@@ -118,7 +119,7 @@ function checkValue(db: SpecDatabase, type: PropertyType, value: unknown, where:
       if (!Array.isArray(value)) return [`${where}: expected a list, got ${describe(value)}`];
       return value.flatMap((item, index) => checkValue(db, type.element, item, `${where}[${index}]`));
     case 'map':
-      if (!isObject(value)) return [`${where}: expected a map, got ${describe(value)}`];
+      if (!isJsonObject(value)) return [`${where}: expected a map, got ${describe(value)}`];
       return Object.entries(value).flatMap(([key, item]) => checkValue(db, type.element, item, `${where}.${key}`));
     case 'union': {
       const outcomes = type.types.map((member) => checkValue(db, member, value, where));
@@ -141,7 +142,7 @@ interface Names {
 
 function checkReferences(value: unknown, where: string, names: Names): string[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => checkReferences(item, `${where}[${index}]`, names));
-  if (!isObject(value)) return [];
+  if (!isJsonObject(value)) return [];
   const keys = Object.keys(value);
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) {
     const [fn] = keys as [string];
@@ -155,7 +156,7 @@ function checkReferences(value: unknown, where: string, names: Names): string[] 
     if (fn === 'Fn::Sub') {
       const [text, variables] = typeof argument === 'string' ? [argument, {}] : Array.isArray(argument) ? (argument as [unknown, unknown]) : [undefined, {}];
       if (typeof text !== 'string') return [`${where}: Fn::Sub takes a string or [string, variables]`];
-      const local = new Set(Object.keys(isObject(variables) ? variables : {}));
+      const local = new Set(Object.keys(isJsonObject(variables) ? variables : {}));
       const problems = checkReferences(variables, `${where}[1]`, names);
       for (const match of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
         const name = match[1]!.trim();
@@ -187,14 +188,11 @@ const splitOnce = (text: string): [string, string | undefined] => {
 };
 
 function isIntrinsic(value: unknown): boolean {
-  if (!isObject(value)) return false;
+  if (!isJsonObject(value)) return false;
   const keys = Object.keys(value);
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';

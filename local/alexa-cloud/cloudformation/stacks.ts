@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { SpecDatabase } from '@aws-cdk/service-spec-types';
-import type { Logger } from '../../../lambda/logging.js';
+import type { Logger } from '../../../common/logging.js';
 import { AwsError } from '../aws/errors.js';
 import type { StackEventRecord, StackRecord, StackResourceRecord, StateStore } from '../state/store.js';
 import { dependencies, resolve, TemplateError, type Scope } from './intrinsics.js';

@@ -3,7 +3,8 @@
  * a token, a secret or a whole envelope; as a second line of defence, a field whose name says it holds a credential
  * (CREDENTIAL_FIELDS) is written as "[redacted]".
  */
-import type { LogLevel } from './config.js';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
