@@ -6,18 +6,16 @@
  * aws-lambda-ric) and `ask dialog --replay`, which must greet the linked user by name. No ALEXA_SKILL_ID anywhere.
  * Then the same function with variables missing or malformed: it answers naming them, and logs them in one line.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadSkillConfig } from '../../lambda/config.js';
-import { MemoryTokenStore } from '../../local/alexa/token-store.js';
-import { startAlexaCloud, type AlexaCloud } from '../../local/alexa-cloud/index.js';
-import { LocalFunctionRunner } from '../../local/alexa-cloud/runtime/index.js';
-import { createSimulationsRouter } from '../../local/alexa-cloud/simulations.js';
+import type { MemoryTokenStore } from '../../local/alexa/token-store.js';
+import type { AlexaCloud } from '../../local/alexa-cloud/index.js';
 import { DEMO } from '../../local/demo.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { localFunctionEnvironment } from '../../scripts/deploy/rehearsal.js';
+import { startDeployRig, type DeployRig } from '../support/deploy-rig.js';
 import { copyProject, ENVIRONMENT_PROFILE, PROJECT_ROOT, runAsk, type ProjectCopy } from '../support/ask-cli.js';
 
 const MARKER = 'test/deploy/bare-deploy.test.ts pastes the next block';
@@ -36,37 +34,25 @@ describe('deploy: docs/deploying.md "To Amazon" — a fresh copy, the environmen
   this.timeout(240_000);
   let stack: LocalStack;
   let cloud: AlexaCloud;
-  let runner: LocalFunctionRunner;
   let project: ProjectCopy;
   let work: string;
   let block: Record<string, string>;
   let skillId: string;
   let functionName: string;
   const functionLines: string[] = [];
-  const tokenStore = new MemoryTokenStore();
+  let tokenStore: MemoryTokenStore;
+  let rig: DeployRig;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'bare-deploy-'));
-    stack = await startLocalStack({ log: () => {}, env: { LOG_LEVEL: 'warn' } });
-    const alexa = stack.createSimulator({ tokenStore });
-    runner = new LocalFunctionRunner({ dataDir: join(work, 'runner'), log: (line) => functionLines.push(line) });
-    cloud = await startAlexaCloud({
-      port: 0,
-      dataDir: join(work, 'cloud'),
-      runner,
-      log: () => {},
-      routes: ({ skills, alexaTriggerProblem }) => [createSimulationsRouter({ skills, runner, alexaTriggerProblem, accessToken: () => alexa.accessToken() })],
-    });
+    rig = await startDeployRig('bare-deploy-', { function: functionLines });
+    ({ work, stack, cloud, tokenStore } = rig);
     project = await copyProject();
     block = await readmeEnvironmentBlock();
   });
 
   after(async () => {
-    await runner?.close();
-    await cloud?.close();
-    await stack?.close();
     await project?.remove();
-    await rm(work, { recursive: true, force: true });
+    await rig?.close();
   });
 
   /** What the user pastes: the documented block with their values (here: the local stack's), in every profile. */

@@ -6,15 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { MemoryTokenStore } from '../../local/alexa/token-store.js';
-import { startAlexaCloud, type AlexaCloud } from '../../local/alexa-cloud/index.js';
-import { LocalFunctionRunner } from '../../local/alexa-cloud/runtime/index.js';
-import { createSimulationsRouter } from '../../local/alexa-cloud/simulations.js';
+import type { MemoryTokenStore } from '../../local/alexa/token-store.js';
+import type { AlexaCloud } from '../../local/alexa-cloud/index.js';
 import { DEMO } from '../../local/demo.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { startDeployRig, type DeployRig } from '../support/deploy-rig.js';
 import { copyProject, ENVIRONMENT_PROFILE, PROJECT_ROOT, runAsk, type ProjectCopy } from '../support/ask-cli.js';
 
 const SECRET = `test-only-client-secret-${Math.random().toString(36).slice(2)}`;
@@ -28,29 +26,20 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
   this.timeout(180_000);
   let stack: LocalStack;
   let cloud: AlexaCloud;
-  let runner: LocalFunctionRunner;
   let project: ProjectCopy;
   let work: string;
   const cloudLines: string[] = [];
   const functionLines: string[] = [];
-  const tokenStore = new MemoryTokenStore();
+  let tokenStore: MemoryTokenStore;
+  let rig: DeployRig;
   let skillId: string;
   let functionArn: string;
 
   const stagingDir = () => join(project.dir, '.local', 'ask-rehearsal');
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'deploy-test-'));
-    stack = await startLocalStack({ log: () => {}, env: { LOG_LEVEL: 'warn' } });
-    const alexa = stack.createSimulator({ tokenStore });
-    runner = new LocalFunctionRunner({ dataDir: join(work, 'runner'), log: (line) => functionLines.push(line) });
-    cloud = await startAlexaCloud({
-      port: 0,
-      dataDir: join(work, 'cloud'),
-      runner,
-      log: (line) => cloudLines.push(line),
-      routes: ({ skills, alexaTriggerProblem }) => [createSimulationsRouter({ skills, runner, alexaTriggerProblem, accessToken: () => alexa.accessToken() })],
-    });
+    rig = await startDeployRig('deploy-test-', { function: functionLines, cloud: cloudLines });
+    ({ work, stack, cloud, tokenStore } = rig);
     project = await copyProject();
     // scripts/deploy.ts reads the local cloud's demo credentials and the stack's defaults from local/.
     await cp(join(PROJECT_ROOT, 'local'), join(project.dir, 'local'), { recursive: true });
@@ -60,11 +49,8 @@ describe('deploy: npm run deploy -- --local and ask dialog against the deployed 
   });
 
   after(async () => {
-    await runner?.close();
-    await cloud?.close();
-    await stack?.close();
     await project?.remove();
-    await rm(work, { recursive: true, force: true });
+    await rig?.close();
   });
 
   /** `npm run deploy -- --local` in the copy: the copy's own scripts/deploy.ts, on this Node, with tsx. */
