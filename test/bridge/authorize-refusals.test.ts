@@ -4,7 +4,7 @@
  * a `refused_redirect` line with the error and the reason.
  */
 import { expect } from 'chai';
-import { authorizeUrl, CODE_REDIRECT, get, IMPLICIT_REDIRECT, startTestBridge, type TestBridge } from './helpers.js';
+import { authorizeUrl, CODE_REDIRECT, get, IMPLICIT_REDIRECT, startTestBridge, withOneLogLine, type TestBridge } from './helpers.js';
 
 describe('bridge /authorize: refusals', () => {
   let t: TestBridge;
@@ -15,12 +15,9 @@ describe('bridge /authorize: refusals', () => {
 
   /** The answer and the fields of the one bridge.authorize line it logged. */
   async function attempt(url: string) {
-    const before = t.logger.lines.length;
-    const answer = await get(url);
-    const lines = t.logger.lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record.event === 'bridge.authorize');
-    expect(lines, 'one bridge.authorize line').to.have.length(1);
-    const { time: _time, level: _level, event: _event, profile: _profile, ...logged } = lines[0]!;
-    return { answer, logged };
+    const { result: answer, logged } = await withOneLogLine(t, 'bridge.authorize', () => get(url));
+    const { profile: _profile, ...rest } = logged;
+    return { answer, logged: rest };
   }
 
   const pages: Array<[string, () => string, string, string, string]> = [

@@ -4,7 +4,7 @@
  * that answers with an error or with nothing usable goes back to Alexa with an RFC 6749 code, never its own words.
  */
 import { expect } from 'chai';
-import { CODE_REDIRECT, PUBLIC_URL, get, startAuthorization, startTestBridge, type TestBridge } from './helpers.js';
+import { CODE_REDIRECT, PUBLIC_URL, get, startAuthorization, startTestBridge, withOneLogLine, type TestBridge } from './helpers.js';
 
 describe('bridge /callback: refusals', () => {
   let t: TestBridge;
@@ -15,12 +15,9 @@ describe('bridge /callback: refusals', () => {
 
   /** The upstream's redirect to the bridge with these parameters, the answer, and the one bridge.callback line. */
   async function callBack(params: Record<string, string>) {
-    const before = t.logger.lines.length;
-    const answer = await get(`${t.bridge.url}/callback?${new URLSearchParams(params)}`);
-    const lines = t.logger.lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record.event === 'bridge.callback');
-    expect(lines, 'one bridge.callback line').to.have.length(1);
-    const { time: _time, level: _level, event: _event, profile: _profile, ...logged } = lines[0]!;
-    return { answer, logged };
+    const { result: answer, logged } = await withOneLogLine(t, 'bridge.callback', () => get(`${t.bridge.url}/callback?${new URLSearchParams(params)}`));
+    const { profile: _profile, ...rest } = logged;
+    return { answer, logged: rest };
   }
   const upstreamState = async () => {
     const upstream = await startAuthorization(t.bridge);

@@ -181,3 +181,16 @@ export function expectNoSecretsIn(lines: string[], secrets: (string | undefined 
     expect(log.includes(secret), `log contains a secret value (${secret.slice(0, 6)}…)`).to.equal(false);
   }
 }
+
+/**
+ * Runs `action` against the test bridge and returns what it gave with the one `event` line it logged (time, level and
+ * event left out); fails when the action logged that event not exactly once.
+ */
+export async function withOneLogLine<T>(t: TestBridge, event: string, action: () => Promise<T>): Promise<{ result: T; logged: Record<string, unknown> }> {
+  const before = t.logger.lines.length;
+  const result = await action();
+  const lines = t.logger.lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record.event === event);
+  expect(lines, `one ${event} line`).to.have.length(1);
+  const { time: _time, level: _level, event: _event, ...logged } = lines[0]!;
+  return { result, logged };
+}

@@ -4,7 +4,7 @@
  * refusal that answers right but logs nothing, or the wrong thing, is caught.
  */
 import { expect } from 'chai';
-import { BRIDGE_CLIENT, startTestBridge, tokenRequest, type TestBridge } from './helpers.js';
+import { BRIDGE_CLIENT, startTestBridge, tokenRequest, withOneLogLine, type TestBridge } from './helpers.js';
 
 interface Refusal {
   status: number;
@@ -22,14 +22,11 @@ describe('bridge /token: refusals before the upstream is asked', () => {
 
   /** The answer and the one refusal line the request added to the log. */
   async function refused(send: () => Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>): Promise<Refusal> {
-    const before = t.logger.lines.length;
-    const answer = await send();
+    const { result: answer, logged } = await withOneLogLine(t, 'bridge.token', send);
     expect(answer.headers.get('cache-control')).to.equal('no-store');
-    const lines = t.logger.lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record.event === 'bridge.token');
-    expect(lines, 'one bridge.token line').to.have.length(1);
-    const { time: _time, level: _level, event: _event, profile, outcome, ...logged } = lines[0]!;
+    const { profile, outcome, ...rest } = logged;
     expect({ profile, outcome }).to.deep.equal({ profile: 'oidc', outcome: 'refused' });
-    return { status: answer.status, error: String(answer.body.error), logged: logged as Record<string, string> };
+    return { status: answer.status, error: String(answer.body.error), logged: rest as Record<string, string> };
   }
 
   it('a body that is not form-encoded', async () => {
