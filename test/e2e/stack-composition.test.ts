@@ -64,9 +64,12 @@ describe('the local stack, composed once', function () {
     const taken = await startLocalStack({ log: () => undefined });
     try {
       const port = Number(new URL(taken.urls.bridge).port);
-      const error = await startLocalStack({ log: () => undefined, ports: { bridge: port } }).catch((e: unknown) => e);
+      const lines: string[] = [];
+      const error = await startLocalStack({ log: (line) => lines.push(line), ports: { bridge: port } }).catch((e: unknown) => e);
       expect(error).to.have.property('name', 'StackStartError');
       expect(error).to.include({ piece: 'bridge', port, code: 'EADDRINUSE' });
+      // No piece was built: none said it was listening (the old order had the authorization server up by then).
+      expect(lines.filter((line) => /listening|started/.test(line))).to.deep.equal([]);
     } finally {
       await taken.close();
     }
