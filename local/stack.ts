@@ -13,11 +13,13 @@
  *      bridge (Alexa-facing /authorize, /token)           skill endpoint (certificate mirror = simulator server)
  *                                                           ▲ signed requests
  *      AlexaSimulator ──────────────────────────────────────┘   local Alexa cloud (ask deploy, ask dialog)
- *      simulator server, last: the callback completes the simulator's links, the console drives it
+ *      simulator server, last: the callback completes the simulator's links, the console drives it, and the CLIs
+ *      ask its linking API (the simulator is the link's one owner)
  *
  * No callback reads a piece built later, and no port is released to be taken again. A connection that arrives
  * before its piece is attached waits on the bound socket. A failure halfway closes what already runs. Their log
  * lines, and one line per HTTP request, are gathered by stack-logs.ts. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +27,9 @@ import { LOG_LEVELS, type LogLevel } from '../common/logging.js';
 import { loadServerConfig } from '../lambda/config.js';
 import { createLogger, type LogSink } from '../common/logging.js';
 import { startSkillServer, type SkillServer } from '../lambda/server.js';
+import express from 'express';
 import { createConsoleRouter } from './alexa/console/router.js';
+import { createLinkApi, LINK_API_PATH } from './alexa/link-api.js';
 import { CALLBACK_PATH, startCallbackServer, type CallbackServer } from './alexa/callback-server.js';
 import { discoverDeployedBridgeSetup, linkingConfig, linkingSetups, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
 import type { Locale } from './alexa/interaction-model.js';
@@ -61,6 +65,11 @@ export interface LocalStackOptions {
   signingDir?: string;
   /** The simulator's link: FileTokenStore('.local/alexa-link.json') for npm start; default a MemoryTokenStore. */
   tokenStore?: TokenStore;
+  /**
+   * What the CLIs present to the simulator's linking API (local/alexa/link-api.ts); npm start keeps it in
+   * .local/link-api-key (mode 0600). Default a fresh key per run.
+   */
+  linkApiKey?: string;
   /** Default 3600; tests use a few seconds to exercise refreshes. */
   accessTokenTtlSeconds?: number;
   /** The simulator's client authentication at the token endpoint; default accountLinking.json's scheme. */
@@ -309,7 +318,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: sockets.simulator.port,
       host: HOST,
       onCallback: (url) => simulator.completeLinking(url),
-      handlers: [serveCertificateChain(material), createConsoleRouter({ createSimulator, revocationUrl: auth.revocationUrl, api })],
+      handlers: [
+        serveCertificateChain(material),
+        // The one owner of the link: the CLIs read and change it here, and wait here for a link's outcome.
+        express.Router().use(LINK_API_PATH, createLinkApi({ simulator, createSimulator, revocationUrl: auth.revocationUrl, key: options.linkApiKey ?? randomBytes(32).toString('base64url') })),
+        createConsoleRouter({ createSimulator, revocationUrl: auth.revocationUrl, api }),
+      ],
       consolePath: '/',
     });
     closers.push(() => simulatorServer.close());

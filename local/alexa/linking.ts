@@ -165,6 +165,15 @@ export class AccountLinker {
     return state === null ? undefined : this.pendingStates.outcome(hashState(state));
   }
 
+  /**
+   * Waits for the authorization behind this URL to end (its redirect handled by any simulator of this store) and
+   * answers how; undefined when its state is unknown here or `signal` aborts first.
+   */
+  async awaitOutcome(authorizationUrl: URL, signal: AbortSignal): Promise<AuthorizationOutcome | undefined> {
+    const state = authorizationUrl.searchParams.get('state');
+    return state === null ? undefined : this.pendingStates.waitForOutcome(hashState(state), signal);
+  }
+
   /** Left for the process that started the authorization (`npm run link`); the link itself does not depend on it. */
   private async settle(stateHash: string, started: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
     try {
