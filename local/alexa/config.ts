@@ -35,7 +35,7 @@ export interface SimulatorConfig {
   linking: LinkingConfig;
   /**
    * Every setup the simulator knows (direct code grant, bridge code grant, bridge implicit grant), so a link or an
-   * authorization started through any of them — maybe by another process — completes and refreshes where it began.
+   * authorization started through any of them — maybe by another simulator — completes and refreshes where it began.
    */
   setups: LinkingConfig[];
   /** The deployed bridge's setup, found when a link made through it must be completed or refreshed. */
