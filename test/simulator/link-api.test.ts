@@ -221,6 +221,8 @@ describe("the simulator's linking API: one owner for the link", () => {
 
     const post = (path: string, body: string) =>
       fetch(new URL(`${LINK_API_PATH}${path}`, owner.server.url), { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body });
+    const asForm = await fetch(new URL(`${LINK_API_PATH}/unlink`, owner.server.url), { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'text/plain' }, body: 'x' });
+    expect(asForm.status).to.equal(415);
     expect((await post('/authorizations', '{"via":"elsewhere"}')).status).to.equal(400);
     expect((await post('/authorizations', '{"scopes":["admin"]}')).status).to.equal(400);
     expect((await post('/authorizations', '{not json')).status).to.equal(400);
