@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen, type BoundSocket } from '../common/listen.js';
 import { createLogger, type Logger } from '../common/logging.js';
 import { isMainModule } from '../common/main-module.js';
 import { createBridgeApp } from './adapters/express.js';
@@ -22,6 +23,8 @@ export interface BridgeServerOptions {
   port?: number;
   /** Default config.host (BRIDGE_HOST, 127.0.0.1). */
   host?: string;
+  /** A socket already bound on host (the local stack binds every piece first); then `port` is not used. */
+  socket?: BoundSocket;
   /** Where JSON log lines go (default stdout), at config.logLevel. Ignored when `logger` is given. */
   log?: (line: string) => void;
   logger?: Logger;
@@ -73,10 +76,7 @@ export async function startBridgeServer(config: BridgeConfig, options: BridgeSer
   const host = options.host ?? config.host;
   let address: AddressInfo;
   try {
-    address = await new Promise<AddressInfo>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? config.port, host, () => resolve(server.address() as AddressInfo));
-    });
+    address = await listen(server, { port: options.port ?? config.port, host, socket: options.socket });
   } catch (error) {
     await bridge.close();
     throw error;

@@ -5,11 +5,11 @@
  *   tsx lambda/server.ts        (reads the environment; see docs/skill.md, "Configuration")
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { createAlexaApp } from './http/app.js';
 import { capConnections, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './http/connection-limits.js';
 import { createLogger, type Logger } from '../common/logging.js';
+import { listen, type BoundSocket } from '../common/listen.js';
 import { isMainModule } from '../common/main-module.js';
 import { buildSkill, productionDeps, type SkillDeps } from './skill.js';
 
@@ -23,6 +23,8 @@ export interface SkillServerOptions {
   deps?: Partial<SkillDeps>;
   /** For tests: shorter timeouts or a smaller cap than lambda/http/connection-limits.ts's defaults. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** A socket already bound (the local stack binds every piece first); default: listen on config.host:config.port. */
+  socket?: BoundSocket;
 }
 
 export async function startSkillServer(config: ServerConfig, options: SkillServerOptions = {}): Promise<SkillServer> {
@@ -34,12 +36,7 @@ export async function startSkillServer(config: ServerConfig, options: SkillServe
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
   const server = createServer(serverOptions(limits), app);
   capConnections(server, limits);
-  server.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, { port: config.port, host: config.host, socket: options.socket });
   const url = `http://${config.host}:${port}/`;
   logger.info('skill_server_listening', { url, verification: config.verification.enabled ? 'on' : 'off' });
   return {

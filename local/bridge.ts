@@ -4,14 +4,12 @@
  * its own. Alexa (the simulator) presents the skill's usual client ID and secret to it.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { dirname } from 'node:path';
 import type { Logger } from '../common/logging.js';
 import { loadBridgeConfig, startBridgeServer, type BridgeServer } from '../bridge/server.js';
 import type { ClientRegistration } from './auth/server.js';
+import type { HeldSocket } from './bound-socket.js';
 import { DEMO } from './demo.js';
+import { persistentKey } from './key-file.js';
 import { localBridgeRedirectUris } from './redirect-uris.js';
 
 /** The bridge's registration at the local authorization server (DEMO-ONLY credentials). */
@@ -39,22 +37,9 @@ export function deployedBridgeUpstreamClient(): ClientRegistration {
   };
 }
 
-/**
- * The bridge must be known to the authorization server before either starts (its callback is a registered redirect
- * URI), so its port is settled first: the one asked for, or a free one the system hands out now.
- */
-export async function settleBridgePort(port: number | undefined, host: string): Promise<number> {
-  if (port !== undefined && port !== 0) return port;
-  const probe = createServer().listen(0, host);
-  await once(probe, 'listening');
-  const { port: free } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return free;
-}
-
 export interface LocalBridgeOptions {
-  host: string;
-  port: number;
+  /** The bridge's socket, bound before the authorization server that registers its callback was built. */
+  socket: HeldSocket;
   upstream: { authorizationUrl: string; tokenUrl: string };
   /** The simulator's origin: its code-grant callback and implicit-grant page become allowed redirect URIs. */
   simulatorOrigin: string;
@@ -66,12 +51,12 @@ export interface LocalBridgeOptions {
 }
 
 export async function startLocalBridge(options: LocalBridgeOptions): Promise<BridgeServer> {
-  const publicUrl = `http://${options.host}:${options.port}`;
+  const publicUrl = options.socket.origin;
   const redirectUris = localBridgeRedirectUris(options.simulatorOrigin);
   const config = await loadBridgeConfig({
     BRIDGE_PUBLIC_URL: publicUrl,
-    BRIDGE_HOST: options.host,
-    BRIDGE_PORT: String(options.port),
+    BRIDGE_HOST: options.socket.host,
+    BRIDGE_PORT: String(options.socket.port),
     BRIDGE_PROFILE: 'oidc',
     BRIDGE_UPSTREAM_AUTHORIZATION_URL: options.upstream.authorizationUrl,
     BRIDGE_UPSTREAM_TOKEN_URL: options.upstream.tokenUrl,
@@ -80,24 +65,9 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Bri
     BRIDGE_CLIENT_ID: DEMO.clientId,
     BRIDGE_CLIENT_SECRET: DEMO.clientSecret,
     BRIDGE_ALEXA_REDIRECT_URIS: redirectUris.join(','),
+    // The bridge's key must outlive a restart, or every stored link and code becomes unreadable.
     BRIDGE_KEY: options.keyFile ? await persistentKey(options.keyFile) : randomBytes(32).toString('base64url'),
     BRIDGE_DATA: options.dataFile ?? ':memory:',
   });
-  return startBridgeServer(config, { logger: options.logger });
-}
-
-/** The bridge's key must outlive a restart, or every stored link and code becomes unreadable. */
-async function persistentKey(file: string): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const key = randomBytes(32).toString('base64url');
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error; // another process wrote it first: use theirs
-  });
-  await chmod(file, 0o600);
-  return (await readFile(file, 'utf8')).trim();
+  return startBridgeServer(config, { logger: options.logger, socket: options.socket });
 }

@@ -1,19 +1,25 @@
 /**
  * The local stack in one process, on loopback: the authorization server, the bridge in front of it, the Ride Hailer
- * API, the simulator's server (linking callback + the signing certificate chain) and the skill endpoint with request
- * verification on.
+ * API, the skill endpoint with request verification on, the local Alexa cloud, and the simulator's server (linking
+ * callback, the signing certificate chain, the testers' console).
  * `npm start` (local/cli/start.ts) and the end-to-end tests both start it with `startLocalStack`.
  *
- *   simulator server ─ports known─▶ auth server (callbacks registered) ─issuer, JWKS─▶ Ride Hailer API
- *                                     ▲ upstream
- *                                  bridge (its own Alexa-facing /authorize, /token)
- *        └──────────── certificate mirror, CA file ──────────────┐                 │
- *                                                                ▼                 ▼
- *                      AlexaSimulator ──signed requests──▶ skill endpoint ──bearer──▶ API
+ * Composed in one direction, like lambda/skill.ts's builder:
+ *   1. bind  every piece's socket (port 0 or the one asked for) and keep it: all six URLs are known from here on;
+ *   2. build each piece with the URLs it needs, and attach it to its socket:
  *
- * Each piece is started once the URLs it needs are known; a failure halfway closes what already runs. Their log
- * lines, and one line per HTTP request, are gathered by stack-logs.ts.
- */
+ *      auth server (simulator's and bridge's callbacks registered) ─issuer, JWKS─▶ Ride Hailer API
+ *        ▲ upstream                                                                  ▲ bearer
+ *      bridge (Alexa-facing /authorize, /token)           skill endpoint (certificate mirror = simulator server)
+ *                                                           ▲ signed requests
+ *      AlexaSimulator ──────────────────────────────────────┘   local Alexa cloud (ask deploy, ask dialog)
+ *      simulator server, last: the callback completes the simulator's links, the console drives it, and the CLIs
+ *      ask its linking API (the simulator is the link's one owner)
+ *
+ * No callback reads a piece built later, and no port is released to be taken again. A connection that arrives
+ * before its piece is attached waits on the bound socket. A failure halfway closes what already runs. Their log
+ * lines, and one line per HTTP request, are gathered by stack-logs.ts. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +27,9 @@ import { LOG_LEVELS, type LogLevel } from '../common/logging.js';
 import { loadServerConfig } from '../lambda/config.js';
 import { createLogger, type LogSink } from '../common/logging.js';
 import { startSkillServer, type SkillServer } from '../lambda/server.js';
-import type { Router } from 'express';
+import express from 'express';
 import { createConsoleRouter } from './alexa/console/router.js';
+import { createLinkApi, LINK_API_PATH } from './alexa/link-api.js';
 import { CALLBACK_PATH, startCallbackServer, type CallbackServer } from './alexa/callback-server.js';
 import { discoverDeployedBridgeSetup, linkingConfig, linkingSetups, PROJECT_ROOT, readAccountLinking } from './alexa/config.js';
 import type { Locale } from './alexa/interaction-model.js';
@@ -36,7 +43,8 @@ import { startAlexaCloud, type AlexaCloud } from './alexa-cloud/server.js';
 import { LocalFunctionRunner } from './alexa-cloud/runtime/index.js';
 import { createSimulationsRouter } from './alexa-cloud/simulations.js';
 import { startAuthServer, type AuthServer } from './auth/server.js';
-import { bridgeUpstreamClient, deployedBridgeUpstreamClient, settleBridgePort, startLocalBridge } from './bridge.js';
+import { bindSocket, type HeldSocket } from './bound-socket.js';
+import { bridgeUpstreamClient, deployedBridgeUpstreamClient, startLocalBridge } from './bridge.js';
 import { DEMO } from './demo.js';
 import { startRideApi, type RideApi } from './ride-api/server.js';
 import { stackLogs, type ServiceName } from './stack-logs.js';
@@ -57,6 +65,11 @@ export interface LocalStackOptions {
   signingDir?: string;
   /** The simulator's link: FileTokenStore('.local/alexa-link.json') for npm start; default a MemoryTokenStore. */
   tokenStore?: TokenStore;
+  /**
+   * What the CLIs present to the simulator's linking API (local/alexa/link-api.ts); npm start keeps it in
+   * .local/link-api-key (mode 0600). Default a fresh key per run.
+   */
+  linkApiKey?: string;
   /** Default 3600; tests use a few seconds to exercise refreshes. */
   accessTokenTtlSeconds?: number;
   /** The simulator's client authentication at the token endpoint; default accountLinking.json's scheme. */
@@ -129,6 +142,7 @@ const PIECE_NAMES: Record<StackPiece, string> = {
 };
 
 const HOST = '127.0.0.1';
+const STACK_PIECES = Object.keys(PIECE_NAMES) as StackPiece[];
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const closers: Array<() => Promise<void>> = [];
@@ -145,9 +159,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const ports = options.ports ?? {};
     const logs = stackLogs(logLevelOf(options), options.log ?? ((line) => process.stdout.write(`${line}\n`)));
     closers.push(async () => logs.stop());
+
+    // 1. Every piece's socket, bound and kept: from here on each piece's URL is known and its port is ours. A port
+    //    in use stops the start here, before any piece runs.
+    const sockets = {} as Record<StackPiece, HeldSocket>;
+    for (const piece of STACK_PIECES) {
+      const port = options.ports?.[piece] ?? 0;
+      sockets[piece] = await starting(piece, port, () => bindSocket(port, HOST));
+      closers.push(() => sockets[piece].release());
+      logs.watch(sockets[piece].port, piece);
+    }
+    const simulatorOrigin = sockets.simulator.origin;
+    const redirectUri = new URL(CALLBACK_PATH, simulatorOrigin).href;
 
     let signingDir = options.signingDir;
     if (signingDir === undefined) {
@@ -159,76 +184,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sign = createRequestSigner(material);
     const tokenStore = options.tokenStore ?? new MemoryTokenStore();
 
-    // 1. The simulator's server first: its port decides the redirect URI the authorization server must know.
-    //    The callback completes links for the stack's simulator, which exists only once the skill runs.
-    let simulator: AlexaSimulator | undefined;
-    let testersConsole: Router | undefined;
-    const simulatorServer: CallbackServer = await starting('simulator', ports.simulator, () =>
-      startCallbackServer({
-        port: ports.simulator ?? 0,
-        host: HOST,
-        onCallback: async (url) => {
-          if (!simulator) throw new Error('the local stack is still starting');
-          return simulator.completeLinking(url);
-        },
-        // The testers' console (`/`) is mounted once the stack it drives exists.
-        handlers: [serveCertificateChain(material), (req, res, next) => (testersConsole ? testersConsole(req, res, next) : next())],
-        consolePath: '/',
-      }),
-    );
-    closers.push(() => simulatorServer.close());
-    logs.watch(simulatorServer.port, 'simulator');
-    const redirectUri = new URL(CALLBACK_PATH, simulatorServer.url).href;
-
-    // 2. The authorization server, with the simulator's callback registered beside Alexa's redirect URLs, and the
-    //    bridge registered as a client of its own (its port settled first: its callback is a redirect URI here).
-    const bridgePort = await settleBridgePort(ports.bridge, HOST);
-    const auth = await starting('auth', ports.auth, () =>
-      startAuthServer({
-        port: ports.auth ?? 0,
-        host: HOST,
-        databaseFile: options.databaseFiles?.auth ?? ':memory:',
-        extraRedirectUris: [redirectUri],
-        additionalClients: [bridgeUpstreamClient(`http://${HOST}:${bridgePort}`), deployedBridgeUpstreamClient()],
-        ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
-        log: logs.text('auth'),
-      }),
-    );
+    // 2. Each piece, built with the URLs it needs and attached to its socket.
+    //    The authorization server knows the simulator's callback beside Alexa's redirect URLs, and the bridge as a
+    //    client of its own (its callback is a redirect URI here).
+    const auth = await startAuthServer({
+      socket: sockets.auth,
+      host: HOST,
+      databaseFile: options.databaseFiles?.auth ?? ':memory:',
+      extraRedirectUris: [redirectUri],
+      additionalClients: [bridgeUpstreamClient(sockets.bridge.origin), deployedBridgeUpstreamClient()],
+      ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
+      log: logs.text('auth'),
+    });
     closers.push(() => auth.close());
-    logs.watch(new URL(auth.url).port, 'auth');
 
-    // 2b. The bridge in front of it, as seed 003 draws it: Alexa's authorization and token URIs point here.
-    const bridge = await starting('bridge', bridgePort, () =>
-      startLocalBridge({
-        host: HOST,
-        port: bridgePort,
-        upstream: { authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl },
-        simulatorOrigin: simulatorServer.url.origin,
-        ...(options.databaseFiles?.bridge ? { dataFile: options.databaseFiles.bridge } : {}),
-        ...(options.bridgeKeyFile ? { keyFile: options.bridgeKeyFile } : {}),
-        logger: createLogger(logLevelOf(options), logs.json('bridge')),
-      }),
-    );
+    // The bridge in front of it, as seed 003 draws it: Alexa's authorization and token URIs point here.
+    const bridge = await startLocalBridge({
+      socket: sockets.bridge,
+      upstream: { authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl },
+      simulatorOrigin,
+      ...(options.databaseFiles?.bridge ? { dataFile: options.databaseFiles.bridge } : {}),
+      ...(options.bridgeKeyFile ? { keyFile: options.bridgeKeyFile } : {}),
+      logger: createLogger(logLevelOf(options), logs.json('bridge')),
+    });
     closers.push(() => bridge.close());
-    logs.watch(bridgePort, 'bridge');
 
-    // 3. The Ride Hailer API trusts the authorization server's tokens and reads profiles from its user directory.
-    const api = await starting('api', ports.api, () =>
-      startRideApi({
-        port: ports.api ?? 0,
-        host: HOST,
-        issuer: auth.url,
-        jwksUrl: auth.jwksUrl,
-        audience: DEMO.apiAudience,
-        databaseFile: options.databaseFiles?.rides ?? ':memory:',
-        profiles: (sub) => auth.users.findById(sub),
-        logger: createLogger(logLevelOf(options), logs.json('api')),
-      }),
-    );
+    // The Ride Hailer API trusts the authorization server's tokens and reads profiles from its user directory.
+    const api = await startRideApi({
+      socket: sockets.api,
+      host: HOST,
+      issuer: auth.url,
+      jwksUrl: auth.jwksUrl,
+      audience: DEMO.apiAudience,
+      databaseFile: options.databaseFiles?.rides ?? ':memory:',
+      profiles: (sub) => auth.users.findById(sub),
+      logger: createLogger(logLevelOf(options), logs.json('api')),
+    });
     closers.push(() => api.close());
-    logs.watch(new URL(api.url).port, 'api');
 
-    // 4. The skill endpoint, configured the way a deployment is: through the environment, validated by loadServerConfig.
+    // The skill endpoint, configured the way a deployment is: through the environment, validated by loadServerConfig.
+    // It downloads the signing chain from the simulator's server (attached below, before anyone talks to the skill).
     const config = loadServerConfig({
       ALEXA_SKILL_ID: DEMO.skillId,
       RIDE_API_URL: api.url,
@@ -238,32 +233,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       OAUTH_TOKEN_TYPE: 'at+jwt',
       OAUTH_ALGORITHMS: 'ES256',
       ALEXA_EXTRA_CA_FILE: caCertificateFile(signingDir),
-      ALEXA_CERT_MIRROR_URL: simulatorServer.url.origin,
+      ALEXA_CERT_MIRROR_URL: simulatorOrigin,
       HOST,
-      PORT: String(ports.skill ?? 0),
+      PORT: String(sockets.skill.port),
       ...options.env,
     });
-    const skill: SkillServer = await starting('skill', config.port, () =>
-      startSkillServer(config, { logger: createLogger(config.logLevel, logs.json('skill')) }),
-    );
+    const skill: SkillServer = await startSkillServer(config, { socket: sockets.skill, logger: createLogger(config.logLevel, logs.json('skill')) });
     closers.push(() => skill.close());
-    logs.watch(new URL(skill.url).port, 'skill');
 
-    // 5. Alexa itself.
+    // Alexa itself, with every way to link (direct, bridge, bridge + implicit), so a simulator completes and
+    // refreshes any of them. The bridge deployed to this stack's cloud exists only after
+    // `npm run deploy -- --bridge --local`: its setup is looked up when a link made through it is completed or refreshed.
     const declared = await readAccountLinking(join(PROJECT_ROOT, 'skill-package'));
-    // Every way to link (direct, bridge, bridge + implicit), so a simulator completes and refreshes any of them.
     const linkingEnv = {
       AUTH_AUTHORIZATION_URL: auth.authorizationUrl,
       AUTH_TOKEN_URL: auth.tokenUrl,
       BRIDGE_AUTHORIZATION_URL: `${bridge.url}/authorize`,
       BRIDGE_TOKEN_URL: `${bridge.url}/token`,
     };
-    const setups = linkingSetups(declared, linkingEnv, simulatorServer.port);
-    // The bridge deployed to this stack's cloud exists only after `npm run deploy -- --bridge --local`: its setup is
-    // looked up when a link made through it is completed or refreshed.
-    let cloudUrl: string | undefined;
-    const discoverLinkingSetup = (route: LinkRoute, grant: GrantType) =>
-      cloudUrl ? discoverDeployedBridgeSetup(declared, linkingEnv, simulatorServer.port, cloudUrl)(route, grant) : Promise.resolve(undefined);
+    const setups = linkingSetups(declared, linkingEnv, sockets.simulator.port);
+    const discoverLinkingSetup = discoverDeployedBridgeSetup(declared, linkingEnv, sockets.simulator.port, sockets.cloud.origin);
     const simulatorLogger = createLogger(config.logLevel, logs.json('simulator'));
     const createSimulator = (variant: SimulatorVariant = {}): AlexaSimulator => {
       const scheme = variant.accessTokenScheme ?? options.accessTokenScheme;
@@ -277,7 +266,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const route = variant.via ?? (grant === 'IMPLICIT' ? 'bridge' : 'direct');
       const deployed =
         route === 'deployed-bridge' && variant.deployedBridgeUrl
-          ? [linkingConfig(declared, { ...linkingEnv, DEPLOYED_BRIDGE_URL: variant.deployedBridgeUrl }, simulatorServer.port, { route, grant })].map((setup) => ({
+          ? [linkingConfig(declared, { ...linkingEnv, DEPLOYED_BRIDGE_URL: variant.deployedBridgeUrl }, sockets.simulator.port, { route, grant })].map((setup) => ({
               ...setup,
               ...(scheme === undefined ? {} : { accessTokenScheme: scheme }),
               ...(options.refreshLeewaySeconds === undefined ? {} : { refreshLeewaySeconds: options.refreshLeewaySeconds }),
@@ -298,11 +287,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(variant.onExchange ? { onExchange: variant.onExchange } : {}),
       });
     };
-    simulator = createSimulator();
-    testersConsole = createConsoleRouter({ createSimulator, revocationUrl: auth.revocationUrl, api });
+    const simulator = createSimulator();
 
-    // 6. The local Alexa cloud, for the real ASK CLI: `ask deploy` lands here, the deployed function runs under AWS's
-    //    runtime interface client, and `ask dialog` talks to it as the simulator's user (the same linked account).
+    // The local Alexa cloud, for the real ASK CLI: `ask deploy` lands here, the deployed function runs under AWS's
+    // runtime interface client, and `ask dialog` talks to it as the simulator's user (the same linked account).
     let cloudDataDir = options.cloudDataDir;
     if (cloudDataDir === undefined) {
       const temporary = await mkdtemp(join(tmpdir(), 'local-stack-cloud-'));
@@ -312,21 +300,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const cloudLogger = createLogger(logLevelOf(options), logs.json('cloud'));
     const runner = new LocalFunctionRunner({ dataDir: cloudDataDir, log: (line) => cloudLogger.info('function_log', { line }) });
     closers.push(() => runner.close());
-    const linkedUser = simulator;
-    const cloud = await starting('cloud', ports.cloud, () =>
-      startAlexaCloud({
-        port: ports.cloud ?? 0,
-        host: HOST,
-        dataDir: cloudDataDir,
-        runner,
-        log: logs.json('cloud'),
-        logLevel: logLevelOf(options),
-        routes: ({ skills, alexaTriggerProblem }) => [createSimulationsRouter({ skills, runner, alexaTriggerProblem, accessToken: () => linkedUser.accessToken() })],
-      }),
-    );
+    const cloud = await startAlexaCloud({
+      socket: sockets.cloud,
+      host: HOST,
+      dataDir: cloudDataDir,
+      runner,
+      log: logs.json('cloud'),
+      logLevel: logLevelOf(options),
+      routes: ({ skills, alexaTriggerProblem }) => [createSimulationsRouter({ skills, runner, alexaTriggerProblem, accessToken: () => simulator.accessToken() })],
+    });
     closers.push(() => cloud.close());
-    logs.watch(new URL(cloud.url).port, 'cloud');
-    cloudUrl = cloud.url;
+
+    // The simulator's server last, as everything it serves exists now: the linking callback (completed by the
+    // stack's simulator), the signing chain the skill downloads, and the testers' console.
+    const simulatorServer: CallbackServer = await startCallbackServer({
+      socket: sockets.simulator,
+      port: sockets.simulator.port,
+      host: HOST,
+      onCallback: (url) => simulator.completeLinking(url),
+      handlers: [
+        serveCertificateChain(material),
+        // The one owner of the link: the CLIs read and change it here, and wait here for a link's outcome.
+        express.Router().use(LINK_API_PATH, createLinkApi({ simulator, createSimulator, revocationUrl: auth.revocationUrl, key: options.linkApiKey ?? randomBytes(32).toString('base64url') })),
+        createConsoleRouter({ createSimulator, revocationUrl: auth.revocationUrl, api }),
+      ],
+      consolePath: '/',
+    });
+    closers.push(() => simulatorServer.close());
 
     return {
       urls: { skill: skill.url.replace(/\/$/, ''), auth: auth.url, api: api.url, simulator: simulatorServer.url.origin, bridge: bridge.url, cloud: cloud.url },

@@ -17,8 +17,9 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import express, { Router } from 'express';
+import { listen, type BoundSocket } from '../../common/listen.js';
 import { createLogger, type Logger, type LogSink } from '../../common/logging.js';
 import type { LogLevel } from '../../common/logging.js';
 import type { FunctionRunner, SkillDirectory } from './contracts.js';
@@ -57,6 +58,8 @@ export interface AlexaCloudOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** A socket already bound on host (the local stack binds every piece first); then `port` is not used. */
+  socket?: BoundSocket;
   /** Where state.json, uploads and function zips live (created when missing). */
   dataDir: string;
   /** Runs deployed functions; without one, code is stored and checked by nobody (control plane only). */
@@ -166,9 +169,7 @@ export async function startAlexaCloud(options: AlexaCloudOptions): Promise<Alexa
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.listen(options.port ?? DEFAULT_ALEXA_CLOUD_PORT, options.host ?? '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, { port: options.port ?? DEFAULT_ALEXA_CLOUD_PORT, host, socket: options.socket });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Like Lambda's role credentials in a function's environment, plus the endpoint that makes its SDK call this cloud.
   options.runner?.setAwsEnvironment?.({

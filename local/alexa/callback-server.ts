@@ -4,11 +4,10 @@
  * Other handlers can be mounted beside it, e.g. `serveCertificateChain(material)` from ./signing.ts, which
  * npm start mounts so the local skill endpoint can download the test certificate chain from here.
  */
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
+import { listen, type BoundSocket } from '../../common/listen.js';
 import { FAVICON_PATHS, sendFavicon } from '../favicon.js';
 import { CALLBACK_PATH, IMPLICIT_CALLBACK_PATH } from '../redirect-uris.js';
 import { endPageFor, pageLanguage, renderEndPage, renderImplicitPage } from './end-pages.js';
@@ -22,6 +21,8 @@ export const SIMULATOR_HEALTH = { status: 'ok', service: 'alexa-simulator' } as 
 export interface CallbackServerOptions {
   port: number;
   host?: string;
+  /** A socket already bound on host (the local stack binds every piece first); then `port` is not used. */
+  socket?: BoundSocket;
   /** Completes the linking for the redirect URL received (AlexaSimulator.completeLinking). */
   onCallback: (callbackUrl: URL) => Promise<unknown>;
   /** Express middleware or routers (a plain node (req, res) listener works too), tried after the callback route. */
@@ -83,9 +84,8 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   for (const handler of options.handlers ?? []) app.use(handler);
   app.use((_req, res) => reply(res, 404, 'Not found.'));
 
-  const server: Server = app.listen(options.port, host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const server: Server = createServer(app);
+  const { port } = await listen(server, { port: options.port, host, socket: options.socket });
   return {
     url: new URL(`http://${host}:${port}/`),
     port,

@@ -14,6 +14,9 @@ import type { AccessTokenScheme, GrantType, LinkingConfig, LinkRoute } from './l
 
 export { localDataDir, PROJECT_ROOT } from '../paths.js';
 
+/** In the data directory: the key the CLIs present to npm start's linking API. */
+export const LINK_API_KEY_FILE = 'link-api-key';
+
 /** Alexa gives a token endpoint 4.5 s. */
 export const TOKEN_ENDPOINT_TIMEOUT_MS = 4500;
 /** Refresh a little before expiry so a token never runs out between the check and the skill's use of it. */
@@ -32,14 +35,16 @@ export interface SimulatorConfig {
   linking: LinkingConfig;
   /**
    * Every setup the simulator knows (direct code grant, bridge code grant, bridge implicit grant), so a link or an
-   * authorization started through any of them — maybe by another process — completes and refreshes where it began.
+   * authorization started through any of them — maybe by another simulator — completes and refreshes where it began.
    */
   setups: LinkingConfig[];
   /** The deployed bridge's setup, found when a link made through it must be completed or refreshed. */
   discoverSetup: (route: LinkRoute, grant: GrantType) => Promise<LinkingConfig | undefined>;
   skillPackageDir: string;
-  /** Where the linked tokens are kept (git-ignored, mode 0600). */
+  /** Where npm start's simulator keeps the linked tokens (git-ignored, mode 0600); only that process writes it. */
   tokenFile: string;
+  /** The key npm start keeps for its linking API (link-api.ts), readable by the owner only. */
+  linkApiKeyFile: string;
   /** Where the local test CA and the request-signing key live. */
   signingDir: string;
 }
@@ -79,6 +84,7 @@ export async function loadSimulatorConfig(env: Env = process.env, projectRoot = 
     revocationUrl: httpUrl(env, 'AUTH_REVOCATION_URL', `http://127.0.0.1:${stackPort(env, 'auth')}/token/revocation`),
     skillPackageDir,
     tokenFile: join(dataDir, 'alexa-link.json'),
+    linkApiKeyFile: join(dataDir, LINK_API_KEY_FILE),
     signingDir: join(dataDir, 'alexa-ca'),
     linking: linkingConfig(declared, env, port, choice),
     setups: linkingSetups(declared, env, port),

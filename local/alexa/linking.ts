@@ -49,13 +49,13 @@ export interface AccountLinkerOptions {
   config: LinkingConfig;
   store: TokenStore;
   /**
-   * Other setups (route and grant) this linker may meet: an authorization another process started through one of
+   * Other setups (route and grant) this linker may meet: an authorization another simulator of the store started through one of
    * them, or a link made through one that needs refreshing where it was made (e.g. through the bridge).
    */
   alternatives?: LinkingConfig[];
   /**
    * Settings for a route known only later (the deployed bridge's URL exists once it is deployed): asked when no
-   * setup above matches, e.g. when a link made through the deployed bridge is refreshed by another process.
+   * setup above matches, e.g. when a link made through the deployed bridge is refreshed by another simulator.
    */
   discoverSetup?: (route: LinkRoute, grant: GrantType) => Promise<LinkingConfig | undefined>;
   now?: () => Date;
@@ -77,7 +77,8 @@ export class AccountLinker {
   private readonly logger: Logger;
   /**
    * Outstanding `state` values (hashed) and when they were issued; each is good for one redirect. Kept by the token
-   * store when it can, so another process sharing the store (npm start's callback) can complete the redirect.
+   * store when it can, so any simulator sharing the store (npm start's callback, console and linking API) can complete
+   * the redirect.
    */
   private readonly pendingStates: PendingStates;
   /** States handed out by the synchronous authorizationUrl() and still being saved. */
@@ -98,7 +99,7 @@ export class AccountLinker {
 
   /**
    * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states,
-   * so any process sharing the token store can complete the redirect from then on.
+   * so any simulator sharing the token store can complete the redirect from then on.
    */
   async beginAuthorization(options: { scopes?: string[] } = {}): Promise<URL> {
     const { url, saved } = this.issueAuthorization(options.scopes);
@@ -108,7 +109,7 @@ export class AccountLinker {
 
   /**
    * The same, synchronously, for a redirect completed by this linker: the state is still being saved when this
-   * returns, and completeAuthorization waits for that. Use beginAuthorization when another process may complete it.
+   * returns, and completeAuthorization waits for that. Use beginAuthorization when another simulator may complete it.
    */
   authorizationUrl(): URL {
     const { url, saved } = this.issueAuthorization();
@@ -116,7 +117,7 @@ export class AccountLinker {
     return url;
   }
 
-  /** Whether the authorization behind this URL still waits for its redirect (false once any process used its state). */
+  /** Whether the authorization behind this URL still waits for its redirect (false once any simulator used its state). */
   async isPending(authorizationUrl: URL): Promise<boolean> {
     const state = authorizationUrl.searchParams.get('state');
     return state !== null && (await this.pendingStates.has(hashState(state)));
@@ -146,8 +147,9 @@ export class AccountLinker {
    */
   async completeAuthorization(redirect: URL | string): Promise<StoredLink> {
     const url = new URL(redirect);
-    // The state says how the authorization was started, maybe by another process (`npm run link --via bridge`
-    // while npm start receives the redirect): that decides where the answer is and where the code goes.
+    // The state says how the authorization was started, maybe by another simulator of the store (`npm run link --
+    // --via bridge` asks npm start, whose callback receives the redirect): that decides where the answer is and where
+    // the code goes.
     const { stateHash, started } = await this.consumeState(stateOf(url));
     try {
       const link = await this.finishAuthorization(url, started);
@@ -159,13 +161,22 @@ export class AccountLinker {
     }
   }
 
-  /** How the authorization behind this URL ended, once any process received its redirect; undefined until then. */
+  /** How the authorization behind this URL ended, once any simulator of the store received its redirect; undefined until then. */
   async outcomeOf(authorizationUrl: URL): Promise<AuthorizationOutcome | undefined> {
     const state = authorizationUrl.searchParams.get('state');
     return state === null ? undefined : this.pendingStates.outcome(hashState(state));
   }
 
-  /** Left for the process that started the authorization (`npm run link`); the link itself does not depend on it. */
+  /**
+   * Waits for the authorization behind this URL to end (its redirect handled by any simulator of this store) and
+   * answers how; undefined when its state is unknown here or `signal` aborts first.
+   */
+  async awaitOutcome(authorizationUrl: URL, signal: AbortSignal): Promise<AuthorizationOutcome | undefined> {
+    const state = authorizationUrl.searchParams.get('state');
+    return state === null ? undefined : this.pendingStates.waitForOutcome(hashState(state), signal);
+  }
+
+  /** Left for whoever waits for the outcome (`npm run link`, through the linking API); the link itself does not depend on it. */
   private async settle(stateHash: string, started: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
     try {
       await this.pendingStates.settle(stateHash, started, outcome);
@@ -426,7 +437,7 @@ export class AccountLinker {
   }
 }
 
-/** What the starting process is told: the reason code and the token endpoint's status and OAuth error, nothing else. */
+/** What whoever started it is told: the reason code and the token endpoint's status and OAuth error, nothing else. */
 function outcomeOf(error: unknown): AuthorizationOutcome {
   if (!(error instanceof LinkingError)) return { result: 'failed', reason: 'unexpected' };
   if (error.code === 'access_denied') return { result: 'cancelled' };

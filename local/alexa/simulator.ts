@@ -4,7 +4,6 @@
  * and the signed HTTP sender.
  */
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Intent, RequestEnvelope, ResponseEnvelope, SessionEndedReason } from 'ask-sdk-model';
 import type { Logger } from '../../common/logging.js';
 import { DEMO } from '../demo.js';
@@ -14,7 +13,7 @@ import { DialogSession, type Turn } from './dialog-session.js';
 import { endPageForOutcome } from './end-pages.js';
 import { simulatorIdentity, skillEventRequest, type AlexaIdentity, type SkillEventType } from './envelopes.js';
 import { loadInteractionModel, type InteractionModel, type Locale } from './interaction-model.js';
-import { AccountLinker, LinkingError, STATE_LIFETIME_MS, type GrantType, type LinkingConfig, type LinkRoute } from './linking.js';
+import { AccountLinker, LinkingError, type GrantType, type LinkingConfig, type LinkRoute } from './linking.js';
 import { createNlu } from './nlu.js';
 import { createSkillClient, type RequestSigner, type SendToSkill } from './skill-client.js';
 import type { AuthorizationOutcome, TokenStore } from './token-store.js';
@@ -36,6 +35,11 @@ export interface AlexaSimulatorOptions {
   /** A setup for a route known only later (the deployed bridge); see AccountLinkerOptions.discoverSetup. */
   discoverLinkingSetup?: (route: LinkRoute, grant: GrantType) => Promise<LinkingConfig | undefined>;
   tokenStore: TokenStore;
+  /**
+   * Where the access token of each request comes from when another process owns the link (the CLIs ask npm start's
+   * simulator, link-client.ts); default this simulator's own linker over `tokenStore`.
+   */
+  accessToken?: () => Promise<string | undefined>;
   sign?: RequestSigner;
   /**
    * Delivers requests some other way than a signed POST to `skillEndpoint`: e.g. to a function deployed to the local
@@ -66,33 +70,18 @@ export interface LinkOutcome {
   scope?: string;
   /** Whether the skill accepted the AlexaSkillEvent.SkillAccountLinked that follows a link. */
   event: { delivered: boolean; problem?: string };
-  /**
-   * The redirect was received and completed by another process sharing the token store (npm start's callback);
-   * that process sent the SkillAccountLinked event, so `event` says nothing about it.
-   */
-  completedElsewhere?: boolean;
 }
 
-/** Who receives the redirect: this process's own callback server, or the one another process (npm start) runs. */
-export type CallbackMode = 'own-server' | 'shared-server';
-
 export interface BrowserLinkOptions {
-  /** Gets the URL to open (print it, open a browser), the callback server's base URL and who runs that server. */
-  showUrl: (authorizationUrl: URL, callbackServer: URL, mode: CallbackMode) => void;
+  /** Gets the URL to open (print it, open a browser) and the callback server's base URL. */
+  showUrl: (authorizationUrl: URL, callbackServer: URL) => void;
   /** Default: the redirect URI's port. */
   port?: number;
   host?: string;
   signal?: AbortSignal;
-  /** How long to wait for another process to complete the link; default the state's lifetime (15 minutes). */
-  sharedCallbackTimeoutMs?: number;
-  /** How often the token store is read while another process holds the callback; default 250 ms. */
-  pollIntervalMs?: number;
   /** Ask for fewer scopes than accountLinking.json lists. */
   scopes?: string[];
 }
-
-/** After another process took our state, how long its code exchange (4.5 s budget) and save may take. */
-const SHARED_COMPLETION_GRACE_MS = 6000;
 
 export class AlexaSimulator {
   readonly locale: Locale;
@@ -146,7 +135,7 @@ export class AlexaSimulator {
 
   /** An out-of-session skill event and the skill's answer; throws SkillRequestError when the skill refuses it. */
   async sendSkillEvent(type: SkillEventType): Promise<ResponseEnvelope> {
-    const accessToken = await this.linker.accessToken();
+    const accessToken = await this.accessToken();
     return this.send(skillEventRequest({ identity: this.identity, locale: this.locale, accessToken, now: this.now() }, type));
   }
 
@@ -178,15 +167,11 @@ export class AlexaSimulator {
   }
 
   /**
-   * The browser path in one call: serves the callback on the redirect URI's port, hands the authorization URL
-   * (and the callback server's base URL) to `showUrl` (print it, open a browser) and resolves once a redirect
-   * completed the link. A stray request with a wrong state is refused without ending the wait; a denial or a
-   * failed code exchange ends it.
-   *
-   * When the port is already taken by the simulator of `npm start` (it answers /healthz as one), that process
-   * receives the redirect and completes the link through the shared token store; this one then waits, reading
-   * the store, until the link appears, or that process records that the user cancelled or the code exchange
-   * failed (said at once, in the end page's words), or `sharedCallbackTimeoutMs` passes, or `signal` aborts.
+   * The browser path in one call, for a simulator that owns its callback port: serves the callback on the redirect
+   * URI's port, hands the authorization URL (and the callback server's base URL) to `showUrl` (print it, open a
+   * browser) and resolves once a redirect completed the link. A stray request with a wrong state is refused without
+   * ending the wait; a denial or a failed code exchange ends it. When npm start's simulator holds the port, it owns
+   * the link: ask it instead (link-client.ts, as `npm run link` does).
    */
   async linkWithCallback(options: BrowserLinkOptions): Promise<LinkOutcome> {
     const port = options.port ?? Number(new URL(this.options.linking.redirectUri).port || 80);
@@ -213,12 +198,15 @@ export class AlexaSimulator {
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-      return this.linkThroughSharedCallback(new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`), options);
+      const owner = (await answersAsSimulator(new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`)))
+        ? "the simulator of npm start, which owns the link: link with npm run link, which asks it"
+        : 'another program; free it or choose another SIMULATOR_PORT';
+      throw new Error(`port ${port} is in use by ${owner}`);
     }
     const abort = () => reject(options.signal?.reason ?? new Error('linking aborted'));
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
-      options.showUrl(await this.linker.beginAuthorization(scopesOption(options)), server.url, 'own-server');
+      options.showUrl(await this.linker.beginAuthorization(scopesOption(options)), server.url);
       return await promise;
     } finally {
       options.signal?.removeEventListener('abort', abort);
@@ -226,52 +214,9 @@ export class AlexaSimulator {
     }
   }
 
-  /** The callback port belongs to another process's simulator: start the authorization here, let it finish there. */
-  private async linkThroughSharedCallback(callbackServer: URL, options: BrowserLinkOptions): Promise<LinkOutcome> {
-    if (!(await answersAsSimulator(callbackServer))) {
-      throw new Error(`port ${callbackServer.port} is in use by another program (not the simulator of npm start); free it or choose another SIMULATOR_PORT`);
-    }
-    const startedAt = this.now().getTime();
-    const authorizationUrl = await this.linker.beginAuthorization(scopesOption(options));
-    options.showUrl(authorizationUrl, callbackServer, 'shared-server');
-
-    const deadline = Date.now() + (options.sharedCallbackTimeoutMs ?? STATE_LIFETIME_MS);
-    let stateTakenAt: number | undefined;
-    for (;;) {
-      const link = await this.linker.linked();
-      // A refresh keeps linkedAt, so only a link made after we started counts as ours.
-      if (link !== undefined && Date.parse(link.linkedAt) >= startedAt) {
-        const outcome: LinkOutcome = {
-          expiresAt: link.expiresAt,
-          event: { delivered: false, problem: 'sent by the process that received the redirect' },
-          completedElsewhere: true,
-        };
-        if (link.scope !== undefined) outcome.scope = link.scope;
-        return outcome;
-      }
-      // The process that received the redirect records how it ended: a cancel or a failure is news at once.
-      const ended = await this.linker.outcomeOf(authorizationUrl);
-      if (ended !== undefined && ended.result !== 'linked') throw sharedCallbackFailure(ended);
-      // A receiver that records no outcome (an older npm start): a taken state with no link after a grace period.
-      if (stateTakenAt === undefined && !(await this.linker.isPending(authorizationUrl))) stateTakenAt = Date.now();
-      if (stateTakenAt !== undefined && Date.now() - stateTakenAt > SHARED_COMPLETION_GRACE_MS) {
-        throw new LinkingError(
-          'authorization_error',
-          'the redirect reached the simulator of npm start, but no link was stored (access denied, or the code exchange failed); see its log',
-        );
-      }
-      if (Date.now() >= deadline) throw new Error('gave up waiting for the redirect; run the link again to get a fresh URL');
-      try {
-        await delay(options.pollIntervalMs ?? 250, undefined, options.signal ? { signal: options.signal } : {});
-      } catch {
-        throw options.signal?.reason ?? new Error('linking aborted');
-      }
-    }
-  }
-
   /** The current access token, refreshed first if it expires soon; undefined when not linked. */
   async accessToken(): Promise<string | undefined> {
-    return this.linker.accessToken();
+    return this.options.accessToken ? this.options.accessToken() : this.linker.accessToken();
   }
 
   async unlink(): Promise<void> {
@@ -292,14 +237,14 @@ export class AlexaSimulator {
       send: this.send,
       identity: this.identity,
       locale: this.locale,
-      accessToken: () => this.linker.accessToken(),
+      accessToken: () => this.accessToken(),
       now: this.now,
     });
   }
 }
 
-/** A cancel or failure recorded by the process that received the redirect, in the words of the end page it showed. */
-function sharedCallbackFailure(outcome: Exclude<AuthorizationOutcome, { result: 'linked' }>): Error {
+/** A cancel or failure recorded by the simulator that received the redirect, in the words of the end page it showed. */
+export function authorizationFailure(outcome: Exclude<AuthorizationOutcome, { result: 'linked' }>): Error {
   const { message } = endPageForOutcome(outcome, 'en');
   if (outcome.result === 'cancelled') return new LinkingError('access_denied', message);
   if (outcome.reason === 'unexpected') return new Error(message);

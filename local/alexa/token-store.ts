@@ -2,16 +2,15 @@
  * Where the simulator keeps a linked account's tokens, as Alexa keeps them on its side: a git-ignored JSON file
  * readable by the owner only (mode 0600), or memory for tests.
  *
- * Beside the tokens live the pending authorizations (hashed `state` values with their issue time), so that the
- * redirect can be completed by whichever process receives it: `npm run link` starts an authorization while
- * `npm start` owns the callback port and completes it. For `.local/alexa-link.json` they are kept in
- * `.local/alexa-link-pending.json` (mode 0600 too). Once completed, an entry keeps how it ended (linked, cancelled,
- * failed and why), so the process that started it can say so at once.
+ * One process owns it: npm start's simulator writes the file (so a link survives a restart), and the CLIs ask that
+ * simulator over its HTTP API (link-api.ts) instead of reading or writing the file themselves. The pending
+ * authorizations (hashed `state` values with their issue time) live in the owner's memory, shared by every
+ * simulator built on the same store object; once completed, an entry keeps how it ended (linked, cancelled, failed
+ * and why), and whoever waits for it hears at once.
  */
-import { isJsonObject } from '../../common/json.js';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
-import { LINKING_ERROR_CODES, type GrantType, type LinkingErrorCode, type LinkRoute } from './linking-vocabulary.js';
+import { dirname } from 'node:path';
+import type { GrantType, LinkingErrorCode, LinkRoute } from './linking-vocabulary.js';
 
 export interface StoredLink {
   accessToken: string;
@@ -28,7 +27,7 @@ export interface StoredLink {
   grant?: GrantType;
 }
 
-/** An authorization waiting for its redirect: when it was started, and how (so any process can complete it). */
+/** An authorization waiting for its redirect: when it was started, and how (so any simulator of the store can complete it). */
 export interface PendingAuthorization {
   /** Epoch ms. */
   issuedAt: number;
@@ -63,32 +62,30 @@ export interface PendingStates {
   take(stateHash: string): Promise<PendingAuthorization | undefined>;
   /** Whether the state still waits for its redirect. */
   has(stateHash: string): Promise<boolean>;
-  /** Records how a taken state's redirect ended, for the process that started it; forgotten with the state's age. */
+  /** Records how a taken state's redirect ended, for whoever started it; forgotten with the state's age. */
   settle(stateHash: string, taken: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void>;
   /** How the redirect ended; undefined while it is pending (or unknown). */
   outcome(stateHash: string): Promise<AuthorizationOutcome | undefined>;
+  /**
+   * How the redirect ends: at once when it has, else when it is settled. Undefined when the state is unknown (never
+   * added, or forgotten) or `signal` aborts first.
+   */
+  waitForOutcome(stateHash: string, signal: AbortSignal): Promise<AuthorizationOutcome | undefined>;
 }
 
 export interface TokenStore {
   load(): Promise<StoredLink | undefined>;
   save(link: StoredLink): Promise<void>;
   clear(): Promise<void>;
-  /** Shared pending authorizations; a store without them leaves the linker to keep its own, in memory. */
+  /** Pending authorizations shared by the simulators of this store; without them each linker keeps its own. */
   readonly pendingStates?: PendingStates;
 }
 
-/** `.local/alexa-link.json` → `.local/alexa-link-pending.json` */
-export function pendingStatesPathFor(tokenFile: string): string {
-  const extension = extname(tokenFile);
-  return join(dirname(tokenFile), `${basename(tokenFile, extension)}-pending${extension || '.json'}`);
-}
-
 export class FileTokenStore implements TokenStore {
-  readonly pendingStates: FilePendingStates;
+  /** In memory: only the owning process starts and completes authorizations; a restart forgets them. */
+  readonly pendingStates = new MemoryPendingStates();
 
-  constructor(readonly path: string) {
-    this.pendingStates = new FilePendingStates(pendingStatesPathFor(path));
-  }
+  constructor(readonly path: string) {}
 
   async load(): Promise<StoredLink | undefined> {
     let text: string;
@@ -102,12 +99,20 @@ export class FileTokenStore implements TokenStore {
     return isStoredLink(parsed) ? parsed : undefined;
   }
 
-  async save(link: StoredLink): Promise<void> {
-    await writePrivateJson(this.path, link);
+  save(link: StoredLink): Promise<void> {
+    return this.inTurn(() => writePrivateJson(this.path, link));
   }
 
-  async clear(): Promise<void> {
-    await rm(this.path, { force: true });
+  clear(): Promise<void> {
+    return this.inTurn(() => rm(this.path, { force: true }));
+  }
+
+  /** Writes land in the order they were asked for: a later change is never overtaken by an earlier rename. */
+  private writing: Promise<unknown> = Promise.resolve();
+  private inTurn(write: () => Promise<void>): Promise<void> {
+    const next = this.writing.then(write, write);
+    this.writing = next.catch(() => undefined);
+    return next;
   }
 }
 
@@ -145,114 +150,12 @@ function isStoredLink(value: unknown): value is StoredLink {
   );
 }
 
-/**
- * Pending states in a JSON file `{ "<state hash>": {issuedAt, route?, grant?, outcome?} }` (a bare number, the issue time, from
- * before routes existed is read too). Each change is read, modified and
- * written by rename, one at a time within a process. Two processes changing it in the same instant could lose one
- * change; that needs two authorizations started or completed in the same millisecond, which a person linking
- * one account by hand does not do.
- */
-export class FilePendingStates implements PendingStates {
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(readonly path: string) {}
-
-  add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void> {
-    return this.change((states) => {
-      for (const [hash, entry] of Object.entries(states)) if (entry.issuedAt < forgetIssuedBefore) delete states[hash];
-      states[stateHash] = { ...pending };
-      return undefined;
-    });
-  }
-
-  take(stateHash: string): Promise<PendingAuthorization | undefined> {
-    return this.change((states) => {
-      const entry = Object.hasOwn(states, stateHash) ? states[stateHash] : undefined;
-      if (entry === undefined || entry.outcome !== undefined) return undefined;
-      delete states[stateHash];
-      return entry;
-    });
-  }
-
-  async has(stateHash: string): Promise<boolean> {
-    const states = await this.read();
-    return Object.hasOwn(states, stateHash) && states[stateHash]!.outcome === undefined;
-  }
-
-  settle(stateHash: string, taken: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
-    return this.change((states) => {
-      states[stateHash] = { ...taken, outcome: { ...outcome } };
-      return undefined;
-    });
-  }
-
-  async outcome(stateHash: string): Promise<AuthorizationOutcome | undefined> {
-    const states = await this.read();
-    return Object.hasOwn(states, stateHash) ? states[stateHash]!.outcome : undefined;
-  }
-
-  private change<T>(edit: (states: Record<string, StateEntry>) => T): Promise<T> {
-    const next = this.queue.then(async () => {
-      const states = await this.read();
-      const before = JSON.stringify(states);
-      const result = edit(states);
-      if (JSON.stringify(states) !== before) await writePrivateJson(this.path, states);
-      return result;
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async read(): Promise<Record<string, StateEntry>> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw error;
-    }
-    const parsed: unknown = JSON.parse(text);
-    const states: Record<string, StateEntry> = {};
-    if (isJsonObject(parsed)) {
-      for (const [hash, entry] of Object.entries(parsed)) {
-        const pending = asStateEntry(entry);
-        if (pending) states[hash] = pending;
-      }
-    }
-    return states;
-  }
-}
-
-function asStateEntry(entry: unknown): StateEntry | undefined {
-  if (typeof entry === 'number') return { issuedAt: entry };
-  const pending = entry as Partial<StateEntry> | null;
-  if (typeof pending !== 'object' || pending === null || typeof pending.issuedAt !== 'number') return undefined;
-  const result: StateEntry = { issuedAt: pending.issuedAt };
-  if (pending.route === 'direct' || pending.route === 'bridge' || pending.route === 'deployed-bridge') result.route = pending.route;
-  if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
-  // Scope tokens are printable ASCII without spaces or quotes (RFC 6749 §3.3), space-separated.
-  if (typeof pending.scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(pending.scope)) result.scope = pending.scope;
-  const outcome = asOutcome(pending.outcome);
-  if (outcome) result.outcome = outcome;
-  return result;
-}
-
-/** Only the known fields, so a hand-edited file cannot smuggle anything else into what `npm run link` prints. */
-function asOutcome(value: unknown): AuthorizationOutcome | undefined {
-  const outcome = value as Partial<{ result: string; reason: string; status: number; oauthError: string }> | null | undefined;
-  if (typeof outcome !== 'object' || outcome === null) return undefined;
-  if (outcome.result === 'linked' || outcome.result === 'cancelled') return { result: outcome.result };
-  if (outcome.result !== 'failed' || !FAILURE_REASONS.includes(outcome.reason as never)) return undefined;
-  const failed: AuthorizationOutcome = { result: 'failed', reason: outcome.reason as LinkingErrorCode | 'unexpected' };
-  if (typeof outcome.status === 'number') failed.status = outcome.status;
-  if (typeof outcome.oauthError === 'string' && /^[\x20-\x7e]{1,64}$/.test(outcome.oauthError)) failed.oauthError = outcome.oauthError;
-  return failed;
-}
-
-/** What a failed outcome may name: every linking error but the user's own "no" (that is `cancelled`), or `unexpected`. */
-const FAILURE_REASONS: readonly string[] = [...LINKING_ERROR_CODES.filter((code) => code !== 'access_denied'), 'unexpected'];
 export class MemoryPendingStates implements PendingStates {
   private readonly states = new Map<string, StateEntry>();
+  /** Taken, not yet settled: the redirect arrived and its code is being exchanged. */
+  private readonly taken = new Set<string>();
+  /** Who waits for which state's outcome. */
+  private readonly waiting = new Map<string, Set<(outcome: AuthorizationOutcome) => void>>();
 
   async add(stateHash: string, pending: PendingAuthorization, forgetIssuedBefore: number): Promise<void> {
     for (const [hash, entry] of this.states) if (entry.issuedAt < forgetIssuedBefore) this.states.delete(hash);
@@ -263,6 +166,7 @@ export class MemoryPendingStates implements PendingStates {
     const entry = this.states.get(stateHash);
     if (entry === undefined || entry.outcome !== undefined) return undefined;
     this.states.delete(stateHash);
+    this.taken.add(stateHash);
     return entry;
   }
 
@@ -271,11 +175,35 @@ export class MemoryPendingStates implements PendingStates {
   }
 
   async settle(stateHash: string, taken: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
+    this.taken.delete(stateHash);
     this.states.set(stateHash, { ...taken, outcome: { ...outcome } });
+    for (const notify of this.waiting.get(stateHash) ?? []) notify({ ...outcome });
+    this.waiting.delete(stateHash);
   }
 
   async outcome(stateHash: string): Promise<AuthorizationOutcome | undefined> {
     return this.states.get(stateHash)?.outcome;
+  }
+
+  /** A state taken but not yet settled (its code being exchanged) is still waited for: it is about to end. */
+  waitForOutcome(stateHash: string, signal: AbortSignal): Promise<AuthorizationOutcome | undefined> {
+    const entry = this.states.get(stateHash);
+    if (entry?.outcome !== undefined) return Promise.resolve({ ...entry.outcome });
+    if ((entry === undefined && !this.taken.has(stateHash)) || signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(stateHash) ?? new Set();
+      this.waiting.set(stateHash, waiters);
+      const done = (outcome: AuthorizationOutcome | undefined) => {
+        signal.removeEventListener('abort', aborted);
+        waiters.delete(settled);
+        if (waiters.size === 0 && this.waiting.get(stateHash) === waiters) this.waiting.delete(stateHash);
+        resolve(outcome);
+      };
+      const settled = (outcome: AuthorizationOutcome) => done(outcome);
+      const aborted = () => done(undefined);
+      waiters.add(settled);
+      signal.addEventListener('abort', aborted, { once: true });
+    });
   }
 }
 

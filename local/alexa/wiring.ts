@@ -1,12 +1,17 @@
-/** Builds the real simulator for the CLIs (and npm start): config from env, the test CA's signer, the token file. */
+/**
+ * Builds what the CLIs need from the environment: npm start's linking API (the link's one owner, link-client.ts) and
+ * a simulator that signs its requests with the test CA and asks that owner for each request's access token.
+ */
 import { createLogger } from '../../common/logging.js';
+import { readKey } from '../key-file.js';
 import { loadSimulatorConfig, type LinkChoice, type SimulatorConfig } from './config.js';
 import type { Locale } from './interaction-model.js';
-import { renderLinkOutcome } from './render.js';
+import type { LinkVariant } from './link-api.js';
+import { StackLink, StackLinkError } from './link-client.js';
 import { createRequestSigner } from './signing.js';
-import { AlexaSimulator, type ExchangeListener, type LinkOutcome } from './simulator.js';
+import { AlexaSimulator, authorizationFailure, type ExchangeListener } from './simulator.js';
 import { loadOrCreateSigningMaterial } from './test-ca.js';
-import { FileTokenStore } from './token-store.js';
+import { MemoryTokenStore } from './token-store.js';
 
 /**
  * A simulator log line as the CLIs print it: "(link) could not refresh the access token: token_endpoint_unreachable".
@@ -31,13 +36,27 @@ export function terminalLine(jsonLine: string): string | undefined {
 
 const TERMINAL_WORDS: Record<string, string> = {
   'link.refresh_failed': 'could not refresh the access token; the old one is sent',
-  'link.state_not_saved': 'could not save the linking state; another process may not find it',
-  'link.outcome_not_saved': 'could not save the outcome of the link for npm run link',
 };
 
 export interface WiredSimulator {
   simulator: AlexaSimulator;
   config: SimulatorConfig;
+  /** npm start's simulator, which owns the link. */
+  link: StackLink;
+}
+
+/** The linking API of the stack the environment names; its key is read at the first call, once the stack was found. */
+export function stackLinkFor(config: SimulatorConfig): StackLink {
+  return new StackLink({
+    simulatorUrl: config.simulatorUrl,
+    key: async () => {
+      const key = await readKey(config.linkApiKeyFile);
+      if (key === undefined) {
+        throw new StackLinkError(`there is no ${config.linkApiKeyFile} for npm start's linking API: is LOCAL_DATA_DIR the one npm start uses?`);
+      }
+      return key;
+    },
+  });
 }
 
 export async function simulatorFromEnvironment(
@@ -45,55 +64,50 @@ export async function simulatorFromEnvironment(
 ): Promise<WiredSimulator> {
   const config = await loadSimulatorConfig(options.env ?? process.env, undefined, options.choice);
   const material = await loadOrCreateSigningMaterial(config.signingDir);
+  const link = stackLinkFor(config);
   const simulator = new AlexaSimulator({
     skillEndpoint: config.skillEndpoint,
     locale: options.locale ?? 'en-US',
     linking: config.linking,
     linkingAlternatives: config.setups,
     discoverLinkingSetup: config.discoverSetup,
-    tokenStore: new FileTokenStore(config.tokenFile),
+    // This process keeps no link: each request's access token comes from npm start's simulator, refreshed there.
+    tokenStore: new MemoryTokenStore(),
+    accessToken: () => link.accessToken(),
     sign: createRequestSigner(material),
     skillId: config.skillId,
     skillPackageDir: config.skillPackageDir,
-    // Only warnings (a failed refresh, state not saved) reach the terminal, in words, between the turns a person
-    // reads; the logger redacts credential fields first.
+    // Only warnings reach the terminal, in words, between the turns a person reads; the logger redacts credential
+    // fields first.
     logger: createLogger('warn', (line) => {
       const text = terminalLine(line);
       if (text !== undefined) process.stderr.write(`${text}\n`);
     }),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   });
-  return { simulator, config };
+  return { simulator, config, link };
 }
 
 /**
- * The CLIs' browser linking (`npm run link`, the dialog's "Link now?"): prints the URL to open and waits. With its own
- * callback server when the port is free; when npm start already serves it, npm start completes the link and this
- * process waits for it in the shared token store. Resolves to what to print.
+ * The CLIs' browser linking (`npm run link`, the dialog's "Link now?"): npm start's simulator starts the
+ * authorization and receives the redirect; this prints the URL and waits in one request for how it ended.
+ * Resolves to what to print; a cancel or a failed code exchange is thrown in the end page's words.
  */
-export async function linkInBrowser(simulator: AlexaSimulator, config: SimulatorConfig, options: { signal?: AbortSignal; print?: (text: string) => void; scopes?: string[] } = {}): Promise<string> {
+export async function linkInBrowser(
+  link: StackLink,
+  config: Pick<SimulatorConfig, 'simulatorUrl'>,
+  options: { signal?: AbortSignal; print?: (text: string) => void; scopes?: string[]; variant?: LinkVariant } = {},
+): Promise<string> {
   const print = options.print ?? ((text: string) => console.log(text));
-  const outcome = await simulator.linkWithCallback({
-    port: config.port,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.scopes ? { scopes: options.scopes } : {}),
-    showUrl: (url, callbackServer, mode) => {
-      print(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n`);
-      print(
-        mode === 'own-server'
-          ? `Waiting for the redirect to ${config.linking.redirectUri} … (Ctrl-C to give up)`
-          : `npm start's simulator at ${callbackServer.origin} receives the redirect; waiting for it to complete the link … (Ctrl-C to give up)`,
-      );
-    },
-  });
-  return renderBrowserLink(outcome);
-}
-
-function renderBrowserLink(outcome: LinkOutcome): string {
-  if (!outcome.completedElsewhere) return renderLinkOutcome(outcome);
-  const scope = outcome.scope ? ` with scope "${outcome.scope}"` : '';
+  const url = await link.startAuthorization(options.variant ?? {}, options.scopes);
+  print(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n`);
+  print(`npm start's simulator at ${config.simulatorUrl.origin} receives the redirect; waiting for it to complete the link … (Ctrl-C to give up)`);
+  const { outcome, link: state } = await link.outcome(url, options.signal);
+  if (outcome === null) throw new Error('gave up waiting for the redirect; run the link again to get a fresh URL');
+  if (outcome.result !== 'linked') throw authorizationFailure(outcome);
+  const scope = state.scopes.length > 0 ? ` with scope "${state.scopes.join(' ')}"` : '';
   return [
-    `Account linked${scope}; the access token expires at ${outcome.expiresAt}.`,
+    `Account linked${scope}; the access token expires at ${state.expiresAt ?? '?'}.`,
     "npm start's simulator received the redirect, completed the link and sent AlexaSkillEvent.SkillAccountLinked to the skill (see its log).",
   ].join('\n');
 }

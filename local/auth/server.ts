@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { listen, type BoundSocket } from '../../common/listen.js';
 import { DEMO } from '../demo.js';
 import { FAVICON_PATHS, sendFavicon } from '../favicon.js';
 import { alexaRedirectUris } from '../redirect-uris.js';
@@ -30,6 +30,8 @@ export interface AuthServerOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** A socket already bound on host (the local stack binds every piece first); then `port` is not used. */
+  socket?: BoundSocket;
   /** Default http://<host>:<actual port>. */
   issuer?: string;
   /** Default ':memory:'; the local stack uses .local/auth.sqlite so linking survives restarts. */
@@ -106,9 +108,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const server = createServer();
   let address: AddressInfo;
   try {
-    server.listen(options.port ?? 0, host);
-    await once(server, 'listening');
-    address = server.address() as AddressInfo;
+    address = await listen(server, { port: options.port ?? 0, host, socket: options.socket });
   } catch (error) {
     db.close();
     throw error;

@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { parseLocale } from '../alexa/config.js';
 import type { Turn } from '../alexa/dialog-session.js';
 import type { SkillEventType } from '../alexa/envelopes.js';
-import { describeLinkChange, linkChange } from '../alexa/link-change.js';
+import { describeLinkChange, linkChange, type LinkSnapshot } from '../alexa/link-change.js';
+import type { LinkState } from '../alexa/link-api.js';
+import type { StackLink } from '../alexa/link-client.js';
 import { redactEnvelope } from '../alexa/redact.js';
 import { LINK_HINT, renderError, renderTurn } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
@@ -52,16 +54,21 @@ function printExchange(request: RequestEnvelope, response: ResponseEnvelope | un
   console.log(response ? `  response ${JSON.stringify(redactEnvelope(response), null, 2).replace(/\n/gu, '\n  ')}` : '  response (none usable)');
 }
 
-/** Runs one exchange and says when the link changed under it (a silent refresh, a dropped link). */
-async function watchingTheLink<T>(simulator: AlexaSimulator, exchange: () => Promise<T>): Promise<T> {
-  const before = await simulator.linker.linked();
+/** Runs one exchange and says when the link changed under it (a silent refresh, a dropped link), as npm start's simulator reports it. */
+async function watchingTheLink<T>(link: StackLink, exchange: () => Promise<T>): Promise<T> {
+  const before = snapshot(await link.state());
   try {
     return await exchange();
   } finally {
-    const after = await simulator.linker.linked();
+    const after = snapshot(await link.state());
     const change = linkChange(before, after);
     if (change) console.log(`(link) ${describeLinkChange(change, after)}`);
   }
+}
+
+function snapshot(state: LinkState): LinkSnapshot | undefined {
+  const { tokenId, linkedAt, expiresAt, refreshable } = state;
+  return state.linked && tokenId && linkedAt && expiresAt ? { tokenId, linkedAt, expiresAt, refreshable: refreshable ?? false } : undefined;
 }
 
 async function main(): Promise<number> {
@@ -84,23 +91,23 @@ async function main(): Promise<number> {
     if (!type) throw new Error(`--event must be one of ${Object.keys(EVENTS).join(', ')}`);
     return type;
   });
-  const { simulator, config } = await simulatorFromEnvironment({ locale: parseLocale(values.locale), onExchange: printExchange });
+  const { simulator, config, link } = await simulatorFromEnvironment({ locale: parseLocale(values.locale), onExchange: printExchange });
   await ensureStackRunning(config);
 
-  if (events.length > 0 || values.say) return script(simulator, events, values.say ?? []);
-  return repl(simulator, config);
+  if (events.length > 0 || values.say) return script(simulator, link, events, values.say ?? []);
+  return repl(simulator, link, config);
 }
 
 /** One-shot: events, then utterances in order; exit 1 when the endpoint refused a request. */
-async function script(simulator: AlexaSimulator, events: SkillEventType[], utterances: string[]): Promise<number> {
+async function script(simulator: AlexaSimulator, link: StackLink, events: SkillEventType[], utterances: string[]): Promise<number> {
   try {
     for (const event of events) {
-      await watchingTheLink(simulator, () => simulator.sendSkillEvent(event));
+      await watchingTheLink(link, () => simulator.sendSkillEvent(event));
       console.log(`Sent AlexaSkillEvent.${event}; the skill accepted it.`);
     }
     for (const utterance of utterances) {
       console.log(`you> ${utterance}`);
-      const turn = await watchingTheLink(simulator, () => simulator.say(utterance));
+      const turn = await watchingTheLink(link, () => simulator.say(utterance));
       printTurn(turn);
       if (turn.linkRequested) console.log(LINK_HINT);
     }
@@ -113,7 +120,7 @@ async function script(simulator: AlexaSimulator, events: SkillEventType[], utter
   }
 }
 
-async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise<number> {
+async function repl(simulator: AlexaSimulator, link: StackLink, config: SimulatorConfig): Promise<number> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   // Lines are read through one iterator so piped input is never lost between prompts.
   const lines = rl[Symbol.asyncIterator]();
@@ -130,7 +137,7 @@ async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise
     const line = await lines.next();
     return line.done ? undefined : line.value;
   };
-  console.log(`Talking to the skill in ${simulator.locale}. ${(await simulator.linker.linked()) ? 'Account linked.' : 'Account not linked.'} Type .help for help.`);
+  console.log(`Talking to the skill in ${simulator.locale}. ${(await link.state()).linked ? 'Account linked.' : 'Account not linked.'} Type .help for help.`);
 
   for (;;) {
     const line = await next('you> ');
@@ -142,18 +149,18 @@ async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise
         view.json = !view.json;
         console.log(view.json ? 'Envelopes on (tokens shortened).' : 'Envelopes off.');
       }
-      else if (input === '.link') await linkFromRepl(simulator, config, rl);
+      else if (input === '.link') await linkFromRepl(link, config, rl);
       else if (input === '.unlink') {
-        await simulator.unlink();
+        await link.unlink();
         console.log('Account unlinked.');
       } else if (input === '.end') await simulator.endSession();
       else if (input === '' && simulator.sessionOpen) continue;
       else {
-        const turn = await watchingTheLink(simulator, () => simulator.say(input));
+        const turn = await watchingTheLink(link, () => simulator.say(input));
         printTurn(turn);
         if (turn.linkRequested) {
           const answer = await next('Link now? (y/n) ');
-          if (answer?.trim().toLowerCase().startsWith('y')) await linkFromRepl(simulator, config, rl);
+          if (answer?.trim().toLowerCase().startsWith('y')) await linkFromRepl(link, config, rl);
           else console.log(LINK_HINT);
         }
       }
@@ -172,12 +179,12 @@ async function repl(simulator: AlexaSimulator, config: SimulatorConfig): Promise
 }
 
 /** Ctrl-C while waiting gives up on this link and returns to the prompt. */
-async function linkFromRepl(simulator: AlexaSimulator, config: SimulatorConfig, rl: Interface): Promise<void> {
+async function linkFromRepl(link: StackLink, config: SimulatorConfig, rl: Interface): Promise<void> {
   const abort = new AbortController();
   const giveUp = () => abort.abort(new Error('linking cancelled'));
   rl.once('SIGINT', giveUp);
   try {
-    console.log(await linkInBrowser(simulator, config, { signal: abort.signal }));
+    console.log(await linkInBrowser(link, config, { signal: abort.signal }));
   } finally {
     rl.off('SIGINT', giveUp);
   }

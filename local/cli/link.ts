@@ -4,14 +4,16 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../common/env.js';
-import type { LinkChoice } from '../alexa/config.js';
+import { loadSimulatorConfig, type LinkChoice } from '../alexa/config.js';
+import { deployedBridgeUrl } from '../alexa/deployed-bridge.js';
+import type { LinkState, LinkVariant } from '../alexa/link-api.js';
 import { renderError, renderLinkOutcome } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
-import { linkInBrowser, simulatorFromEnvironment } from '../alexa/wiring.js';
+import { linkInBrowser, stackLinkFor } from '../alexa/wiring.js';
 
 const LINK_HELP = `npm run link — link the simulator's Alexa user to a Ride Hailer account, as the Alexa app does
 
-Usage: npm run link [-- options]      (npm start must be running in another terminal)
+Usage: npm run link [-- options]      (npm start must be running in another terminal: its simulator owns the link)
 
   (no option)                 print the authorization URL; open it, sign in, allow — npm start completes the link
                                 npm run link
@@ -82,60 +84,72 @@ async function main(): Promise<number> {
     return 0;
   }
   const scopes = scopesOf(values.scope);
-  const { simulator, config } = await simulatorFromEnvironment({ choice: linkChoice(values.via, values.grant) });
+  const choice = linkChoice(values.via, values.grant);
+  const config = await loadSimulatorConfig(process.env, undefined, choice);
+  if ((values.user === undefined) !== (values.password === undefined)) {
+    console.error('Give both --user and --password, or neither to link in a browser.');
+    return 2;
+  }
 
-  // These only read or change the stored link.
+  // npm start's simulator owns the link: every option asks it.
+  await ensureStackRunning(config);
+  const link = stackLinkFor(config);
   if (values.unlink) {
-    await simulator.unlink();
+    await link.unlink();
     console.log('Account unlinked; the skill will get no access token.');
     return 0;
   }
   if (values.status) {
-    const link = await simulator.linker.linked();
-    if (!link) {
-      console.log('Not linked.');
-    } else {
-      const how = `${link.grant === 'IMPLICIT' ? 'implicit grant' : 'code grant'}${link.route === 'bridge' ? ', through the bridge' : link.route === 'deployed-bridge' ? ', through the deployed bridge' : ''}`;
-      const refresh = link.refreshToken ? ' (refreshable)' : ' (no refresh token: link again when it expires)';
-      const scope = link.scope ? ` with scope "${link.scope}"` : '';
-      console.log(`Linked (${how})${scope}; the access token expires at ${link.expiresAt}${refresh}.`);
-    }
+    console.log(describeLink(await link.state()));
     return 0;
   }
   if (values.expire) {
-    if (!(await simulator.linker.expireAccessToken())) {
+    const { expired, link: state } = await link.expire();
+    if (!expired) {
       console.error('Not linked: nothing to expire. Link first with npm run link.');
       return 1;
     }
-    const link = await simulator.linker.linked();
-    if (link?.refreshToken === undefined) {
+    if (!state.refreshable) {
       console.log('The access token is now expired. This is an implicit link: it has no refresh token, so the next request goes without a token and the skill answers with the LinkAccount card (link again with npm run link -- --grant implicit).');
     } else {
       console.log('The access token is now expired; the next request refreshes it (npm run dialog prints a line when it does).');
     }
     return 0;
   }
-
-  await ensureStackRunning(config);
   if (values.revoke) {
-    await simulator.linker.revokeAtServer(config.revocationUrl);
+    await link.revoke();
     console.log('Revoked the refresh token at the authorization server. The next request tries to refresh, is refused, and the link is dropped: the skill then answers with a LinkAccount card.');
     return 0;
   }
-  if ((values.user === undefined) !== (values.password === undefined)) {
-    console.error('Give both --user and --password, or neither to link in a browser.');
-    return 2;
-  }
 
+  const variant = await linkVariant(choice);
   if (values.user !== undefined && values.password !== undefined) {
-    console.log(renderLinkOutcome(await simulator.link({ email: values.user, password: values.password }, scopes ? { scopes } : {})));
+    const { outcome } = await link.linkHeadlessly({ email: values.user, password: values.password }, variant, scopes);
+    console.log(renderLinkOutcome(outcome));
     return 0;
   }
 
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort(new Error('linking cancelled')));
-  console.log(await linkInBrowser(simulator, config, { signal: abort.signal, ...(scopes ? { scopes } : {}) }));
+  console.log(await linkInBrowser(link, config, { signal: abort.signal, variant, ...(scopes ? { scopes } : {}) }));
   return 0;
+}
+
+/** The route and grant for npm start's simulator; the deployed bridge's URL looked up here, where its errors are clear. */
+async function linkVariant(choice: LinkChoice): Promise<LinkVariant> {
+  const variant: LinkVariant = {};
+  if (choice.route !== undefined) variant.via = choice.route;
+  if (choice.grant !== undefined) variant.grant = choice.grant;
+  if (choice.route === 'deployed-bridge') variant.deployedBridgeUrl = await deployedBridgeUrl(process.env);
+  return variant;
+}
+
+function describeLink(link: LinkState): string {
+  if (!link.linked) return 'Not linked.';
+  const how = `${link.grant === 'implicit' ? 'implicit grant' : 'code grant'}${link.route === 'bridge' ? ', through the bridge' : link.route === 'deployed-bridge' ? ', through the deployed bridge' : ''}`;
+  const refresh = link.refreshable ? ' (refreshable)' : ' (no refresh token: link again when it expires)';
+  const scope = link.scopes.length > 0 ? ` with scope "${link.scopes.join(' ')}"` : '';
+  return `Linked (${how})${scope}; the access token expires at ${link.expiresAt}${refresh}.`;
 }
 
 main().then(

@@ -19,6 +19,7 @@ the bridge's links and the simulator's link. The next npm start seeds ${DEMO.use
 Keeps the test CA, the bridge's key and the local Alexa cloud's skills.`;
 
 const DATABASES = ['auth.sqlite', 'rides.sqlite', 'bridge.sqlite'];
+// The pending file is no longer written (npm start keeps pending authorizations in memory); older versions left one.
 const LINK_FILES = ['alexa-link.json', 'alexa-link-pending.json'];
 
 async function main(): Promise<number> {

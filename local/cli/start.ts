@@ -14,7 +14,9 @@ import { join, relative } from 'node:path';
 import { ConfigError } from '../../common/env.js';
 import { localDataDir, PORT_VARIABLES, stackPorts } from '../environment.js';
 import { answersAsSimulator } from '../alexa/simulator.js';
+import { LINK_API_KEY_FILE } from '../alexa/config.js';
 import { FileTokenStore } from '../alexa/token-store.js';
+import { persistentKey } from '../key-file.js';
 import { DEFAULT_PORTS, DEMO } from '../demo.js';
 import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from '../stack.js';
 
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
       cloudDataDir: join(dataDir, 'alexa-cloud'),
       signingDir: join(dataDir, 'alexa-ca'),
       tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
+      linkApiKey: await persistentKey(join(dataDir, LINK_API_KEY_FILE)),
       env: skillSettings(env),
     });
   } catch (error) {

@@ -20,13 +20,12 @@
  * RIDE_API_ADMIN_ROUTES=1 and the option is not given), with `PUT /_faults` and a JSON Faults body
  * (`GET /_faults` shows them). The admin route has no authentication: it exists for loopback tests and demos.
  */
-import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler, Response } from 'express';
 import { DEFAULT_CONNECTION_LIMITS } from '../../lambda/http/connection-limits.js';
+import { listen, type BoundSocket } from '../../common/listen.js';
 import { createLogger, errorFields, type Logger } from '../../common/logging.js';
 import type { Profile } from '../../lambda/rides/types.js';
 import { DEMO } from '../demo.js';
@@ -43,6 +42,8 @@ export interface RideApiOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** A socket already bound on host (the local stack binds every piece first); then `port` is not used. */
+  socket?: BoundSocket;
   issuer: string;
   jwksUrl: string;
   /** Default DEMO.apiAudience. */
@@ -121,14 +122,13 @@ export async function startRideApi(options: RideApiOptions): Promise<RideApi> {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   const host = options.host ?? '127.0.0.1';
+  let port: number;
   try {
-    server.listen(options.port ?? 0, host);
-    await once(server, 'listening');
+    ({ port } = await listen(server, { port: options.port ?? 0, host, socket: options.socket }));
   } catch (error) {
     store.close();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -12,6 +12,7 @@ import { ConfigError, loadBridgeConfig } from '../../bridge/config.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import { isLoopbackHost } from '../../bridge/weak-config.js';
 import { createMemoryLogger } from '../../common/logging.js';
+import { bindSocket } from '../../local/bound-socket.js';
 import { startLocalBridge } from '../../local/bridge.js';
 import { DEMO } from '../../local/demo.js';
 import { bridgeEnv, startTestBridge } from './helpers.js';
@@ -143,8 +144,7 @@ describe('bridge: weak configuration refused or warned at start (issue 16, item 
       const keyFile = join(dir, 'keys', 'bridge.key');
       const logger = createMemoryLogger('warn');
       const bridge = await startLocalBridge({
-        host: '127.0.0.1',
-        port: 0,
+        socket: await bindSocket(0, '127.0.0.1'),
         upstream: { authorizationUrl: 'http://127.0.0.1:9/auth', tokenUrl: 'http://127.0.0.1:9/token' },
         simulatorOrigin: 'http://127.0.0.1:9',
         dataFile: join(dir, 'bridge.sqlite'),

@@ -12,6 +12,8 @@ import { expect } from 'chai';
 import type { Intent } from 'ask-sdk-model';
 import { intentRequest, newSession } from '../../local/alexa/envelopes.js';
 import { FileTokenStore, MemoryTokenStore, type AccessTokenScheme, type AlexaSimulator, type TokenStore } from '../../local/alexa/index.js';
+import { StackLink } from '../../local/alexa/link-client.js';
+import { bindSocket } from '../../local/bound-socket.js';
 import { basicAuthorization } from '../../local/alexa/linking.js';
 import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
 import { DEMO } from '../../local/demo.js';
@@ -19,6 +21,7 @@ import { loggablePath } from '../../local/stack-logs.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
 const ANN = { email: DEMO.user.email, password: DEMO.user.password };
+const LINK_API_KEY = 'test-only-link-api-key';
 const TTL_SECONDS = 2;
 
 interface LogRecord {
@@ -44,6 +47,7 @@ describe('local stack end to end', function () {
       databaseFiles: { rides: join(dataDir, 'rides.sqlite') },
       signingDir: join(dataDir, 'alexa-ca'),
       tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
+      linkApiKey: LINK_API_KEY,
       accessTokenTtlSeconds: TTL_SECONDS,
       // Refresh just before the real expiry (the default 30 s would refresh a 2 s token on every request).
       refreshLeewaySeconds: 1,
@@ -57,6 +61,9 @@ describe('local stack end to end', function () {
     await stack?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
+
+  /** `npm run link` in a second process: it asks the stack's simulator, which owns the link. */
+  const cliLink = () => new StackLink({ simulatorUrl: new URL(stack.urls.simulator), key: async () => LINK_API_KEY });
 
   /** Waits (really) until the stored access token has expired. */
   async function untilExpired(store: TokenStore): Promise<string> {
@@ -160,29 +167,20 @@ describe('local stack end to end', function () {
     expect(welcome.speech).to.match(/^Willkommen zurück bei Ride Hailer, Ann Example\./);
   });
 
-  it('lets another process start a browser link while the stack owns the callback port, and completes it there', async () => {
-    // "npm run link" in a second process: its own simulator over the same token file, pointed at the same port.
-    const linkCli = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')) });
+  it('lets another process start a browser link at the stack\'s simulator, and hears the outcome from it', async () => {
+    // "npm run link" in a second process: the stack's simulator starts the authorization and receives the redirect.
+    const link = cliLink();
     const mark = logLines.length;
-    let mode = '';
-    const outcome = await linkCli.linkWithCallback({
-      pollIntervalMs: 50,
-      showUrl: (authorizationUrl, callbackServer, shownMode) => {
-        mode = shownMode;
-        void (async () => {
-          const redirect = await completeLoginHeadlessly(authorizationUrl.href, ANN);
-          expect(redirect.origin).to.equal(callbackServer.origin);
-          await (await fetch(redirect)).text(); // the "browser" follows the redirect to npm start's callback
-        })();
-      },
-    });
-    expect(mode).to.equal('shared-server');
-    expect(outcome.completedElsewhere).to.equal(true);
+    const authorizationUrl = await link.startAuthorization({});
+    const ended = link.outcome(authorizationUrl);
+    const redirect = await completeLoginHeadlessly(authorizationUrl.href, ANN);
+    expect(redirect.origin).to.equal(stack.urls.simulator);
+    const page = fetch(redirect).then((response) => response.status); // the "browser" follows the redirect to the callback
+    const { outcome, link: state } = await ended;
+    expect(outcome).to.deep.equal({ result: 'linked' });
+    expect(state).to.deep.include({ linked: true, grant: 'code', route: 'direct' });
+    expect(await page).to.equal(200);
     expect(await stack.simulator.accessToken()).to.be.a('string');
-    // The tokens are stored before npm start's callback has sent the skill event and its page: wait for both lines.
-    const callbackLine = () => records(mark).find((r) => r.service === 'simulator' && r.path === '/link/callback');
-    while (callbackLine() === undefined) await sleep(50); // polls for the line; the mocha timeout bounds the wait
-    expect(callbackLine()?.status).to.equal(200);
     expect(records(mark).some((r) => r.service === 'skill' && r.event === 'account_linked')).to.equal(true);
   });
 
@@ -245,28 +243,21 @@ describe('local stack end to end', function () {
   });
 
   it("completes an implicit link started by another process on the stack's own account-linking-status page", async () => {
-    const linkCli = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')), grant: 'IMPLICIT' });
-    let mode = '';
-    const outcome = await linkCli.linkWithCallback({
-      pollIntervalMs: 50,
-      showUrl: (authorizationUrl, callbackServer, shownMode) => {
-        mode = shownMode;
-        void (async () => {
-          // The browser: login, the bridge's callback, then Alexa's page, whose script posts the fragment.
-          const atBridge = await completeLoginHeadlessly(authorizationUrl.href, ANN);
-          const answer = await fetch(atBridge, { redirect: 'manual' });
-          const final = new URL(answer.headers.get('location')!, atBridge);
-          expect(final.origin).to.equal(callbackServer.origin);
-          await fetch(new URL(`/spa/skill/account-linking-status${final.search}`, final), {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: final.hash.slice(1),
-          });
-        })();
-      },
+    const link = cliLink();
+    const authorizationUrl = await link.startAuthorization({ grant: 'IMPLICIT' });
+    const ended = link.outcome(authorizationUrl);
+    // The browser: login, the bridge's callback, then Alexa's page, whose script posts the fragment.
+    const atBridge = await completeLoginHeadlessly(authorizationUrl.href, ANN);
+    const answer = await fetch(atBridge, { redirect: 'manual' });
+    const final = new URL(answer.headers.get('location')!, atBridge);
+    expect(final.origin).to.equal(stack.urls.simulator);
+    const posted = await fetch(new URL(`/spa/skill/account-linking-status${final.search}`, final), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: final.hash.slice(1),
     });
-    expect(mode).to.equal('shared-server');
-    expect(outcome.completedElsewhere).to.equal(true);
+    await posted.body?.cancel();
+    expect((await ended).outcome).to.deep.equal({ result: 'linked' });
     expect(await stack.simulator.linker.linked()).to.deep.include({ grant: 'IMPLICIT', route: 'bridge' });
   });
 
@@ -279,19 +270,13 @@ describe('local stack end to end', function () {
   async function linkTraffic(): Promise<{ mark: number; secrets: string[] }> {
     const mark = logLines.length;
     const secrets: string[] = [DEMO.user.password];
-    const shared = stack.createSimulator({ tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')) });
-    let browser: Promise<void> | undefined;
-    await shared.linkWithCallback({
-      pollIntervalMs: 50,
-      showUrl: (authorizationUrl) => {
-        browser = (async () => {
-          const redirect = await completeLoginHeadlessly(authorizationUrl.href, ANN);
-          secrets.push(redirect.searchParams.get('code') ?? '', redirect.searchParams.get('state') ?? '');
-          await (await fetch(redirect)).text();
-        })();
-      },
-    });
-    await browser;
+    const link = cliLink();
+    const authorizationUrl = await link.startAuthorization({});
+    const ended = link.outcome(authorizationUrl);
+    const redirect = await completeLoginHeadlessly(authorizationUrl.href, ANN);
+    secrets.push(redirect.searchParams.get('code') ?? '', redirect.searchParams.get('state') ?? '');
+    await (await fetch(redirect)).text();
+    expect((await ended).outcome).to.deep.equal({ result: 'linked' });
     expect((await stack.simulator.say('who am i')).speech).to.include(DEMO.user.email);
     const linked = await stack.simulator.linker.linked();
     secrets.push(linked?.accessToken ?? '', linked?.refreshToken ?? '');
@@ -337,25 +322,24 @@ describe('local stack end to end', function () {
   });
 });
 
-/** The stack refuses to start on a taken port and closes what it had started. */
+/** The stack refuses to start on a taken port and lets go of what it had bound. */
 describe('local stack start-up', () => {
   it('names the piece and port that could not start, and leaves no piece running', async () => {
     const first = await startLocalStack({ log: () => {} });
     try {
       const apiPort = Number(new URL(first.urls.api).port);
+      // A port for the authorization server, bound (and so held) by the stack before it meets the API's.
+      const probe = await bindSocket(0, '127.0.0.1');
+      await probe.release();
       const lines: string[] = [];
-      const error = await startLocalStack({ ports: { api: apiPort }, log: (line) => lines.push(line) }).catch((e: unknown) => e);
+      const error = await startLocalStack({ ports: { auth: probe.port, api: apiPort }, log: (line) => lines.push(line) }).catch((e: unknown) => e);
       expect(error).to.have.property('piece', 'api');
       expect(error).to.have.property('port', apiPort);
       expect((error as Error).message).to.include(`port ${apiPort} is already in use`);
-      // The authorization server had started before the API failed: it is closed again.
-      const authUrl = /authorization server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join('\n'))?.[1];
-      expect(authUrl).to.be.a('string');
-      const refused = await fetch(`${authUrl}/jwks`).then(
-        () => false,
-        () => true,
-      );
-      expect(refused).to.equal(true);
+      // Every port is bound before any piece is built: none started, and the ports already held are free again.
+      expect(lines.filter((line) => line.includes('listening'))).to.deep.equal([]);
+      const again = await bindSocket(probe.port, '127.0.0.1');
+      await again.release();
     } finally {
       await first.close();
     }

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { PROJECT_ROOT } from '../../local/alexa/config.js';
+import { LINK_API_KEY_FILE, PROJECT_ROOT } from '../../local/alexa/config.js';
 import { FileTokenStore } from '../../local/alexa/token-store.js';
 import { DEMO } from '../../local/demo.js';
+import { persistentKey } from '../../local/key-file.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
 const TSX_CLI = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -108,6 +109,7 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
         log: () => undefined,
         signingDir: join(dataDir, 'alexa-ca'),
         tokenStore: new FileTokenStore(join(dataDir, 'alexa-link.json')),
+        linkApiKey: await persistentKey(join(dataDir, LINK_API_KEY_FILE)),
       });
       const portOf = (url: string) => new URL(url).port;
       env = {

@@ -25,7 +25,7 @@ import type { Faults } from '../../ride-api/faults.js';
 import { FaultsError } from '../../ride-api/faults.js';
 import type { SkillEventType } from '../envelopes.js';
 import { SUPPORTED_LOCALES, type Locale } from '../interaction-model.js';
-import { describeLinkChange, linkChange } from '../link-change.js';
+import { describeLinkChange, linkChange, snapshotOf } from '../link-change.js';
 import { LinkingError, type GrantType, type LinkRoute } from '../linking.js';
 import { redactEnvelope } from '../redact.js';
 import type { AlexaSimulator } from '../simulator.js';
@@ -202,7 +202,7 @@ export function createConsoleRouter(deps: ConsoleDependencies): Router {
       failure = error.message;
     }
     const after = await linker().linked();
-    const change = linkChange(before, after);
+    const change = linkChange(snapshotOf(before), snapshotOf(after));
     const exchanges = talk.exchanges.splice(0).map(({ request, response }) => ({
       request: redactEnvelope(request),
       response: response === undefined ? null : redactEnvelope(response),
