@@ -38,6 +38,8 @@ export interface PendingAuthorization {
   grant?: GrantType;
   /** The scopes asked for, space-separated: what was granted when the token response names none (RFC 6749 §5.1). */
   scope?: string;
+  /** The PKCE verifier to send with the code (code grant with PKCE on); dropped once the redirect is settled. */
+  codeVerifier?: string;
 }
 
 /**
@@ -146,7 +148,7 @@ function isStoredLink(value: unknown): value is StoredLink {
 }
 
 /**
- * Pending states in a JSON file `{ "<state hash>": {issuedAt, route?, grant?, outcome?} }` (a bare number, the issue time, from
+ * Pending states in a JSON file `{ "<state hash>": {issuedAt, route?, grant?, scope?, codeVerifier?, outcome?} }` (a bare number, the issue time, from
  * before routes existed is read too). Each change is read, modified and
  * written by rename, one at a time within a process. Two processes changing it in the same instant could lose one
  * change; that needs two authorizations started or completed in the same millisecond, which a person linking
@@ -232,6 +234,8 @@ function asStateEntry(entry: unknown): StateEntry | undefined {
   if (pending.grant === 'AUTH_CODE' || pending.grant === 'IMPLICIT') result.grant = pending.grant;
   // Scope tokens are printable ASCII without spaces or quotes (RFC 6749 §3.3), space-separated.
   if (typeof pending.scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(pending.scope)) result.scope = pending.scope;
+  // RFC 7636 §4.1: 43 to 128 unreserved characters.
+  if (typeof pending.codeVerifier === 'string' && /^[A-Za-z0-9._~-]{43,128}$/.test(pending.codeVerifier)) result.codeVerifier = pending.codeVerifier;
   const outcome = asOutcome(pending.outcome);
   if (outcome) result.outcome = outcome;
   return result;
