@@ -42,20 +42,25 @@ export class RateLimits {
   private readonly failuresByAddress: RateLimiterAbstract;
   private readonly failuresByClient: RateLimiterAbstract;
   /** Addresses known to be shut at /token, each for as long as the store said: a flood is refused without a store read. */
-  private readonly shut = new LRUCache<string, true>({ max: REMEMBERED_ADDRESSES, ttlResolution: 0 });
+  private readonly shut: LRUCache<string, true>;
   /**
    * Addresses read as open, for CLEAR_FOR_MS: Alexa's few addresses send many refreshes a second, and one read per
    * address and second is enough. The price: an address shut by failures on *another* instance may go on there for
    * up to CLEAR_FOR_MS (on this instance its own failures shut it at once).
    */
-  private readonly open = new LRUCache<string, true>({ max: REMEMBERED_ADDRESSES, ttl: CLEAR_FOR_MS, ttlResolution: 0 });
+  private readonly open: LRUCache<string, true>;
 
+  /** `clock` (milliseconds, any origin) times the two caches above; tests move it. */
   constructor(
     private readonly config: Pick<BridgeConfig, 'alexa'>,
     private readonly logger: Logger,
     limiters: LimiterFactory = memoryLimiters,
     private readonly policy: RateLimitPolicy = RATE_LIMITS,
+    clock: { now(): number } = performance,
   ) {
+    // ttlResolution 0: the clock is read on every check, never a value lru-cache keeps for a millisecond with a timer.
+    this.shut = new LRUCache({ max: REMEMBERED_ADDRESSES, ttlResolution: 0, perf: clock });
+    this.open = new LRUCache({ max: REMEMBERED_ADDRESSES, ttl: CLEAR_FOR_MS, ttlResolution: 0, perf: clock });
     this.pages = limiters('pages', policy.pagesPerAddress);
     this.failuresByAddress = limiters('token_fail_addr', policy.tokenAuthFailuresPerAddress);
     this.failuresByClient = limiters('token_fail_client', policy.tokenAuthFailuresPerClient);
