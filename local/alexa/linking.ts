@@ -91,24 +91,12 @@ export class AccountLinker {
   }
 
   /**
-   * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states,
-   * so any process sharing the token store can complete the redirect from then on.
+   * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states, so
+   * any process sharing the token store can complete the redirect from then on; the PKCE verifier is kept with it,
+   * so that process can send it. `scopes`: ask for fewer than accountLinking.json lists (a user who grants only
+   * some), default all of them.
    */
-  async beginAuthorization(options: { scopes?: string[] } = {}): Promise<URL> {
-    return this.issueAuthorization(options.scopes);
-  }
-
-  /** Whether the authorization behind this URL still waits for its redirect (false once any process used its state). */
-  async isPending(authorizationUrl: URL): Promise<boolean> {
-    const state = authorizationUrl.searchParams.get('state');
-    return state !== null && (await this.pendingStates.has(hashState(state)));
-  }
-
-  /**
-   * `scopes`: ask for fewer than accountLinking.json lists (a user who grants only some), default all of them. The
-   * PKCE verifier is kept with the pending state, so whichever process receives the redirect can send it.
-   */
-  private async issueAuthorization(scopes: string[] = this.config.scopes): Promise<URL> {
+  async beginAuthorization({ scopes = this.config.scopes }: { scopes?: string[] } = {}): Promise<URL> {
     const state = newState();
     const grant = grantOf(this.config);
     const pkce = grant === 'AUTH_CODE' && this.config.pkce === true ? await newPkcePair() : undefined;
@@ -122,6 +110,12 @@ export class AccountLinker {
       scopes,
       ...(pkce ? { codeChallenge: pkce.challenge } : {}),
     });
+  }
+
+  /** Whether the authorization behind this URL still waits for its redirect (false once any process used its state). */
+  async isPending(authorizationUrl: URL): Promise<boolean> {
+    const state = authorizationUrl.searchParams.get('state');
+    return state !== null && (await this.pendingStates.has(hashState(state)));
   }
 
   /**
