@@ -61,7 +61,10 @@ export async function newPkcePair(): Promise<{ verifier: string; challenge: stri
   return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
 }
 
-/** The URL the user opens: the authorization URI with Alexa's parameters (seed 002), and PKCE's when on. */
+/**
+ * The URL the user opens: the authorization URI with Alexa's parameters (seed 002), and PKCE's when on. Written out
+ * here: oauth4webapi builds no authorization URL (openid-client, a layer above it, does), and it is five parameters.
+ */
 export function authorizationRequestUrl(settings: OAuthClientSettings, request: AuthorizationRequest): URL {
   const url = new URL(settings.authorizationUrl);
   url.searchParams.set('state', request.state);
