@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { AccountLinker, LinkingError, type LinkingConfig } from '../../local/alexa/linking.js';
-import { FileTokenStore, MemoryTokenStore, pendingStatesPathFor, type StoredLink } from '../../local/alexa/token-store.js';
+import { FileTokenStore, MemoryTokenStore, pendingStatesPathFor, type PendingAuthorization, type StoredLink } from '../../local/alexa/token-store.js';
 import { formOf, linkingConfigFor, manualClock, startFakeServer, type FakeReply, type FakeServer } from './fakes.js';
 
 const tokens = { access_token: 'access-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-1' };
@@ -76,17 +76,37 @@ describe('simulator OAuth client (oauth4webapi, as Alexa)', () => {
       expect((await implicit.beginAuthorization()).searchParams.has('code_challenge')).to.equal(false);
     });
 
-    it('keeps the verifier with the pending state, so another process completes the exchange; the settled entry forgets it', async () => {
-      const path = join(dir, 'pkce', 'alexa-link.json');
+    it('keeps the verifier with the pending state, so another simulator of the store completes the exchange; the settled entry forgets it', async () => {
+      // The store's pending states, with what each settled entry is left holding written down.
+      const store = new MemoryTokenStore();
+      const settled: PendingAuthorization[] = [];
+      const settle = store.pendingStates.settle.bind(store.pendingStates);
+      store.pendingStates.settle = async (hash, taken, outcome) => {
+        settled.push(taken);
+        return settle(hash, taken, outcome);
+      };
       const config = linkingConfigFor(tokenServer.url, { pkce: true });
-      const starter = new AccountLinker({ config, store: new FileTokenStore(path) });
-      const receiver = new AccountLinker({ config, store: new FileTokenStore(path) });
+      const starter = new AccountLinker({ config, store });
+      const receiver = new AccountLinker({ config, store });
       const url = await starter.beginAuthorization();
       await receiver.completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
       const verifier = formOf(tokenServer.requests[0]!.body).code_verifier!;
       expect(createHash('sha256').update(verifier).digest('base64url')).to.equal(url.searchParams.get('code_challenge'));
-      expect(await readFile(pendingStatesPathFor(path), 'utf8')).not.to.include(verifier);
+      expect(settled).to.have.length(1);
+      expect(settled[0]).not.to.have.property('codeVerifier');
       expect(await starter.outcomeOf(url)).to.deep.equal({ result: 'linked' });
+    });
+
+    it('reads a verifier back from the pending-states file only in the form RFC 7636 allows', async () => {
+      const path = join(dir, 'pkce', 'alexa-link.json');
+      const store = new FileTokenStore(path);
+      await store.pendingStates.add('good', { issuedAt: 1, codeVerifier: 'a'.repeat(43) }, 0);
+      await store.pendingStates.add('short', { issuedAt: 1, codeVerifier: 'a'.repeat(42) }, 0);
+      await store.pendingStates.add('odd', { issuedAt: 1, codeVerifier: `${'a'.repeat(43)}"<` }, 0);
+      expect(await store.pendingStates.take('good')).to.deep.equal({ issuedAt: 1, codeVerifier: 'a'.repeat(43) });
+      expect(await store.pendingStates.take('short')).to.deep.equal({ issuedAt: 1 });
+      expect(await store.pendingStates.take('odd')).to.deep.equal({ issuedAt: 1 });
+      expect(JSON.parse(await readFile(pendingStatesPathFor(path), 'utf8'))).to.deep.equal({});
     });
   });
 
