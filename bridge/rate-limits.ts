@@ -26,6 +26,7 @@
  * credentials checked before they are refused. If the limiter's store fails, the request is let through and the
  * failure logged: a rate limit must not turn a store hiccup into refused refreshes.
  */
+import { LRUCache } from 'lru-cache';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
@@ -40,21 +41,26 @@ export class RateLimits {
   private readonly pages: RateLimiterAbstract;
   private readonly failuresByAddress: RateLimiterAbstract;
   private readonly failuresByClient: RateLimiterAbstract;
-  /** Addresses known to be shut at /token, and until when (epoch ms): a flood is refused without a store read. */
-  private readonly shut = new Map<string, number>();
+  /** Addresses known to be shut at /token, each for as long as the store said: a flood is refused without a store read. */
+  private readonly shut: LRUCache<string, true>;
   /**
-   * Addresses read as open, and until when (epoch ms): Alexa's few addresses send many refreshes a second, and one
-   * read per address and second is enough. The price: an address shut by failures on *another* instance may go on
-   * there for up to CLEAR_FOR_MS (on this instance its own failures shut it at once).
+   * Addresses read as open, for CLEAR_FOR_MS: Alexa's few addresses send many refreshes a second, and one read per
+   * address and second is enough. The price: an address shut by failures on *another* instance may go on there for
+   * up to CLEAR_FOR_MS (on this instance its own failures shut it at once).
    */
-  private readonly open = new Map<string, number>();
+  private readonly open: LRUCache<string, true>;
 
+  /** `clock` (milliseconds, any origin) times the two caches above; tests move it. */
   constructor(
     private readonly config: Pick<BridgeConfig, 'alexa'>,
     private readonly logger: Logger,
     limiters: LimiterFactory = memoryLimiters,
     private readonly policy: RateLimitPolicy = RATE_LIMITS,
+    clock: { now(): number } = performance,
   ) {
+    // ttlResolution 0: the clock is read on every check, never a value lru-cache keeps for a millisecond with a timer.
+    this.shut = new LRUCache({ max: REMEMBERED_ADDRESSES, ttlResolution: 0, perf: clock });
+    this.open = new LRUCache({ max: REMEMBERED_ADDRESSES, ttl: CLEAR_FOR_MS, ttlResolution: 0, perf: clock });
     this.pages = limiters('pages', policy.pagesPerAddress);
     this.failuresByAddress = limiters('token_fail_addr', policy.tokenAuthFailuresPerAddress);
     this.failuresByClient = limiters('token_fail_client', policy.tokenAuthFailuresPerClient);
@@ -89,7 +95,7 @@ export class RateLimits {
       this.take(this.failuresByClient, this.claimedClient(req), 'token_fail_client'),
     ]);
     if (byAddress !== undefined) {
-      remember(this.shut, address, Date.now() + byAddress * 1000);
+      this.shut.set(address, true, { ttl: byAddress * 1000 });
       this.open.delete(address);
     }
     const wait = Math.max(byAddress ?? 0, byClient ?? 0);
@@ -100,13 +106,10 @@ export class RateLimits {
 
   /** Seconds an address stays shut at /token, or undefined when it may go on. */
   private async shutSeconds(address: string): Promise<number | undefined> {
-    const now = Date.now();
-    const shutUntil = this.shut.get(address);
-    if (shutUntil !== undefined) {
-      if (shutUntil > now) return Math.ceil((shutUntil - now) / 1000);
-      this.shut.delete(address);
-    }
-    if ((this.open.get(address) ?? 0) > now) return undefined;
+    // lru-cache answers 0 for an address it does not hold, or holds no longer (its time is up).
+    const shutForMs = this.shut.getRemainingTTL(address);
+    if (shutForMs > 0) return Math.ceil(shutForMs / 1000);
+    if (this.open.has(address)) return undefined;
     let res: RateLimiterRes | null;
     try {
       res = await this.failuresByAddress.get(address);
@@ -115,10 +118,11 @@ export class RateLimits {
       return undefined;
     }
     if (res === null || res.consumedPoints < this.policy.tokenAuthFailuresPerAddress.points) {
-      remember(this.open, address, now + CLEAR_FOR_MS);
+      this.open.set(address, true);
       return undefined;
     }
-    remember(this.shut, address, now + res.msBeforeNext);
+    // A ttl of 0 would mean "forever" to lru-cache; a window that has just ended shuts nothing.
+    if (res.msBeforeNext > 0) this.shut.set(address, true, { ttl: res.msBeforeNext });
     return retryAfterSeconds(res);
   }
 
@@ -161,11 +165,8 @@ export class RateLimits {
 /** How long an address read as open at /token is not read again (see RateLimits.open). */
 export const CLEAR_FOR_MS = 1000;
 
-/** A bounded cache: cleared when full (a bound, not an eviction policy — the store still knows every count). */
-function remember(map: Map<string, number>, address: string, until: number): void {
-  if (map.size >= 10_000) map.clear();
-  map.set(address, until);
-}
+/** Addresses each of the two caches above holds at most (least recently used dropped first; the store still knows every count). */
+const REMEMBERED_ADDRESSES = 10_000;
 
 const retryAfterSeconds = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 

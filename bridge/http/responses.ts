@@ -3,6 +3,7 @@
  * a state) and `Referrer-Policy: no-referrer` (so the next page never learns the URL); pages also forbid framing
  * and scripts. Error pages escape everything they print.
  */
+import { html, htmlDocument } from '../../common/html.js';
 import type { BridgeResponse } from './types.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache', 'referrer-policy': 'no-referrer' };
@@ -27,18 +28,15 @@ export function redirect(location: string): BridgeResponse {
   return { status: 302, headers: { location, ...NO_STORE }, body: '' };
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** A small, self-contained error page (no redirect anywhere: the request could not be trusted to say where). */
 export function errorPage(status: number, title: string, message: string): BridgeResponse {
-  const body = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style>
-</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
-<p>Please go back to the Alexa app and start linking again.</p></body></html>`;
+  const body = htmlDocument({
+    lang: 'en',
+    title,
+    head: html`<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style>`,
+    body: html`<h1>${title}</h1><p>${message}</p>
+<p>Please go back to the Alexa app and start linking again.</p>`,
+  });
   return {
     status,
     headers: {

@@ -9,8 +9,10 @@
  * (bounded, and never past its `exp`): repeat requests skip the signature check, which is most of the CPU cost.
  *
  * jose is loaded on the first verification, not at start-up: a cold Lambda answering an unlinked user never needs it.
+ * So is the cache of verified tokens (lru-cache): until the first verification there is nothing to remember.
  */
 import type { JWTPayload, JWTVerifyGetKey, errors as JoseErrors, jwtVerify as JwtVerify } from 'jose';
+import type { LRUCache } from 'lru-cache';
 import type { TokenVerificationConfig } from '../config.js';
 import { AccountLinkRequired, IssuerUnavailable } from '../errors.js';
 import { fetchJwksWithGot } from './jwks-fetch.js';
@@ -54,32 +56,36 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
     return { verify: async (token) => ({ token, subject: undefined, scopes: undefined }) };
   }
   const now = options.now ?? Date.now;
+  /** Least recently used dropped first; expiry is checked on each hit below (the answer differs: token_expired). */
+  let remembered: LRUCache<string, VerifiedToken & { expiresAtMs: number }> | undefined;
   let jose: Promise<{ jwtVerify: typeof JwtVerify; errors: typeof JoseErrors; keys: JWTVerifyGetKey }> | undefined;
-  const loadJose = () =>
-    (jose ??= import('./jose-parts.js').then(({ createRemoteJWKSet, customFetch, jwtVerify, errors }) => ({
-      jwtVerify,
-      errors,
-      keys:
-        options.keys ??
-        createRemoteJWKSet(config.jwksUrl, {
-          timeoutDuration: JWKS_TIMEOUT_MS,
-          cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS,
-          // Through got, which the API client loads anyway, not the global fetch (see jwks-fetch.ts).
-          [customFetch]: fetchJwksWithGot(),
-        }),
-    })));
-  const remembered = new BoundedCache<VerifiedToken & { expiresAtMs: number }>(options.cacheSize ?? REMEMBERED_TOKENS);
+  const loadOnFirstUse = () =>
+    (jose ??= Promise.all([import('./jose-parts.js'), import('lru-cache')]).then(([{ createRemoteJWKSet, customFetch, jwtVerify, errors }, { LRUCache }]) => {
+      remembered = new LRUCache({ max: options.cacheSize ?? REMEMBERED_TOKENS });
+      return {
+        jwtVerify,
+        errors,
+        keys:
+          options.keys ??
+          createRemoteJWKSet(config.jwksUrl, {
+            timeoutDuration: JWKS_TIMEOUT_MS,
+            cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS,
+            // Through got, which the API client loads anyway, not the global fetch (see jwks-fetch.ts).
+            [customFetch]: fetchJwksWithGot(),
+          }),
+      };
+    }));
   const toleranceMs = config.clockToleranceSeconds * 1000;
 
   return {
     async verify(token) {
-      const known = remembered.get(token);
+      const known = remembered?.get(token);
       if (known) {
         if (now() < known.expiresAtMs + toleranceMs) return known;
-        remembered.delete(token);
+        remembered!.delete(token);
         throw new AccountLinkRequired('token_expired');
       }
-      const { jwtVerify, errors, keys } = await loadJose();
+      const { jwtVerify, errors, keys } = await loadOnFirstUse();
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
@@ -100,7 +106,7 @@ export function createTokenVerifier(config: TokenVerificationConfig, options: To
         scopes: readScopes(payload),
         expiresAtMs: (payload.exp as number) * 1000,
       };
-      remembered.set(token, verified);
+      remembered!.set(token, verified);
       return verified;
     },
   };
@@ -131,29 +137,4 @@ function readScopes(payload: JWTPayload): ReadonlySet<string> {
   if (typeof payload.scope === 'string') return new Set(payload.scope.split(' ').filter(Boolean));
   if (Array.isArray(payload.scp)) return new Set(payload.scp.filter((s): s is string => typeof s === 'string'));
   return new Set();
-}
-
-/** Insertion-ordered Map used as a small LRU: a hit moves the entry to the end, the oldest entry is dropped first. */
-class BoundedCache<V> {
-  private readonly entries = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
 }

@@ -10,7 +10,12 @@
  * - A failed download or a chain that fails the checks is remembered for FAILURE_TTL_MS (a negative cache), so a
  *   stream of requests naming a missing object costs one download, not one each.
  * - Entries hold the parsed public key, so a cached request costs one RSA verification, not a PEM parse.
+ *
+ * Both caches are lru-cache's (bounded, least recently used dropped first; the failures with a TTL on the injected
+ * clock). The downloads in flight stay a plain map: lru-cache's fetchMethod would share them too, but it cannot refuse
+ * a download beyond the bound at once, and it would keep a failure as a value instead of a remembered refusal.
  */
+import { LRUCache } from 'lru-cache';
 import { assertValidAt, verifyCertificateChain, type VerifiedChain } from './certificate-chain.js';
 import { AlexaRequestRefused, isRefusal } from './errors.js';
 import type { FetchCertificate } from './certificate-download.js';
@@ -26,15 +31,20 @@ const MAX_FAILURES = 256;
 export const MAX_DOWNLOADS_IN_FLIGHT = 4;
 
 export class CertificateChainCache {
-  private readonly verified = new Map<string, VerifiedChain>();
-  private readonly failed = new Map<string, { refusal: AlexaRequestRefused; untilMs: number }>();
+  private readonly verified = new LRUCache<string, VerifiedChain>({ max: MAX_ENTRIES });
+  /** Refusals, each forgotten FAILURE_TTL_MS after it was remembered (lru-cache's TTL: still there at that exact age). */
+  private readonly failed: LRUCache<string, AlexaRequestRefused>;
   private readonly inFlight = new Map<string, Promise<VerifiedChain>>();
 
   constructor(
     private readonly fetchCertificate: FetchCertificate,
     private readonly trustStore: TrustStore,
     private readonly now: () => number,
-  ) {}
+  ) {
+    // ttlResolution 0: read the clock on every check rather than trusting a value lru-cache kept for a millisecond
+    // (which it does with a timer), so an injected clock decides alone.
+    this.failed = new LRUCache({ max: MAX_FAILURES, ttl: FAILURE_TTL_MS, ttlResolution: 0, perf: { now } });
+  }
 
   async get(url: URL): Promise<VerifiedChain> {
     const key = url.href;
@@ -48,11 +58,8 @@ export class CertificateChainCache {
       }
       return cached;
     }
-    const failure = this.failed.get(key);
-    if (failure !== undefined) {
-      if (this.now() < failure.untilMs) throw failure.refusal;
-      this.failed.delete(key);
-    }
+    const refusal = this.failed.get(key);
+    if (refusal !== undefined) throw refusal;
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
       if (this.inFlight.size >= MAX_DOWNLOADS_IN_FLIGHT) {
@@ -70,18 +77,11 @@ export class CertificateChainCache {
         throw isRefusal(error) ? error : new AlexaRequestRefused('certificate_unavailable', 'certificate download failed');
       });
       const chain = await verifyCertificateChain(pem, this.trustStore, this.now());
-      remember(this.verified, url.href, chain, MAX_ENTRIES);
+      this.verified.set(url.href, chain);
       return chain;
     } catch (error) {
-      if (isRefusal(error)) remember(this.failed, url.href, { refusal: error, untilMs: this.now() + FAILURE_TTL_MS }, MAX_FAILURES);
+      if (isRefusal(error)) this.failed.set(url.href, error);
       throw error;
     }
   }
-}
-
-/** Insert, dropping the oldest entry when the map is full. */
-function remember<V>(map: Map<string, V>, key: string, value: V, capacity: number): void {
-  map.delete(key);
-  if (map.size >= capacity) map.delete(map.keys().next().value!);
-  map.set(key, value);
 }

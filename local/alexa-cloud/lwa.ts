@@ -7,8 +7,12 @@
  * the cloud trusts whoever holds a refresh token it knows. Issued access tokens live in memory only; after a
  * restart the CLI simply refreshes again (it does so on every command with ASK_REFRESH_TOKEN).
  */
+
+/** Access tokens held at once: far more than the CLI asks for within their hour (it refreshes once per command). */
+const MAX_ISSUED_TOKENS = 10_000;
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
+import { LRUCache } from 'lru-cache';
 import { noteCall } from './log.js';
 
 export interface LwaOptions {
@@ -26,18 +30,17 @@ export interface TokenAuthority {
 }
 
 export function createLwa(options: LwaOptions): TokenAuthority {
-  const issued = new Map<string, number>(); // token → expiry (ms)
+  // Each issued token for accessTokenTtlSeconds on the cloud's clock (still valid at exactly that age, as lru-cache
+  // counts); least recently used dropped past the bound, so a long-running cloud does not collect them.
+  const issued = new LRUCache<string, true>({
+    max: MAX_ISSUED_TOKENS,
+    ttl: options.accessTokenTtlSeconds * 1000,
+    ttlResolution: 0,
+    perf: { now: options.now },
+  });
 
-  const isValidAccessToken = (token: string): boolean => {
-    if (options.fixedAccessTokens.some((fixed) => sameSecret(fixed, token))) return true;
-    const expiry = issued.get(token);
-    if (expiry === undefined) return false;
-    if (expiry <= options.now()) {
-      issued.delete(token);
-      return false;
-    }
-    return true;
-  };
+  const isValidAccessToken = (token: string): boolean =>
+    options.fixedAccessTokens.some((fixed) => sameSecret(fixed, token)) || issued.has(token);
 
   const router = Router();
   router.post('/auth/o2/token', express.json({ limit: '64kb' }), express.urlencoded({ extended: false, limit: '64kb' }), (req, res) => {
@@ -58,10 +61,8 @@ export function createLwa(options: LwaOptions): TokenAuthority {
       res.status(400).json({ error: 'invalid_grant', error_description: 'The request has an invalid grant parameter : refresh_token' });
       return;
     }
-    // Drop expired tokens now and then so a long-running cloud does not collect them.
-    for (const [token, expiry] of issued) if (expiry <= options.now()) issued.delete(token);
     const accessToken = `Atza|${randomBytes(32).toString('base64url')}`;
-    issued.set(accessToken, options.now() + options.accessTokenTtlSeconds * 1000);
+    issued.set(accessToken, true);
     res.set('Cache-Control', 'no-store').json({
       access_token: accessToken,
       refresh_token: refreshToken,

@@ -163,6 +163,9 @@ export function linkingConfig(declared: AccountLinkingDeclaration, env: Env, por
     // The real secret lives in the developer console, never in the skill-package; the demo one is for the local stack.
     clientSecret: optional(env, 'ALEXA_CLIENT_SECRET') ?? DEMO.clientSecret,
     scopes: declared.scopes ?? [],
+    // PKCE is a switch in the developer console, not in accountLinking.json; the local skill has it on (RFC 9700
+    // recommends it), so linking shows the local authorization server and the bridge verifying it.
+    pkce: grant === 'AUTH_CODE',
     // Alexa's redirect URLs, on the simulator's port: …/api/skill/link/<vendorId> and, for the implicit grant,
     // …/spa/skill/account-linking-status.html?vendorId=<vendorId>.
     redirectUri:

@@ -5,7 +5,7 @@
  * failed and why.
  */
 import { messagesFor, negotiateLocale } from '../auth/i18n.js';
-import { html, SafeHtml } from '../auth/views/html.js';
+import { html, SafeHtml } from '../../common/html.js';
 import { layout } from '../auth/views/layout.js';
 import { LinkingError } from './linking.js';
 import type { AuthorizationOutcome } from './token-store.js';

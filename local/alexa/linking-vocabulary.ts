@@ -1,7 +1,7 @@
 /**
- * The words linking state is written in, shared by the linker (linking.ts) and the stores that keep its state for
- * other processes (token-store.ts): a leaf, so neither imports the other for them, and a new error code is known to
- * both at once (the pending-states file accepts exactly these reasons back).
+ * The words linking state is written in, shared by the linker (linking.ts), its OAuth client (oauth-client.ts) and
+ * the store that keeps its state (token-store.ts): a leaf, so none imports another for them, and
+ * a new error code is known to all at once.
  */
 
 export type AccessTokenScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
@@ -32,3 +32,14 @@ export const LINKING_ERROR_CODES = [
 ] as const;
 
 export type LinkingErrorCode = (typeof LINKING_ERROR_CODES)[number];
+
+export class LinkingError extends Error {
+  override name = 'LinkingError';
+  constructor(
+    readonly code: LinkingErrorCode,
+    message: string,
+    readonly details: { status?: number; oauthError?: string } = {},
+  ) {
+    super(message);
+  }
+}

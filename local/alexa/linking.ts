@@ -1,18 +1,20 @@
 /**
- * Account linking as Alexa performs it: the authorization URI with an unguessable `state`, the redirect back (state
- * checked, `error=access_denied` handled), and then, for the authorization-code grant, the code exchange at the
- * access-token URI with the configured client authentication and refreshes — including dropping the link when a
- * refresh is refused, which is what Alexa does. For the implicit grant the token arrives in the redirect's fragment
- * (`#state=…&access_token=…&token_type=Bearer`) and there is nothing to refresh: the user links again.
+ * Account linking as Alexa performs it: the authorization URI with an unguessable `state` (and a PKCE challenge when
+ * the skill turned PKCE on), the redirect back (state checked, `error=access_denied` handled), and then, for the
+ * authorization-code grant, the code exchange at the access-token URI with the configured client authentication and
+ * refreshes — including dropping the link when a refresh is refused, which is what Alexa does. For the implicit grant
+ * the token arrives in the redirect's fragment (`#state=…&access_token=…&token_type=Bearer`) and there is nothing to
+ * refresh: the user links again. The requests themselves are oauth-client.ts's (oauth4webapi).
  */
-import { parseJsonObject } from '../../common/json.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Logger } from '../../common/logging.js';
-import type { AccessTokenScheme, GrantType, LinkingErrorCode, LinkRoute } from './linking-vocabulary.js';
+import { LinkingError, type AccessTokenScheme, type GrantType, type LinkRoute } from './linking-vocabulary.js';
+import { authorizationRequestUrl, exchangeCode, fragmentAnswer, newPkcePair, newState, refreshGrant, revokeRefreshToken, type TokenAnswer } from './oauth-client.js';
 import { MemoryPendingStates, type AuthorizationOutcome, type PendingAuthorization, type PendingStates, type StoredLink, type TokenStore } from './token-store.js';
 
 export type { AccessTokenScheme, GrantType, LinkingErrorCode, LinkRoute } from './linking-vocabulary.js';
+export { LinkingError } from './linking-vocabulary.js';
 
 export interface LinkingConfig {
   /** Default AUTH_CODE. */
@@ -25,6 +27,11 @@ export interface LinkingConfig {
   clientId: string;
   clientSecret: string;
   scopes: string[];
+  /**
+   * Alexa's PKCE option for the code grant (off unless the skill's developer turns it on): an S256 `code_challenge`
+   * with each authorization, its verifier with the code.
+   */
+  pkce?: boolean;
   /** Where the authorization server sends the browser back (Alexa's …/api/skill/link/<vendorId>; ours locally). */
   redirectUri: string;
   /** Used when the token response has no `expires_in` (accountLinking.json → defaultTokenExpirationInSeconds). */
@@ -32,17 +39,6 @@ export interface LinkingConfig {
   tokenRequestTimeoutMs: number;
   /** Refresh when the access token expires within this many seconds. */
   refreshLeewaySeconds: number;
-}
-
-export class LinkingError extends Error {
-  override name = 'LinkingError';
-  constructor(
-    readonly code: LinkingErrorCode,
-    message: string,
-    readonly details: { status?: number; oauthError?: string } = {},
-  ) {
-    super(message);
-  }
 }
 
 export interface AccountLinkerOptions {
@@ -81,8 +77,6 @@ export class AccountLinker {
    * the redirect.
    */
   private readonly pendingStates: PendingStates;
-  /** States handed out by the synchronous authorizationUrl() and still being saved. */
-  private saving: Promise<unknown> = Promise.resolve();
   private refreshing: Promise<string | undefined> | undefined;
   private readonly discoverSetup: AccountLinkerOptions['discoverSetup'];
 
@@ -98,47 +92,31 @@ export class AccountLinker {
   }
 
   /**
-   * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states,
-   * so any simulator sharing the token store can complete the redirect from then on.
+   * The URL the user opens to log in and consent. Resolves once its `state` is saved among the pending states, so
+   * any simulator sharing the token store can complete the redirect from then on; the PKCE verifier is kept with it,
+   * so that simulator can send it. `scopes`: ask for fewer than accountLinking.json lists (a user who grants only
+   * some), default all of them.
    */
-  async beginAuthorization(options: { scopes?: string[] } = {}): Promise<URL> {
-    const { url, saved } = this.issueAuthorization(options.scopes);
-    await saved;
-    return url;
-  }
-
-  /**
-   * The same, synchronously, for a redirect completed by this linker: the state is still being saved when this
-   * returns, and completeAuthorization waits for that. Use beginAuthorization when another simulator may complete it.
-   */
-  authorizationUrl(): URL {
-    const { url, saved } = this.issueAuthorization();
-    this.saving = Promise.all([this.saving, saved.catch((error: unknown) => this.logger.warn('link.state_not_saved', { reason: (error as Error).message }))]);
-    return url;
+  async beginAuthorization({ scopes = this.config.scopes }: { scopes?: string[] } = {}): Promise<URL> {
+    const state = newState();
+    const grant = grantOf(this.config);
+    const pkce = grant === 'AUTH_CODE' && this.config.pkce === true ? await newPkcePair() : undefined;
+    const issuedAt = this.now().getTime();
+    const pending: PendingAuthorization = { issuedAt, route: routeOf(this.config), grant, scope: scopes.join(' ') };
+    if (pkce) pending.codeVerifier = pkce.verifier;
+    await this.pendingStates.add(hashState(state), pending, issuedAt - STATE_LIFETIME_MS);
+    return authorizationRequestUrl(this.config, {
+      responseType: grant === 'IMPLICIT' ? 'token' : 'code',
+      state,
+      scopes,
+      ...(pkce ? { codeChallenge: pkce.challenge } : {}),
+    });
   }
 
   /** Whether the authorization behind this URL still waits for its redirect (false once any simulator used its state). */
   async isPending(authorizationUrl: URL): Promise<boolean> {
     const state = authorizationUrl.searchParams.get('state');
     return state !== null && (await this.pendingStates.has(hashState(state)));
-  }
-
-  /** `scopes`: ask for fewer than accountLinking.json lists (a user who grants only some), default all of them. */
-  private issueAuthorization(scopes: string[] = this.config.scopes): { url: URL; saved: Promise<void> } {
-    const state = randomBytes(32).toString('base64url');
-    const issuedAt = this.now().getTime();
-    const saved = this.pendingStates.add(
-      hashState(state),
-      { issuedAt, route: routeOf(this.config), grant: grantOf(this.config), scope: scopes.join(' ') },
-      issuedAt - STATE_LIFETIME_MS,
-    );
-    const url = new URL(this.config.authorizationUrl);
-    url.searchParams.set('state', state);
-    url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('response_type', grantOf(this.config) === 'IMPLICIT' ? 'token' : 'code');
-    url.searchParams.set('scope', scopes.join(' '));
-    url.searchParams.set('redirect_uri', this.config.redirectUri);
-    return { url, saved };
   }
 
   /**
@@ -178,8 +156,10 @@ export class AccountLinker {
 
   /** Left for whoever waits for the outcome (`npm run link`, through the linking API); the link itself does not depend on it. */
   private async settle(stateHash: string, started: PendingAuthorization, outcome: AuthorizationOutcome): Promise<void> {
+    // The verifier was good for this one exchange: the settled record keeps no secret.
+    const { codeVerifier: _spent, ...settled } = started;
     try {
-      await this.pendingStates.settle(stateHash, started, outcome);
+      await this.pendingStates.settle(stateHash, settled, outcome);
     } catch (error) {
       this.logger.warn('link.outcome_not_saved', { reason: (error as Error).message });
     }
@@ -200,7 +180,7 @@ export class AccountLinker {
         oauthError: error,
       });
     }
-    const link = grantOf(config) === 'IMPLICIT' ? this.implicitLink(params, config) : await this.exchangeCode(params, config);
+    const link = grantOf(config) === 'IMPLICIT' ? await this.implicitLink(params, config) : await this.exchangeCode(params, config, started.codeVerifier);
     link.route = routeOf(config);
     link.grant = grantOf(config);
     // RFC 6749 §5.1: a token response without `scope` granted exactly what was asked for (the bridge answers so).
@@ -210,18 +190,18 @@ export class AccountLinker {
     return link;
   }
 
-  private async exchangeCode(params: URLSearchParams, config: LinkingConfig): Promise<StoredLink> {
+  private async exchangeCode(params: URLSearchParams, config: LinkingConfig, codeVerifier: string | undefined): Promise<StoredLink> {
     const code = params.get('code');
     if (!code) throw new LinkingError('authorization_error', 'the redirect carries neither a code nor an error');
-    return this.tokenRequest(config, { grant_type: 'authorization_code', code, redirect_uri: config.redirectUri });
+    return this.toStoredLink(await exchangeCode(config, code, codeVerifier, this.fetch), config);
   }
 
   /** The implicit grant's fragment is a token response without a refresh token (RFC 6749 §4.2.2). */
-  private implicitLink(params: URLSearchParams, config: LinkingConfig): StoredLink {
+  private async implicitLink(params: URLSearchParams, config: LinkingConfig): Promise<StoredLink> {
     if (!params.get('access_token')) {
       throw new LinkingError('authorization_error', 'the redirect carries neither an access token in its fragment nor an error');
     }
-    const link = this.toStoredLink(Object.fromEntries(params), config);
+    const link = this.toStoredLink(await fragmentAnswer(config, params), config);
     delete link.refreshToken; // never part of the implicit grant; ignore one if a server sends it anyway
     return link;
   }
@@ -284,22 +264,7 @@ export class AccountLinker {
     if ((link.route ?? 'direct') !== 'direct') {
       throw new LinkingError('authorization_error', 'a link made through the bridge holds the bridge\'s token; revoke works on direct links');
     }
-    const config = this.setupFor('direct', 'AUTH_CODE');
-    const body = new URLSearchParams({ token: link.refreshToken, token_type_hint: 'refresh_token' });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    if (config.accessTokenScheme === 'HTTP_BASIC') headers.authorization = basicAuthorization(config.clientId, config.clientSecret);
-    else {
-      body.set('client_id', config.clientId);
-      body.set('client_secret', config.clientSecret);
-    }
-    let response: Response;
-    try {
-      response = await this.fetch(revocationUrl, { method: 'POST', headers, body: body.toString(), redirect: 'manual', signal: AbortSignal.timeout(config.tokenRequestTimeoutMs) });
-      await response.body?.cancel();
-    } catch {
-      throw new LinkingError('token_endpoint_unreachable', 'the revocation endpoint could not be reached');
-    }
-    if (!response.ok) throw new LinkingError('token_request_failed', `the revocation endpoint answered ${response.status}`, { status: response.status });
+    await revokeRefreshToken(this.setupFor('direct', 'AUTH_CODE'), new URL(revocationUrl), link.refreshToken, this.fetch);
     await this.store.save({ ...link, expiresAt: new Date(this.now().getTime() - 1000).toISOString() });
     this.logger.info('link.revoked_at_server');
   }
@@ -313,7 +278,7 @@ export class AccountLinker {
       return link.accessToken;
     }
     try {
-      const fresh = await this.tokenRequest(config, { grant_type: 'refresh_token', refresh_token: link.refreshToken ?? '' });
+      const fresh = this.toStoredLink(await refreshGrant(config, link.refreshToken ?? '', this.fetch), config);
       // A token server may keep the refresh token (and not send it again); the old one then stays valid.
       const kept: StoredLink = { ...fresh, refreshToken: fresh.refreshToken ?? link.refreshToken, linkedAt: link.linkedAt };
       if (link.route !== undefined) kept.route = link.route;
@@ -335,69 +300,17 @@ export class AccountLinker {
     }
   }
 
-  private async tokenRequest(config: LinkingConfig, grant: Record<string, string>): Promise<StoredLink> {
-    const body = new URLSearchParams(grant);
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    };
-    if (config.accessTokenScheme === 'HTTP_BASIC') {
-      headers.authorization = basicAuthorization(config.clientId, config.clientSecret);
-    } else {
-      body.set('client_id', config.clientId);
-      body.set('client_secret', config.clientSecret);
-    }
-
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetch(config.accessTokenUrl, {
-        method: 'POST',
-        headers,
-        body: body.toString(),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(config.tokenRequestTimeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      throw new LinkingError(
-        'token_endpoint_unreachable',
-        timedOut ? `the token endpoint did not answer within ${config.tokenRequestTimeoutMs} ms` : 'the token endpoint could not be reached',
-      );
-    }
-
-    const json = parseJsonObject(text);
-    if (!response.ok) {
-      const oauthError = typeof json?.error === 'string' ? json.error : undefined;
-      throw new LinkingError('token_request_failed', `the token endpoint answered ${response.status}${oauthError ? ` (${oauthError})` : ''}`, {
-        status: response.status,
-        ...(oauthError ? { oauthError } : {}),
-      });
-    }
-    return this.toStoredLink(json, config);
-  }
-
-  private toStoredLink(json: Record<string, unknown> | undefined, config: LinkingConfig): StoredLink {
-    if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
-      throw new LinkingError('invalid_token_response', 'the token response has no access_token');
-    }
-    if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') {
-      throw new LinkingError('invalid_token_response', 'the token response is not a Bearer token');
-    }
-    const expiresIn = json.expires_in === undefined ? config.defaultTokenExpirationSeconds : Number(json.expires_in);
-    if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new LinkingError('invalid_token_response', 'the token response has an unusable expires_in');
-    }
+  /** A usable answer as the link to store; `defaultTokenExpirationSeconds` when it names no lifetime, as Alexa does. */
+  private toStoredLink(answer: TokenAnswer, config: LinkingConfig): StoredLink {
     const now = this.now();
     const link: StoredLink = {
-      accessToken: json.access_token,
+      accessToken: answer.accessToken,
       tokenType: 'Bearer',
-      expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
+      expiresAt: new Date(now.getTime() + (answer.expiresInSeconds ?? config.defaultTokenExpirationSeconds) * 1000).toISOString(),
       linkedAt: now.toISOString(),
     };
-    if (typeof json.refresh_token === 'string' && json.refresh_token !== '') link.refreshToken = json.refresh_token;
-    if (typeof json.scope === 'string') link.scope = json.scope;
+    if (answer.refreshToken !== undefined) link.refreshToken = answer.refreshToken;
+    if (answer.scope !== undefined) link.scope = answer.scope;
     return link;
   }
 
@@ -407,7 +320,6 @@ export class AccountLinker {
 
   /** Single use: the state is taken out before anything else happens, whether the redirect then succeeds or not. */
   private async consumeState(received: string | null): Promise<{ stateHash: string; started: PendingAuthorization }> {
-    await this.saving;
     const stateHash = received === null || received === '' ? undefined : hashState(received);
     const pending = stateHash === undefined ? undefined : await this.pendingStates.take(stateHash);
     if (stateHash === undefined || pending === undefined) {
@@ -477,15 +389,6 @@ function redirectParameters(redirect: URL, grant: GrantType): URLSearchParams {
  */
 function hashState(state: string): string {
   return createHash('sha256').update(state).digest('base64url');
-}
-
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
-  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`;
-}
-
-function formEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1);
 }
 
 /** 400 (invalid_grant and friends) and 401 (invalid_client) mean the grant is gone; anything else may pass. */

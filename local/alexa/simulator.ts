@@ -139,12 +139,7 @@ export class AlexaSimulator {
     return this.send(skillEventRequest({ identity: this.identity, locale: this.locale, accessToken, now: this.now() }, type));
   }
 
-  /** The browser path, step 1: the authorization URL to open. */
-  beginLinking(): URL {
-    return this.linker.authorizationUrl();
-  }
-
-  /** The browser path, step 2: the redirect that came back. Exchanges the code, stores tokens, tells the skill. */
+  /** The browser path, after linker.beginAuthorization(): the redirect that came back. Exchanges the code, stores tokens, tells the skill. */
   async completeLinking(redirect: URL | string): Promise<LinkOutcome> {
     const link = await this.linker.completeAuthorization(redirect);
     const outcome: LinkOutcome = { expiresAt: link.expiresAt, event: { delivered: true } };

@@ -37,6 +37,8 @@ export interface PendingAuthorization {
   grant?: GrantType;
   /** The scopes asked for, space-separated: what was granted when the token response names none (RFC 6749 §5.1). */
   scope?: string;
+  /** The PKCE verifier to send with the code (code grant with PKCE on); dropped once the redirect is settled. */
+  codeVerifier?: string;
 }
 
 /**

@@ -14,7 +14,6 @@ import { intentRequest, newSession } from '../../local/alexa/envelopes.js';
 import { FileTokenStore, MemoryTokenStore, type AccessTokenScheme, type AlexaSimulator, type TokenStore } from '../../local/alexa/index.js';
 import { StackLink } from '../../local/alexa/link-client.js';
 import { bindSocket } from '../../local/bound-socket.js';
-import { basicAuthorization } from '../../local/alexa/linking.js';
 import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
 import { DEMO } from '../../local/demo.js';
 import { loggablePath } from '../../local/stack-logs.js';
@@ -76,7 +75,7 @@ describe('local stack end to end', function () {
   async function revoke(refreshToken: string): Promise<number> {
     const response = await fetch(stack.auth.revocationUrl, {
       method: 'POST',
-      headers: { authorization: basicAuthorization(DEMO.clientId, DEMO.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: `Basic ${Buffer.from(`${DEMO.clientId}:${DEMO.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }),
     });
     await response.body?.cancel();

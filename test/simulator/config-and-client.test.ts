@@ -19,7 +19,13 @@ describe('simulator config', () => {
       defaultTokenExpirationSeconds: 3600,
       tokenRequestTimeoutMs: 4500,
       refreshLeewaySeconds: 30,
+      pkce: true,
     });
+    expect(config.setups.map((setup) => [setup.route, setup.grant, setup.pkce])).to.deep.equal([
+      ['direct', 'AUTH_CODE', true],
+      ['bridge', 'AUTH_CODE', true],
+      ['bridge', 'IMPLICIT', false],
+    ]);
     expect(config.linking.authorizationUrl.href).to.equal('http://127.0.0.1:3001/auth');
     expect(config.linking.accessTokenUrl.href).to.equal('http://127.0.0.1:3001/token');
     expect(config.tokenFile).to.match(/\.local\/alexa-link\.json$/);

@@ -13,6 +13,11 @@ export interface RecordedRequest {
 export interface FakeReply {
   status?: number;
   json?: unknown;
+  /** A body sent as it is (instead of `json`), with `contentType`. */
+  text?: string;
+  /** Default application/json. */
+  contentType?: string;
+  headers?: Record<string, string>;
   /** Destroy the socket without answering (a network error from the client's point of view). */
   hangUp?: boolean;
 }
@@ -50,8 +55,8 @@ export async function startFakeServer(respond: FakeServer['respond'] = () => ({ 
         req.socket.destroy();
         return;
       }
-      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(reply.json ?? {}));
+      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
+      res.end(reply.text ?? JSON.stringify(reply.json ?? {}));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

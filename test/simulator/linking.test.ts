@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { UnsecuredJWT } from 'jose';
 import { createMemoryLogger } from '../../common/logging.js';
-import { AccountLinker, LinkingError, basicAuthorization } from '../../local/alexa/linking.js';
+import { AccountLinker, LinkingError } from '../../local/alexa/linking.js';
 import { linkChange, snapshotOf } from '../../local/alexa/link-change.js';
 import { FileTokenStore, MemoryTokenStore, type StoredLink } from '../../local/alexa/token-store.js';
 import { formOf, linkingConfigFor, manualClock, startFakeServer, type FakeServer } from './fakes.js';
@@ -40,9 +40,9 @@ describe('simulator account linking', () => {
   });
 
   describe('authorization URL', () => {
-    it('carries state, client_id, response_type=code, space-separated scopes and redirect_uri', () => {
+    it('carries state, client_id, response_type=code, space-separated scopes and redirect_uri', async () => {
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       expect(url.origin + url.pathname).to.equal('http://127.0.0.1:9/auth');
       expect(url.searchParams.get('client_id')).to.equal('alexa-ride-hailer');
       expect(url.searchParams.get('response_type')).to.equal('code');
@@ -51,9 +51,10 @@ describe('simulator account linking', () => {
       expect(url.searchParams.get('state')).to.match(/^[A-Za-z0-9_-]{40,}$/);
     });
 
-    it('uses a fresh unguessable state every time', () => {
+    it('uses a fresh unguessable state every time', async () => {
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new MemoryTokenStore() });
-      const states = new Set(Array.from({ length: 20 }, () => linker.authorizationUrl().searchParams.get('state')));
+      const urls = await Promise.all(Array.from({ length: 20 }, () => linker.beginAuthorization()));
+      const states = new Set(urls.map((url) => url.searchParams.get('state')));
       expect(states.size).to.equal(20);
     });
   });
@@ -61,7 +62,7 @@ describe('simulator account linking', () => {
   describe('redirect handling', () => {
     it('refuses a redirect whose state was never issued and does not call the token endpoint', async () => {
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const forged = redirectFor(url, { code: 'c', state: 'forged-state' });
       const error = await linker.completeAuthorization(forged).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
@@ -70,7 +71,7 @@ describe('simulator account linking', () => {
 
     it('refuses a redirect without state', async () => {
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const error = await linker.completeAuthorization(redirectFor(url, { code: 'c' })).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
     });
@@ -78,7 +79,7 @@ describe('simulator account linking', () => {
     it('accepts a state only once', async () => {
       const store = new MemoryTokenStore();
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const redirect = redirectFor(url, { code: 'c', state: url.searchParams.get('state')! });
       await linker.completeAuthorization(redirect);
       const error = await linker.completeAuthorization(redirect).catch((e: unknown) => e);
@@ -89,7 +90,7 @@ describe('simulator account linking', () => {
     it('reports access_denied and stores nothing', async () => {
       const store = new MemoryTokenStore();
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const denied = redirectFor(url, { error: 'access_denied', state: url.searchParams.get('state')! });
       const error = await linker.completeAuthorization(denied).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(LinkingError).with.property('code', 'access_denied');
@@ -102,13 +103,13 @@ describe('simulator account linking', () => {
     it('sends HTTP Basic client credentials with form-encoded id and secret (RFC 6749 §2.3.1)', async () => {
       const config = linkingConfigFor(tokenServer.url, { clientId: 'alexa ride:hailer', clientSecret: 's3cr+t/ü' });
       const linker = new AccountLinker({ config, store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       await linker.completeAuthorization(redirectFor(url, { code: 'the-code', state: url.searchParams.get('state')! }));
 
       const [request] = tokenServer.requests;
       expect(request?.method).to.equal('POST');
       expect(request?.path).to.equal('/token');
-      expect(request?.headers['content-type']).to.equal('application/x-www-form-urlencoded');
+      expect(request?.headers['content-type']).to.match(/^application\/x-www-form-urlencoded(;|$)/);
       const decoded = Buffer.from(request!.headers.authorization!.replace(/^Basic /, ''), 'base64').toString();
       expect(decoded).to.equal('alexa+ride%3Ahailer:s3cr%2Bt%2F%C3%BC');
       expect(formOf(request!.body)).to.deep.equal({
@@ -121,7 +122,7 @@ describe('simulator account linking', () => {
     it('sends client_id and client_secret in the body for REQUEST_BODY_CREDENTIALS', async () => {
       const config = linkingConfigFor(tokenServer.url, { accessTokenScheme: 'REQUEST_BODY_CREDENTIALS' });
       const linker = new AccountLinker({ config, store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       await linker.completeAuthorization(redirectFor(url, { code: 'the-code', state: url.searchParams.get('state')! }));
 
       const [request] = tokenServer.requests;
@@ -139,7 +140,7 @@ describe('simulator account linking', () => {
       const clock = manualClock();
       const store = new MemoryTokenStore();
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store, now: clock.now });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       await linker.completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
       expect(await store.load()).to.deep.include({
         accessToken: 'access-1',
@@ -154,7 +155,7 @@ describe('simulator account linking', () => {
       tokenServer.respond = () => ({ status: 400, json: { error: 'invalid_grant' } });
       const store = new MemoryTokenStore();
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const error = await linker
         .completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }))
         .catch((e: unknown) => e);
@@ -166,7 +167,7 @@ describe('simulator account linking', () => {
     it('gives up after the configured timeout (Alexa allows 4.5 s)', async () => {
       tokenServer.respond = () => new Promise(() => {}); // never answers: only the timeout can end the wait
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url, { tokenRequestTimeoutMs: 100 }), store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const error = await linker
         .completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }))
         .catch((e: unknown) => e);
@@ -176,7 +177,7 @@ describe('simulator account linking', () => {
     it('refuses a token response that is not a Bearer token', async () => {
       tokenServer.respond = () => ({ json: { access_token: 'x', token_type: 'mac' } });
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store: new MemoryTokenStore() });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       const error = await linker
         .completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }))
         .catch((e: unknown) => e);
@@ -210,7 +211,7 @@ describe('simulator account linking', () => {
 
       expect(await linker.accessToken()).to.equal('access-2');
       expect(formOf(tokenServer.requests[0]!.body)).to.deep.equal({ grant_type: 'refresh_token', refresh_token: 'refresh-0' });
-      expect(tokenServer.requests[0]!.headers.authorization).to.equal(basicAuthorization('alexa-ride-hailer', 'demo-only-client-secret'));
+      expect(tokenServer.requests[0]!.headers.authorization).to.equal(`Basic ${Buffer.from('alexa-ride-hailer:demo-only-client-secret').toString('base64')}`);
       expect(await store.load()).to.deep.include({ accessToken: 'access-2', refreshToken: 'refresh-2', linkedAt });
     });
 
@@ -277,7 +278,7 @@ describe('simulator account linking', () => {
       const store = new MemoryTokenStore();
       const clock = manualClock();
       const linker = new AccountLinker({ config: linkingConfigFor(tokenServer.url), store, now: clock.now, logger });
-      const url = linker.authorizationUrl();
+      const url = await linker.beginAuthorization();
       await linker.completeAuthorization(redirectFor(url, { code: 'the-code', state: url.searchParams.get('state')! }));
       clock.advance(7200);
       tokenServer.respond = () => ({ json: tokens(5) });
@@ -314,9 +315,9 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     tokenServer.respond = () => ({ json: tokens(1) });
   });
 
-  it("asks for response_type=token with Alexa's account-linking-status redirect URI", () => {
+  it("asks for response_type=token with Alexa's account-linking-status redirect URI", async () => {
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store: new MemoryTokenStore() });
-    const url = linker.authorizationUrl();
+    const url = await linker.beginAuthorization();
     expect(url.searchParams.get('response_type')).to.equal('token');
     expect(url.searchParams.get('redirect_uri')).to.equal(implicitRedirectUri);
   });
@@ -325,7 +326,7 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     const clock = manualClock();
     const store = new MemoryTokenStore();
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
-    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const state = (await linker.beginAuthorization()).searchParams.get('state')!;
     const link = await linker.completeAuthorization(
       fragmentRedirect({ state, access_token: 'implicit-access', token_type: 'Bearer', expires_in: '600', refresh_token: 'must-be-ignored' }),
     );
@@ -339,22 +340,22 @@ describe('simulator account linking: the implicit grant and the bridge route', (
   it('uses defaultTokenExpirationInSeconds when the fragment has no expires_in', async () => {
     const clock = manualClock();
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store: new MemoryTokenStore(), now: clock.now });
-    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const state = (await linker.beginAuthorization()).searchParams.get('state')!;
     const link = await linker.completeAuthorization(fragmentRedirect({ state, access_token: 'a', token_type: 'bearer' }));
     expect(link.expiresAt).to.equal(new Date(clock.now().getTime() + 3_600_000).toISOString());
   });
 
   it('refuses a fragment whose state was not issued, one without a token, and one that is not Bearer', async () => {
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store: new MemoryTokenStore() });
-    linker.authorizationUrl();
+    await linker.beginAuthorization();
     const forged = await linker.completeAuthorization(fragmentRedirect({ state: 'forged', access_token: 'a', token_type: 'Bearer' })).catch((e: unknown) => e);
     expect(forged).to.be.instanceOf(LinkingError).with.property('code', 'state_mismatch');
     const noToken = await linker
-      .completeAuthorization(fragmentRedirect({ state: linker.authorizationUrl().searchParams.get('state')!, token_type: 'Bearer' }))
+      .completeAuthorization(fragmentRedirect({ state: (await linker.beginAuthorization()).searchParams.get('state')!, token_type: 'Bearer' }))
       .catch((e: unknown) => e);
     expect(noToken).to.be.instanceOf(LinkingError).with.property('code', 'authorization_error');
     const mac = await linker
-      .completeAuthorization(fragmentRedirect({ state: linker.authorizationUrl().searchParams.get('state')!, access_token: 'a', token_type: 'mac' }))
+      .completeAuthorization(fragmentRedirect({ state: (await linker.beginAuthorization()).searchParams.get('state')!, access_token: 'a', token_type: 'mac' }))
       .catch((e: unknown) => e);
     expect(mac).to.be.instanceOf(LinkingError).with.property('code', 'invalid_token_response');
   });
@@ -362,7 +363,7 @@ describe('simulator account linking: the implicit grant and the bridge route', (
   it('reports access_denied sent in the fragment', async () => {
     const store = new MemoryTokenStore();
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store });
-    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const state = (await linker.beginAuthorization()).searchParams.get('state')!;
     const error = await linker.completeAuthorization(fragmentRedirect({ state, error: 'access_denied' })).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(LinkingError).with.property('code', 'access_denied');
     expect(await store.load()).to.equal(undefined);
@@ -372,7 +373,7 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     const clock = manualClock();
     const store = new MemoryTokenStore();
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
-    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const state = (await linker.beginAuthorization()).searchParams.get('state')!;
     await linker.completeAuthorization(fragmentRedirect({ state, access_token: 'short-lived', token_type: 'Bearer', expires_in: '60' }));
     clock.advance(120);
     expect(await linker.accessToken()).to.equal('short-lived');
@@ -383,7 +384,7 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     const clock = manualClock();
     const store = new MemoryTokenStore();
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
-    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const state = (await linker.beginAuthorization()).searchParams.get('state')!;
     const jwt = new UnsecuredJWT({ sub: 'ann' }).setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 3600).encode();
     await linker.completeAuthorization(fragmentRedirect({ state, access_token: jwt, token_type: 'Bearer', expires_in: '3600' }));
     expect(await linker.accessToken()).to.equal(jwt);
@@ -399,7 +400,7 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     const clock = manualClock();
     const store = new MemoryTokenStore();
     const linker = new AccountLinker({ config: implicitConfig(tokenServer.url), store, now: clock.now });
-    const state = linker.authorizationUrl().searchParams.get('state')!;
+    const state = (await linker.beginAuthorization()).searchParams.get('state')!;
     const jwt = new UnsecuredJWT({ sub: 'ann' }).setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 60).encode();
     await linker.completeAuthorization(fragmentRedirect({ state, access_token: jwt, token_type: 'Bearer', expires_in: '60' }));
     clock.advance(120);
@@ -434,7 +435,7 @@ describe('simulator account linking: the implicit grant and the bridge route', (
     const store = new MemoryTokenStore();
     const viaBridge = linkingConfigFor(tokenServer.url, { route: 'bridge', accessTokenUrl: new URL('/bridge/token', tokenServer.url) });
     const bridgeLinker = new AccountLinker({ config: viaBridge, store, now: clock.now });
-    const url = bridgeLinker.authorizationUrl();
+    const url = await bridgeLinker.beginAuthorization();
     await bridgeLinker.completeAuthorization(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
     expect(tokenServer.requests.map((r) => r.path)).to.deep.equal(['/bridge/token']);
 

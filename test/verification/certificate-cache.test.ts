@@ -333,17 +333,30 @@ describe('Alexa request verification: certificate chain cache (CertificateChainC
     });
   }
 
-  it('remembers a failed download until exactly FAILURE_TTL_MS later, with the reason it failed for', async () => {
+  it('remembers a failed download for exactly FAILURE_TTL_MS (30 s) on the injected clock, with the reason it failed for', async () => {
     const clock = { now: t0 };
     const { cache, downloads } = cacheServing([new Error('socket hang up'), shortLived.chainPem], clock);
     const first = await refusalOf(cache.get(url()));
     expect({ code: first.code, reason: first.reason }).to.deep.equal({ code: 'certificate_unavailable', reason: 'certificate download failed' });
-    clock.now = t0 + FAILURE_TTL_MS - 1;
+    expect(FAILURE_TTL_MS).to.equal(30_000);
+    clock.now = t0 + FAILURE_TTL_MS;
     expect(await refusalOf(cache.get(url()))).to.equal(first);
     expect(downloads).to.have.length(1);
-    clock.now = t0 + FAILURE_TTL_MS;
+    clock.now = t0 + FAILURE_TTL_MS + 1;
     await cache.get(url());
     expect(downloads).to.have.length(2);
+  });
+
+  it('forgets a failure only by its own age: a later failure of another URL does not extend it', async () => {
+    const clock = { now: t0 };
+    const { cache, downloads } = cacheServing([new Error('socket hang up'), new Error('socket hang up'), shortLived.chainPem], clock);
+    await refusalOf(cache.get(url('a.pem')));
+    clock.now = t0 + FAILURE_TTL_MS / 2;
+    await refusalOf(cache.get(url('b.pem')));
+    clock.now = t0 + FAILURE_TTL_MS + 1;
+    await cache.get(url('a.pem')); // a's failure is past its age: downloaded again
+    expect((await refusalOf(cache.get(url('b.pem')))).code).to.equal('certificate_unavailable'); // b's is not
+    expect(downloads).to.deep.equal([url('a.pem').href, url('b.pem').href, url('a.pem').href]);
   });
 
   it('remembers a chain that fails the checks as well, under its own code', async () => {
@@ -354,7 +367,7 @@ describe('Alexa request verification: certificate chain cache (CertificateChainC
     expect(downloads).to.have.length(1);
   });
 
-  it('keeps at most 32 chains, dropping the oldest first', async () => {
+  it('keeps at most 32 chains, dropping the least recently used first', async () => {
     const clock = { now: t0 };
     const { cache, downloads } = cacheServing([shortLived.chainPem], clock);
     const urls = Array.from({ length: 33 }, (_, i) => url(`cert-${i}.pem`));
@@ -365,5 +378,10 @@ describe('Alexa request verification: certificate chain cache (CertificateChainC
     expect(downloads, 'the 31 newer chains stay cached').to.have.length(33);
     await cache.get(urls[0]!);
     expect(downloads.slice(33), 'the oldest was dropped').to.deep.equal([urls[0]!.href]);
+    // cert-1 was used after cert-2, so bringing cert-0 back dropped cert-2, not cert-1.
+    await cache.get(urls[1]!);
+    expect(downloads).to.have.length(34);
+    await cache.get(urls[2]!);
+    expect(downloads.slice(34)).to.deep.equal([urls[2]!.href]);
   });
 });

@@ -2,7 +2,7 @@
  * The console page, rendered on the server in English or German (the UI follows the locale being tested). The
  * script's strings travel in a JSON block (data, never executed), so the page needs no inline script.
  */
-import { html, SafeHtml } from '../../auth/views/html.js';
+import { html, htmlDocument, SafeHtml } from '../../../common/html.js';
 import { SUPPORTED_LOCALES, type Locale } from '../interaction-model.js';
 
 const en = {
@@ -182,20 +182,15 @@ export function renderConsolePage(locale: Locale): string {
   const options = SUPPORTED_LOCALES.map((code) => html`<option value="${code}"${new SafeHtml(code === locale ? ' selected' : '')}>${code}</option>`);
   const statuses = FAULT_STATUSES.map((status) => html`<option value="${status}">${status}</option>`);
   const linkHref = (query: string) => `/console/link${query}`;
-  return html`<!doctype html>
-<html lang="${t.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${t.title}</title>
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+  return htmlDocument({
+    lang: t.lang,
+    title: t.title,
+    head: html`<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/console.css">
 <script type="application/json" id="console-messages">${new SafeHtml(JSON.stringify(t.client).replace(/</g, '\\u003c'))}</script>
-<script src="/console.js" defer></script>
-</head>
-<body data-locale="${locale}">
-<header>
+<script src="/console.js" defer></script>`,
+    bodyAttributes: { 'data-locale': locale },
+    body: html`<header>
 <h1>${t.title}</h1>
 <p class="intro">${t.intro}</p>
 <form method="get" action="/" class="toolbar" id="locale-form">
@@ -261,8 +256,6 @@ export function renderConsolePage(locale: Locale): string {
 </p>
 </section>
 </aside>
-</main>
-</body>
-</html>
-`.value;
+</main>`,
+  });
 }

@@ -2,7 +2,7 @@ import type { ScopeName } from '../../../lambda/account/scopes.js';
 import type { Messages } from '../i18n.js';
 import { neutraliseName } from '../input.js';
 import { hiddenCsrf } from './forms.js';
-import { html } from './html.js';
+import { html } from '../../../common/html.js';
 import { layout } from './layout.js';
 
 export interface ConsentView {

@@ -1,5 +1,5 @@
 import type { Messages } from '../i18n.js';
-import { html } from './html.js';
+import { html } from '../../../common/html.js';
 import { layout } from './layout.js';
 
 /** A dead end explained in plain words; the OAuth error code is shown small for support requests. */

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../../common/html.js';
 
 /** Attributes of every email field: no auto-correct/-capitalize/spell-check (Amazon's login-page advice). */
 export function emailInput(value: string | undefined, autofocus = false): SafeHtml {

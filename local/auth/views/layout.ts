@@ -1,5 +1,5 @@
 import type { Messages } from '../i18n.js';
-import { html, SafeHtml } from './html.js';
+import { html, htmlDocument, SafeHtml } from '../../../common/html.js';
 
 // Phone-first styling: 16 px inputs (no zoom-on-focus on iOS), 48 px touch targets, no fixed widths.
 const STYLE = `
@@ -25,21 +25,13 @@ code{word-break:break-all}
 
 /** The HTML document around every page. Deliberately no JavaScript at all: no pop-ups, no alerts. */
 export function layout(t: Messages, title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="${t.htmlLang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} – ${t.brand}</title>
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<style>${new SafeHtml(STYLE)}</style>
-</head>
-<body>
-<main>
+  return htmlDocument({
+    lang: t.htmlLang,
+    title: `${title} – ${t.brand}`,
+    head: html`<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<style>${new SafeHtml(STYLE)}</style>`,
+    body: html`<main>
 ${body}
-</main>
-</body>
-</html>
-`.value;
+</main>`,
+  });
 }

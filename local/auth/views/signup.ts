@@ -1,6 +1,6 @@
 import type { Messages } from '../i18n.js';
 import { emailInput, errorBox, hiddenCsrf } from './forms.js';
-import { html } from './html.js';
+import { html } from '../../../common/html.js';
 import { layout } from './layout.js';
 
 export interface SignUpView {
