@@ -138,6 +138,37 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     }
   });
 
+  it("links and refreshes through the upstream without loading undici (Node's fetch)", async () => {
+    // Loading undici costs tens of milliseconds of a Lambda cold start; got would load it on the upstream call if the
+    // bridge gave it a `body` (it checks each against the global FormData, bridge/upstream.ts). Which modules Node
+    // loaded is the observable, not a time.
+    const upstream = await startFakeTokenEndpoint({ rotate: true });
+    const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
+    try {
+      const script = `
+        const event = (method, path, query, body) => ({ version: '2.0', rawPath: path, rawQueryString: new URLSearchParams(query).toString(),
+          headers: { host: 'abc.lambda-url.eu-west-1.on.aws', ...(body ? { 'content-type': 'application/x-www-form-urlencoded', authorization: ${JSON.stringify(basic)} } : {}) },
+          requestContext: { http: { method, path } }, ...(body ? { body: new URLSearchParams(body).toString(), isBase64Encoded: false } : {}) });
+        const { handler } = await import(${JSON.stringify(join(bundle, 'index.mjs'))});
+        const authorize = await handler(event('GET', '/authorize', { client_id: ${JSON.stringify(BRIDGE_CLIENT.clientId)}, response_type: 'code', redirect_uri: ${JSON.stringify(CODE_REDIRECT)}, state: 's' }));
+        const callback = await handler(event('GET', '/callback', { code: 'fake-code-bundle', state: new URL(authorize.headers.location).searchParams.get('state') }));
+        const code = new URL(callback.headers.location).searchParams.get('code');
+        const first = await handler(event('POST', '/token', {}, { grant_type: 'authorization_code', code, redirect_uri: ${JSON.stringify(CODE_REDIRECT)} }));
+        const refresh = await handler(event('POST', '/token', {}, { grant_type: 'refresh_token', refresh_token: JSON.parse(first.body).refresh_token }));
+        process.stdout.write(JSON.stringify({ statuses: [first.statusCode, refresh.statusCode], undici: process.moduleLoadList.filter((m) => /undici/.test(m)) }));`;
+      const env = bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') });
+      const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: isolated, env: { PATH: process.env.PATH, ...clean } });
+      const { statuses, undici } = JSON.parse(stdout) as { statuses: number[]; undici: string[] };
+      expect(statuses).to.deep.equal([200, 200]);
+      expect(upstream.requests.map((r) => r.grant), 'both grants reached the upstream').to.deep.equal(['authorization_code', 'refresh_token']);
+      expect(undici).to.deep.equal([]);
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+      await upstream.close();
+    }
+  });
+
   it('with BRIDGE_STORE=dynamodb loads the AWS SDK chunk and reads the table (a local dynalite server)', async function () {
     this.timeout(20_000);
     const db = await startLocalDynamoDb();
