@@ -26,7 +26,7 @@
  * credentials checked before they are refused. If the limiter's store fails, the request is let through and the
  * failure logged: a rate limit must not turn a store hiccup into refused refreshes.
  */
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from './rate-limiter-parts.js';
 import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import { oauthError, errorPage } from './http/responses.js';
