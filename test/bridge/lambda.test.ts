@@ -106,10 +106,12 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     const script = `
       import(${JSON.stringify(join(directory, 'index.mjs'))})
         .then(async ({ handler }) => { const out = []; for (const e of JSON.parse(process.argv[1])) out.push(await handler(e)); return out; })
-        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+        .then((answers) => process.stdout.write(JSON.stringify({ answers, undiciLoaded: process.moduleLoadList.some((m) => /undici/.test(m)) })));`;
     const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
     return promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(events)], { cwd: directory, env: { PATH: process.env.PATH, ...clean } });
   }
+  /** The handler's answers in a run, and whether it loaded undici (Node's fetch, tens of milliseconds of a cold start). */
+  const output = (stdout: string) => JSON.parse(stdout) as { answers: HttpApiResultV2[]; undiciLoaded: boolean };
 
   it('loads outside the project and answers /authorize and /token through its handler', async () => {
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
@@ -127,7 +129,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
         ],
         bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') }),
       );
-      const [authorize, token, health] = JSON.parse(stdout) as HttpApiResultV2[];
+      const [authorize, token, health] = output(stdout).answers;
       expect(authorize!.statusCode).to.equal(302);
       expect(authorize!.headers.location).to.match(/^http:\/\/127\.0\.0\.1:9\/auth\?/);
       expect(token!.statusCode).to.equal(400);
@@ -182,11 +184,13 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       });
       const { stdout } = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db) });
       // 400 = the link was looked up and is unknown; a store that failed to load or answer would give a 503.
-      const [token] = JSON.parse(stdout) as HttpApiResultV2[];
+      const { answers: [token], undiciLoaded } = output(stdout);
+      // The SDK's HTTP handler imports node:http dynamically; that namespace must not load undici (scripts/bundle.ts).
+      expect(undiciLoaded).to.equal(false);
       expect(token!.statusCode, token!.body).to.equal(400);
       expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
       const other = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db), BRIDGE_DYNAMODB_TABLE: 'no-such-table' });
-      expect((JSON.parse(other.stdout) as HttpApiResultV2[])[0]!.statusCode).to.equal(503);
+      expect(output(other.stdout).answers[0]!.statusCode).to.equal(503);
     } finally {
       rmSync(isolated, { recursive: true, force: true });
       await db.close();
@@ -204,7 +208,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
     try {
       const { stdout } = await run(bundle, [functionUrlEvent('GET', '/healthz')], bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_PROFILE: 'github', BRIDGE_DATA: join(isolated, 'bridge.sqlite') }));
-      expect(JSON.parse((JSON.parse(stdout) as HttpApiResultV2[])[0]!.body)).to.deep.equal({ status: 'ok' });
+      expect(JSON.parse(output(stdout).answers[0]!.body)).to.deep.equal({ status: 'ok' });
     } finally {
       rmSync(isolated, { recursive: true, force: true });
     }
