@@ -1,7 +1,8 @@
 /**
- * DynamoDB for the stacks' AWS::DynamoDB::Table resources: dynalite (a DynamoDB-compatible server, in memory) on its
- * own loopback port, and the cloud's endpoint forwarding every `X-Amz-Target: DynamoDB_20120810.*` call to it — so a
- * deployed function whose SDK points at the cloud (AWS_ENDPOINT_URL) reaches its table as on AWS. TTL deletions,
+ * DynamoDB for the stacks' AWS::DynamoDB::Table resources: dynalite (a DynamoDB-compatible server, in memory; its own
+ * loopback port serves the cloud's CreateTable), and the cloud's endpoint handing every
+ * `X-Amz-Target: DynamoDB_20120810.*` call to dynalite's request handler — so a deployed function whose SDK points at
+ * the cloud (AWS_ENDPOINT_URL) reaches its table as on AWS. TTL deletions,
  * point-in-time recovery and encryption settings are accepted and not emulated; items do not survive a restart of
  * the cloud (the tables are created again, empty).
  */
