@@ -3,7 +3,7 @@
  * interface every counter store implements. A leaf module: the stores (rate-limits-sqlite.ts, -dynamodb.ts) need it
  * without importing the limits that load them.
  */
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, type RateLimiterAbstract } from './rate-limiter-parts.js';
 
 export interface Limit {
   points: number;

@@ -10,8 +10,11 @@
  */
 import { GetItemCommand, UpdateItemCommand, type GetItemCommandInput, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RateLimiterDynamo } from 'rate-limiter-flexible';
+import type * as Flexible from 'rate-limiter-flexible';
+import limiter from 'rate-limiter-flexible/lib/RateLimiterDynamo.js'; // its own file, not the package's index: bridge/rate-limiter-parts.ts
 import type { LimiterFactory } from './rate-limit-policy.js';
+
+const RateLimiterDynamo = limiter as typeof Flexible.RateLimiterDynamo;
 
 export function dynamoDbLimiters(client: DynamoDBDocumentClient, table: string): LimiterFactory {
   const storeClient = {

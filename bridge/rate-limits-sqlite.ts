@@ -5,8 +5,11 @@
  * RETURNING) is atomic on its own, so it runs as is.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import type * as Flexible from 'rate-limiter-flexible';
+import limiter from 'rate-limiter-flexible/lib/RateLimiterSQLite.js'; // its own file, not the package's index: bridge/rate-limiter-parts.ts
 import type { LimiterFactory } from './rate-limit-policy.js';
+
+const RateLimiterSQLite = limiter as typeof Flexible.RateLimiterSQLite;
 
 const TABLE = 'bridge_rate_limits';
 const PURGE_EVERY_MS = 5 * 60 * 1000;

@@ -27,7 +27,7 @@
  * failure logged: a rate limit must not turn a store hiccup into refused refreshes.
  */
 import { LRUCache } from 'lru-cache';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from './rate-limiter-parts.js';
 import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import { oauthError, errorPage } from './http/responses.js';

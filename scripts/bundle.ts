@@ -7,7 +7,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,7 @@ export async function bundleLambda(entry: string, outdir: string, options: { mai
     legalComments: 'linked',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
-    plugins: [nodeHttpModules, joseHeadersWithoutUndici],
+    plugins: [nodeBuiltinsByRequire, joseHeadersWithoutUndici],
     logLevel: 'warning',
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
   });
@@ -53,29 +53,46 @@ export async function bundleBridge(outdir: string): Promise<{ bytes: number; ent
 }
 
 /**
- * Two of Node's built-in modules, as the skill's path needs them (got imports both as ES modules at load):
+ * Node's built-in modules, as a cold start can afford them:
  *
- * - node:http through `require`, not `import`. Node builds an ES module's namespace from every export, reading
- *   node:http's lazy `WebSocket`, `CloseEvent` and `MessageEvent` getters, which load undici (Node's fetch, tens of
- *   milliseconds of a cold start) although nothing here uses them. `require` reads nothing until it is used;
- *   esbuild's interop keeps `import http, { ServerResponse } from 'node:http'` working.
+ * - every static import through `require`, not `import`. For an ES-module import of a built-in, Node builds a
+ *   namespace object from all of the module's exports, reading each one — milliseconds per module for the dozen that
+ *   got, jose and the AWS SDK import (crypto, https, tls, zlib, stream, …), and for node:http it reads the lazy
+ *   `WebSocket`, `CloseEvent` and `MessageEvent` getters, which load undici (Node's fetch, tens of milliseconds)
+ *   although nothing here uses them. `require` reads nothing until it is used; esbuild's interop keeps default, named
+ *   and namespace imports working. A dynamic `import()` stays an ES import (its caller reads the namespace), except
+ *   node:http's, which the AWS SDK's HTTP handler makes: that one gets the same exports less undici's.
  * - node:http2 loaded on first use. got imports it for its HTTP/2 client, which the skill never enables, and reads
  *   only `http2.constants` at load — protocol constants, copied here at build time (by the Node 24 that builds the
  *   bundle for Lambda's nodejs24.x). Everything else is the real module, loaded when first touched.
  */
-const nodeHttpModules: Plugin = {
-  name: 'node-http-modules',
+const BUILTIN = new RegExp(`^(${builtinModules.map((name) => (name.startsWith('node:') ? name : `(node:)?${name}`)).join('|')})$`);
+
+const nodeBuiltinsByRequire: Plugin = {
+  name: 'node-builtins-by-require',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?http2?$/ }, (args) => {
+    build.onResolve({ filter: BUILTIN }, (args) => {
       const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
-      return args.namespace === 'node-http-modules' ? { path, external: true } : { path, namespace: 'node-http-modules' };
+      if (args.kind === 'dynamic-import') return path === 'node:http' ? { path, namespace: 'node-http-esm' } : { path, external: true };
+      return args.namespace === 'node-builtins' ? { path, external: true } : { path, namespace: 'node-builtins' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'node-http-modules' }, (args) => ({
+    build.onLoad({ filter: /.*/, namespace: 'node-builtins' }, (args) => ({
       contents: args.path === 'node:http2' ? lazyHttp2() : `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
+    build.onLoad({ filter: /.*/, namespace: 'node-http-esm' }, () => ({ contents: httpWithoutUndici(), loader: 'js' }));
   },
 };
+
+/**
+ * node:http as an ES module without the three exports that are undici's (lazy getters that load it when read, as
+ * building a namespace does): every other export, named as the Node 24 that builds the bundle names them.
+ */
+function httpWithoutUndici(): string {
+  const undicis = new Set(['WebSocket', 'CloseEvent', 'MessageEvent']);
+  const names = Object.keys(createRequire(import.meta.url)('node:http') as object).filter((name) => !undicis.has(name));
+  return `const http = require('node:http');\nexport default http;\nexport const { ${names.join(', ')} } = http;`;
+}
 
 function lazyHttp2(): string {
   const http2 = createRequire(import.meta.url)('node:http2') as { constants: Record<string, string | number> };

@@ -106,10 +106,12 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     const script = `
       import(${JSON.stringify(join(directory, 'index.mjs'))})
         .then(async ({ handler }) => { const out = []; for (const e of JSON.parse(process.argv[1])) out.push(await handler(e)); return out; })
-        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+        .then((answers) => process.stdout.write(JSON.stringify({ answers, undiciLoaded: process.moduleLoadList.some((m) => /undici/.test(m)) })));`;
     const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
     return promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(events)], { cwd: directory, env: { PATH: process.env.PATH, ...clean } });
   }
+  /** The handler's answers in a run, and whether it loaded undici (Node's fetch, tens of milliseconds of a cold start). */
+  const output = (stdout: string) => JSON.parse(stdout) as { answers: HttpApiResultV2[]; undiciLoaded: boolean };
 
   it('loads outside the project and answers /authorize and /token through its handler', async () => {
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
@@ -127,7 +129,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
         ],
         bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') }),
       );
-      const [authorize, token, health] = JSON.parse(stdout) as HttpApiResultV2[];
+      const [authorize, token, health] = output(stdout).answers;
       expect(authorize!.statusCode).to.equal(302);
       expect(authorize!.headers.location).to.match(/^http:\/\/127\.0\.0\.1:9\/auth\?/);
       expect(token!.statusCode).to.equal(400);
@@ -135,6 +137,38 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       expect(JSON.parse(health!.body)).to.deep.equal({ status: 'ok' });
     } finally {
       rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it("links and refreshes through the upstream without loading undici (Node's fetch) or node:cluster", async () => {
+    // Loading undici costs tens of milliseconds of a Lambda cold start; got would load it on the upstream call if the
+    // bridge gave it a `body` (it checks each against the global FormData, bridge/upstream.ts). node:cluster comes
+    // with rate-limiter-flexible's index, 71 kB of limiters the bridge never uses (bridge/rate-limiter-parts.ts).
+    // Which modules Node loaded is the observable, not a time.
+    const upstream = await startFakeTokenEndpoint({ rotate: true });
+    const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
+    try {
+      const script = `
+        const event = (method, path, query, body) => ({ version: '2.0', rawPath: path, rawQueryString: new URLSearchParams(query).toString(),
+          headers: { host: 'abc.lambda-url.eu-west-1.on.aws', ...(body ? { 'content-type': 'application/x-www-form-urlencoded', authorization: ${JSON.stringify(basic)} } : {}) },
+          requestContext: { http: { method, path } }, ...(body ? { body: new URLSearchParams(body).toString(), isBase64Encoded: false } : {}) });
+        const { handler } = await import(${JSON.stringify(join(bundle, 'index.mjs'))});
+        const authorize = await handler(event('GET', '/authorize', { client_id: ${JSON.stringify(BRIDGE_CLIENT.clientId)}, response_type: 'code', redirect_uri: ${JSON.stringify(CODE_REDIRECT)}, state: 's' }));
+        const callback = await handler(event('GET', '/callback', { code: 'fake-code-bundle', state: new URL(authorize.headers.location).searchParams.get('state') }));
+        const code = new URL(callback.headers.location).searchParams.get('code');
+        const first = await handler(event('POST', '/token', {}, { grant_type: 'authorization_code', code, redirect_uri: ${JSON.stringify(CODE_REDIRECT)} }));
+        const refresh = await handler(event('POST', '/token', {}, { grant_type: 'refresh_token', refresh_token: JSON.parse(first.body).refresh_token }));
+        process.stdout.write(JSON.stringify({ statuses: [first.statusCode, refresh.statusCode], unwanted: process.moduleLoadList.filter((m) => /undici|cluster/.test(m)) }));`;
+      const env = bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') });
+      const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: isolated, env: { PATH: process.env.PATH, ...clean } });
+      const { statuses, unwanted } = JSON.parse(stdout) as { statuses: number[]; unwanted: string[] };
+      expect(statuses).to.deep.equal([200, 200]);
+      expect(upstream.requests.map((r) => r.grant), 'both grants reached the upstream').to.deep.equal(['authorization_code', 'refresh_token']);
+      expect(unwanted).to.deep.equal([]);
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+      await upstream.close();
     }
   });
 
@@ -150,11 +184,13 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       });
       const { stdout } = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db) });
       // 400 = the link was looked up and is unknown; a store that failed to load or answer would give a 503.
-      const [token] = JSON.parse(stdout) as HttpApiResultV2[];
+      const { answers: [token], undiciLoaded } = output(stdout);
+      // The SDK's HTTP handler imports node:http dynamically; that namespace must not load undici (scripts/bundle.ts).
+      expect(undiciLoaded).to.equal(false);
       expect(token!.statusCode, token!.body).to.equal(400);
       expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
       const other = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db), BRIDGE_DYNAMODB_TABLE: 'no-such-table' });
-      expect((JSON.parse(other.stdout) as HttpApiResultV2[])[0]!.statusCode).to.equal(503);
+      expect(output(other.stdout).answers[0]!.statusCode).to.equal(503);
     } finally {
       rmSync(isolated, { recursive: true, force: true });
       await db.close();
@@ -172,7 +208,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
     try {
       const { stdout } = await run(bundle, [functionUrlEvent('GET', '/healthz')], bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_PROFILE: 'github', BRIDGE_DATA: join(isolated, 'bridge.sqlite') }));
-      expect(JSON.parse((JSON.parse(stdout) as HttpApiResultV2[])[0]!.body)).to.deep.equal({ status: 'ok' });
+      expect(JSON.parse(output(stdout).answers[0]!.body)).to.deep.equal({ status: 'ok' });
     } finally {
       rmSync(isolated, { recursive: true, force: true });
     }

@@ -3,7 +3,8 @@
  * node_modules, no TypeScript) and answer a LaunchRequest through the exported Lambda handler.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,6 +115,41 @@ describe('Lambda bundle (npm run build)', () => {
       const script = `import(${JSON.stringify(join(work, 'out', 'index.mjs'))}).then(({ probe }) => process.stdout.write(JSON.stringify(probe())));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
       expect(JSON.parse(stdout)).to.deep.equal({ atStart: false, status: true, afterConstants: false, afterConnect: true, real: true, sameConstants: true });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("takes Node's built-in modules through require, not as ES modules (whose namespace Node builds from every export at load), with default, named, namespace and dynamic imports working", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'bundle-builtins-'));
+    try {
+      writeFileSync(
+        join(work, 'entry.ts'),
+        `import zlib, { gunzipSync } from 'node:zlib';
+         import * as os from 'os';
+         import { createHash } from 'crypto';
+         export const probe = async () => ({
+           zlib: gunzipSync(zlib.gzipSync('ride')).toString(),
+           os: typeof os.cpus,
+           hash: createHash('sha256').update('').digest('hex').slice(0, 8),
+           lazy: typeof (await import('node:path')).join,
+           // As the AWS SDK's HTTP handler loads it: named exports there, undici (http's WebSocket getter) not loaded.
+           http: await import('node:http').then((http) => [typeof http.request, http.default.Agent === http.Agent, process.moduleLoadList.some((m) => /undici/.test(m))]),
+         });`,
+      );
+      await bundleLambda(join(work, 'entry.ts'), join(work, 'out'));
+      const script = `import(${JSON.stringify(join(work, 'out', 'index.mjs'))}).then(async ({ probe }) => process.stdout.write(JSON.stringify(await probe())));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
+      expect(JSON.parse(stdout)).to.deep.equal({ zlib: 'ride', os: 'function', hash: 'e3b0c442', lazy: 'function', http: ['function', true, false] });
+      // The shipped bundles too: no static ES import of a built-in but the banner's node:module. (A dynamic import()
+      // stays one: its caller reads the namespace, and pays for it only on that path.)
+      for (const bundle of [join(work, 'out'), src, join(root, 'dist/bridge')]) {
+        for (const file of readdirSync(bundle, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.mjs'))) {
+          const esImports = readFileSync(join(bundle, file), 'utf8').match(/(?:from\s*|import\s*)["'](?:node:)?(?:[a-z_]+)(?:\/[a-z_]+)?["']/g) ?? [];
+          const builtin = esImports.filter((found) => isBuiltin(/["']([^"']+)["']/.exec(found)![1]!) && !/["']node:module["']/.test(found));
+          expect(builtin, `${bundle}/${file}`).to.deep.equal([]);
+        }
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

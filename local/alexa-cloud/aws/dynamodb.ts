@@ -1,12 +1,13 @@
 /**
- * DynamoDB for the stacks' AWS::DynamoDB::Table resources: dynalite (a DynamoDB-compatible server, in memory) on its
- * own loopback port, and the cloud's endpoint forwarding every `X-Amz-Target: DynamoDB_20120810.*` call to it — so a
- * deployed function whose SDK points at the cloud (AWS_ENDPOINT_URL) reaches its table as on AWS. TTL deletions,
+ * DynamoDB for the stacks' AWS::DynamoDB::Table resources: dynalite (a DynamoDB-compatible server, in memory; its own
+ * loopback port serves the cloud's CreateTable), and the cloud's endpoint handing every
+ * `X-Amz-Target: DynamoDB_20120810.*` call to dynalite's request handler — so a deployed function whose SDK points at
+ * the cloud (AWS_ENDPOINT_URL) reaches its table as on AWS. TTL deletions,
  * point-in-time recovery and encryption settings are accepted and not emulated; items do not survive a restart of
  * the cloud (the tables are created again, empty).
  */
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -45,20 +46,21 @@ export class LocalTables {
     }
   }
 
-  /** Forwards DynamoDB's JSON-protocol calls, byte for byte, to dynalite. */
+  /**
+   * Hands DynamoDB's JSON-protocol calls to dynalite's own request handler, in this process: the request as it came
+   * (dynalite reads its body, target and headers), the answer written by dynalite. Not forwarded over a second
+   * loopback connection: that hop was the cloud's cost on every store call of a deployed bridge, which DynamoDB's
+   * own endpoint does not have.
+   */
   routes(): Router {
     const router = Router();
     router.post('/', (req: Request, res: Response, next: NextFunction) => {
       const [prefix, operation] = target(req) ?? [];
       if (prefix !== 'DynamoDB_20120810') return next();
       noteCall(res, { api: 'dynamodb', operation: operation ?? 'unknown' });
-      void this.endpoint().then((endpoint) => {
-        const upstream = httpRequest(`${endpoint}/`, { method: 'POST', headers: { ...req.headers, host: new URL(endpoint).host } }, (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-        });
-        upstream.on('error', (error) => next(error));
-        req.pipe(upstream);
+      void this.endpoint().then(() => {
+        const handle = this.server!.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+        handle(req, res);
       }, next);
     });
     return router;
