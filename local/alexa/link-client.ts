@@ -26,6 +26,16 @@ export class StackLinkError extends Error {
   override name = 'StackLinkError';
 }
 
+/** The simulator began its answer and the connection closed before the end of it. */
+class StackStoppedAnswering extends StackLinkError {
+  constructor(
+    readonly origin: string,
+    reason: string,
+  ) {
+    super(`npm start's simulator at ${origin} stopped before it finished answering (${reason}); was npm start stopped?`);
+  }
+}
+
 export class StackLink {
   private readonly fetch: typeof fetch;
 
@@ -50,7 +60,16 @@ export class StackLink {
 
   /** One request, answered when the authorization ends (the redirect handled by npm start), or `signal` aborts. */
   async outcome(authorizationUrl: URL, signal?: AbortSignal): Promise<AuthorizationEnd> {
-    return this.call<AuthorizationEnd>('POST', '/authorizations/outcome', { authorizationUrl: authorizationUrl.href }, signal);
+    try {
+      return await this.call<AuthorizationEnd>('POST', '/authorizations/outcome', { authorizationUrl: authorizationUrl.href }, signal);
+    } catch (error) {
+      // npm start stopped (Ctrl-C, a crash) during the wait: its pending authorizations lived in its memory, so the
+      // printed URL can no longer complete a link, even after a restart.
+      if (error instanceof StackStoppedAnswering) {
+        throw new StackLinkError(`npm start's simulator at ${error.origin} stopped while waiting for the link, so the account was not linked; start npm start again, then run npm run link again (the URL printed above no longer works)`);
+      }
+      throw error;
+    }
   }
 
   /** Links through the login form, done by the owner; what it reports (never a token). */
@@ -78,10 +97,16 @@ export class StackLink {
     let text: string;
     try {
       response = await this.fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
-      text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new StackLinkError(`npm start's simulator at ${url.origin} did not answer (${(error as Error).message}); is npm start still running?`);
+    }
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      // It had answered and then went away: npm start stopped while this request was under way.
+      throw new StackStoppedAnswering(url.origin, (error as Error).message);
     }
     let answer: Record<string, unknown>;
     try {

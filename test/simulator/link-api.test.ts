@@ -187,6 +187,29 @@ describe("the simulator's linking API: one owner for the link", () => {
     expect(await waiting.catch((e: unknown) => e)).to.be.instanceOf(Error).with.property('message', 'linking cancelled');
   });
 
+  it('says npm start stopped during the wait, and that the printed URL is spent, when the owner goes away mid-answer', async () => {
+    let waitBegun!: () => void;
+    const begun = new Promise<void>((resolve) => (waitBegun = resolve));
+    const client = new StackLink({
+      simulatorUrl: owner.server.url,
+      key: async () => KEY,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (new URL(String(input)).pathname.endsWith('/outcome')) waitBegun();
+        return response;
+      },
+    });
+    const url = await client.startAuthorization({});
+    const waiting = client.outcome(url).catch((e: unknown) => e);
+    await begun; // the owner has answered the headers and is waiting, as npm start is when it gets Ctrl-C
+    await owner.close();
+    owner = await startOwner(); // for afterEach
+    const error = await waiting;
+    expect(error).to.be.instanceOf(StackLinkError);
+    expect((error as Error).message).to.include('stopped while waiting for the link').and.include('not linked').and.include('start npm start again');
+    expect((error as Error).message).to.not.include('did not answer');
+  });
+
   it('hands out the access token of the next request, refreshed by the owner when due; the state never shows a token', async () => {
     const url = await owner.client.startAuthorization({});
     await browse(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
