@@ -7,6 +7,7 @@ import { ConfigError } from '../../common/env.js';
 import { loadSimulatorConfig, type LinkChoice } from '../alexa/config.js';
 import { deployedBridgeUrl } from '../alexa/deployed-bridge.js';
 import type { LinkState, LinkVariant } from '../alexa/link-api.js';
+import { LinkingError, STATE_LIFETIME_MS } from '../alexa/linking.js';
 import { renderError, renderLinkOutcome } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
 import { linkInBrowser, stackLinkFor } from '../alexa/wiring.js';
@@ -117,7 +118,17 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.revoke) {
-    await link.revoke();
+    try {
+      await link.revoke();
+    } catch (error) {
+      // What the owner cannot revoke (no link, an implicit link, a bridge's token) is refused, nothing has failed:
+      // "Linking failed" would be untrue here.
+      if (error instanceof LinkingError && error.code === 'authorization_error') {
+        console.error(`Nothing revoked: ${error.message}.`);
+        return 1;
+      }
+      throw error;
+    }
     console.log('Revoked the refresh token at the authorization server. The next request tries to refresh, is refused, and the link is dropped: the skill then answers with a LinkAccount card.');
     return 0;
   }
@@ -131,7 +142,17 @@ async function main(): Promise<number> {
 
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort(new Error('linking cancelled')));
-  console.log(await linkInBrowser(link, config, { signal: abort.signal, variant, ...(scopes ? { scopes } : {}) }));
+  try {
+    console.log(await linkInBrowser(link, config, { signal: abort.signal, variant, ...(scopes ? { scopes } : {}) }));
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+    // Only this command stopped waiting: npm start still holds the authorization, so the sign-in can still link.
+    console.error(
+      `Stopped waiting (Ctrl-C). The URL above stays valid for ${STATE_LIFETIME_MS / 60_000} minutes while npm start runs: ` +
+        'finish the sign-in in the browser and the account is linked all the same (npm run link -- --status shows it).',
+    );
+    return 130;
+  }
   return 0;
 }
 
