@@ -133,6 +133,22 @@ describe("the simulator's linking API: one owner for the link", () => {
     expect(reads, 'outcome reads: nobody polls').to.equal(0);
   });
 
+  it('after a restart, a redirect for an authorization the old process started names the restart as a cause (en, de)', async () => {
+    const url = await owner.client.startAuthorization({});
+    const redirect = redirectFor(url, { code: 'c', state: url.searchParams.get('state')! });
+    const restarted = await startOwner(); // npm start again: a new process, the old one's pending authorizations gone
+    try {
+      const atRestarted = new URL(`${redirect.pathname}${redirect.search}`, restarted.server.url);
+      const english = await fetch(atRestarted);
+      expect(english.status).to.equal(400);
+      expect(await english.text()).to.include('Linking failed').and.include('or npm start was restarted since');
+      const german = await (await fetch(atRestarted, { headers: { 'accept-language': 'de' } })).text();
+      expect(german).to.include('npm start wurde seitdem neu gestartet');
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('links two authorizations started at once: neither state is lost, each wait hears its own outcome', async () => {
     const [first, second] = await Promise.all([owner.client.startAuthorization({}), owner.client.startAuthorization({})]);
     const waits = Promise.all([owner.client.outcome(first), owner.client.outcome(second)]);
