@@ -126,11 +126,13 @@ ${backLink(page.lang, links)}`,
  */
 export function renderImplicitPage(lang: 'en' | 'de', nonce: string, fragmentPath: string, links: EndPageLinks = {}): string {
   const t = TEXT[lang];
+  // The tab's title follows the outcome too, in the form layout() gives every page: "<title> – <brand>".
   const script = `
 const fragment = location.hash.slice(1);
 history.replaceState(null, '', location.pathname + location.search);
 const show = (title, message, outcome) => {
   document.getElementById('title').textContent = title;
+  document.title = title + ${JSON.stringify(` – ${messagesFor(lang).brand}`)};
   const status = document.getElementById('status');
   status.textContent = message;
   status.className = outcome === 'linked' ? 'notice' : outcome === 'failed' ? 'error' : '';
