@@ -3,7 +3,7 @@
  * link` and `npm run dialog` ask it — for the link's state, the access token of the next request, a new
  * authorization and how it ended — instead of reading and writing its file.
  */
-import { LinkingError, type LinkingErrorCode } from './linking.js';
+import { LinkingError, STATE_LIFETIME_MS, type LinkingErrorCode } from './linking.js';
 import { LINK_API_PATH, type LinkState, type LinkVariant } from './link-api.js';
 import type { LinkOutcome } from './simulator.js';
 import type { AuthorizationOutcome } from './token-store.js';
@@ -24,6 +24,20 @@ export interface AuthorizationEnd {
 
 export class StackLinkError extends Error {
   override name = 'StackLinkError';
+}
+
+/**
+ * The user stopped waiting for a browser link (Ctrl-C). Only the waiting stopped: npm start still holds the
+ * authorization, so finishing the sign-in still links the account.
+ */
+export class StoppedWaiting extends Error {
+  override name = 'StoppedWaiting';
+  constructor() {
+    super(
+      `Stopped waiting (Ctrl-C). The URL above stays valid for ${STATE_LIFETIME_MS / 60_000} minutes while npm start runs: ` +
+        'finish the sign-in in the browser and the account is linked all the same (npm run link -- --status shows it).',
+    );
+  }
 }
 
 /** The simulator began its answer and the connection closed before the end of it. */

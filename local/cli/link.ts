@@ -7,7 +7,8 @@ import { ConfigError } from '../../common/env.js';
 import { loadSimulatorConfig, type LinkChoice } from '../alexa/config.js';
 import { deployedBridgeUrl } from '../alexa/deployed-bridge.js';
 import type { LinkState, LinkVariant } from '../alexa/link-api.js';
-import { LinkingError, STATE_LIFETIME_MS } from '../alexa/linking.js';
+import { StoppedWaiting } from '../alexa/link-client.js';
+import { LinkingError } from '../alexa/linking.js';
 import { renderError, renderLinkOutcome } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
 import { linkInBrowser, stackLinkFor } from '../alexa/wiring.js';
@@ -145,13 +146,9 @@ async function main(): Promise<number> {
   try {
     console.log(await linkInBrowser(link, config, { signal: abort.signal, variant, ...(scopes ? { scopes } : {}) }));
   } catch (error) {
-    if (!abort.signal.aborted) throw error;
-    // Only this command stopped waiting: npm start still holds the authorization, so the sign-in can still link.
-    console.error(
-      `Stopped waiting (Ctrl-C). The URL above stays valid for ${STATE_LIFETIME_MS / 60_000} minutes while npm start runs: ` +
-        'finish the sign-in in the browser and the account is linked all the same (npm run link -- --status shows it).',
-    );
-    return 130;
+    if (!(error instanceof StoppedWaiting)) throw error;
+    console.error(renderError(error));
+    return 130; // as a shell reports a command ended by Ctrl-C
   }
   return 0;
 }

@@ -12,7 +12,8 @@ import { bindSocket } from '../../local/bound-socket.js';
 import { startCallbackServer, type CallbackServer } from '../../local/alexa/callback-server.js';
 import { loadSimulatorConfig } from '../../local/alexa/config.js';
 import { createLinkApi, LINK_API_PATH } from '../../local/alexa/link-api.js';
-import { StackLink, StackLinkError } from '../../local/alexa/link-client.js';
+import { StackLink, StackLinkError, StoppedWaiting } from '../../local/alexa/link-client.js';
+import { renderError } from '../../local/alexa/render.js';
 import { LinkingError } from '../../local/alexa/linking.js';
 import { AlexaSimulator, type HeadlessLogin } from '../../local/alexa/simulator.js';
 import { MemoryPendingStates, MemoryTokenStore } from '../../local/alexa/token-store.js';
@@ -201,6 +202,21 @@ describe("the simulator's linking API: one owner for the link", () => {
     const waiting = owner.client.outcome(url, abort.signal);
     abort.abort(new Error('linking cancelled'));
     expect(await waiting.catch((e: unknown) => e)).to.be.instanceOf(Error).with.property('message', 'linking cancelled');
+  });
+
+  it('a browser link given up with Ctrl-C (npm run link, dialog\'s .link) says only the waiting stopped, and the URL still links', async () => {
+    const abort = new AbortController();
+    const printed: string[] = [];
+    const linking = linkInBrowser(owner.client, { simulatorUrl: owner.server.url }, { signal: abort.signal, print: (text) => printed.push(text) }).catch((e: unknown) => e);
+    while (printed.length < 2) await new Promise<void>((resolve) => setImmediate(resolve));
+    abort.abort(new Error('linking cancelled'));
+    const error = await linking;
+    expect(error).to.be.instanceOf(StoppedWaiting);
+    expect(renderError(error)).to.include('Stopped waiting (Ctrl-C)').and.include('linked all the same').and.not.include('Something went wrong');
+    // …and true: the redirect that comes after still links.
+    const url = new URL(/http\S+/.exec(printed[0]!)![0]);
+    await browse(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
+    expect(await owner.store.load()).to.not.equal(undefined);
   });
 
   it('says npm start stopped during the wait, and that the printed URL is spent, when the owner goes away mid-answer', async () => {
