@@ -212,8 +212,13 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
     it('npm run fault switches the API faults of the running stack on and off', async () => {
       const on = await cli('local/cli/fault.ts', ['status=503', 'latency=10'], env);
       expect(on.code, on.stderr).to.equal(0);
-      expect(on.stdout).to.include('status=503').and.include('latencyMs=10');
+      expect(on.stdout).to.include('status=503').and.include('latency=10').and.not.include('latencyMs'); // the switches as typed
       expect(stack.api.faults()).to.deep.include({ status: 503, latencyMs: 10 });
+      const both = await cli('local/cli/fault.ts', ['retry-after=1', 'malformed', 'refuse-tokens'], env);
+      expect(both.stdout).to.include('retry-after=1').and.include('malformed').and.include('refuse-tokens').and.not.match(/latencyMs|malformedJson|refuseAllTokens|retryAfterSeconds/);
+      const unknown = await cli('local/cli/fault.ts', ['bogus=1'], env);
+      expect(unknown.code).to.equal(1);
+      expect(unknown.stderr.trim()).to.equal('bogus=1: unknown switch (see --help)');
       const wrong = await cli('local/cli/fault.ts', ['status=42'], env);
       expect(wrong.code).to.equal(1);
       expect(wrong.stderr).to.include('status must be an integer from 400 to 599');
