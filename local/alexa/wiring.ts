@@ -8,6 +8,7 @@ import { loadSimulatorConfig, type LinkChoice, type SimulatorConfig } from './co
 import type { Locale } from './interaction-model.js';
 import type { LinkVariant } from './link-api.js';
 import { StackLink, StackLinkError, StoppedWaiting, type AuthorizationEnd } from './link-client.js';
+import { STATE_LIFETIME_MS } from './linking.js';
 import { createRequestSigner } from './signing.js';
 import { AlexaSimulator, authorizationFailure, type ExchangeListener } from './simulator.js';
 import { loadOrCreateSigningMaterial } from './test-ca.js';
@@ -110,7 +111,12 @@ export async function linkInBrowser(
     throw error;
   }
   const { outcome, link: state } = end;
-  if (outcome === null) throw new Error('gave up waiting for the redirect; run the link again to get a fresh URL');
+  if (outcome === null) {
+    // The owner answers null when the authorization's 15 minutes passed, or when it never started it (restarted since).
+    throw new StackLinkError(
+      `No redirect came within ${STATE_LIFETIME_MS / 60_000} minutes (or npm start was restarted since it printed the URL), so the account was not linked; run npm run link again for a fresh URL`,
+    );
+  }
   if (outcome.result !== 'linked') throw authorizationFailure(outcome);
   const scope = state.scopes.length > 0 ? ` with scope "${state.scopes.join(' ')}"` : '';
   return [

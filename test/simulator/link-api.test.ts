@@ -219,6 +219,23 @@ describe("the simulator's linking API: one owner for the link", () => {
     expect(await owner.store.load()).to.not.equal(undefined);
   });
 
+  it('a wait that ends without an outcome (15 minutes passed, or npm start restarted) says so plainly, not "Something went wrong"', async () => {
+    // As after a restart: the owner is asked about an authorization it never started, and answers null at once.
+    const client = new StackLink({
+      simulatorUrl: owner.server.url,
+      key: async () => KEY,
+      fetch: (input, init) =>
+        new URL(String(input)).pathname.endsWith('/outcome')
+          ? fetch(input, { ...init, body: JSON.stringify({ authorizationUrl: 'http://127.0.0.1:9/auth?state=from-before-a-restart' }) })
+          : fetch(input, init),
+    });
+    const error = await linkInBrowser(client, { simulatorUrl: owner.server.url }, { print: () => undefined }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(renderError(error)).to.match(/^No redirect came within 15 minutes/).and.include('npm start was restarted').and.include('run npm run link again');
+  });
+
   it('says npm start stopped during the wait, and that the printed URL is spent, when the owner goes away mid-answer', async () => {
     let waitBegun!: () => void;
     const begun = new Promise<void>((resolve) => (waitBegun = resolve));
