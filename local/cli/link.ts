@@ -41,7 +41,8 @@ Usage: npm run link [-- options]      (npm start must be running in another term
                                 npm run link -- --unlink
   --help                      this text
 
-Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, BRIDGE_PORT, LOCAL_DATA_DIR).`;
+Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, BRIDGE_PORT, LOCAL_DATA_DIR; ALEXA_CLOUD_PORT
+with --via deployed-bridge).`;
 
 /** `--via` and `--grant` as the simulator's route and accountLinking.json's grant type. */
 function linkChoice(via: string | undefined, grant: string | undefined): LinkChoice {
