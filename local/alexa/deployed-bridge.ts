@@ -38,6 +38,19 @@ export async function deployedBridgeUrl(env: Env): Promise<string> {
   if (given) return given.endsWith('/') ? given : `${given}/`;
   const cloud = `http://127.0.0.1:${env.ALEXA_CLOUD_PORT?.trim() || DEFAULT_PORTS.cloud}`;
   const found = await findDeployedBridgeUrl(cloud, env.BRIDGE_STACK_NAME?.trim() || DEPLOYED_BRIDGE_STACK);
-  if (!found) throw new ConfigError('--via deployed-bridge', `no bridge is deployed to the local Alexa cloud at ${cloud}: run npm run deploy -- --bridge --local first (npm start must run)`);
-  return found;
+  if (found) return found;
+  // "No bridge is deployed" would be untrue when the cloud is elsewhere (npm start on other ports) or not running.
+  if (!(await answers(cloud))) {
+    throw new ConfigError('--via deployed-bridge', `nothing answers at ${cloud}, where the local Alexa cloud is looked for: start npm start, or set ALEXA_CLOUD_PORT to the port it printed for the cloud`);
+  }
+  throw new ConfigError('--via deployed-bridge', `no bridge is deployed to the local Alexa cloud at ${cloud}: run npm run deploy -- --bridge --local first (npm start must run)`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await (await fetch(url, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
 }

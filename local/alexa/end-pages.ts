@@ -33,7 +33,8 @@ const TEXT = {
     noAnswer: 'Linking failed: the simulator did not answer.',
     backToConsole: 'Back to the test console',
     reasons: {
-      state_mismatch: 'this link was already used, or was started more than 15 minutes ago.',
+      // The pending authorizations live in npm start's memory: a restart forgets them, the likeliest cause locally.
+      state_mismatch: 'this link was already used, was started more than 15 minutes ago, or npm start was restarted since.',
       authorization_error: 'the sign-in did not end with a code or a token.',
       token_request_failed: 'the sign-in worked, but the token exchange was refused.',
       token_endpoint_unreachable: 'the sign-in worked, but the token endpoint could not be reached in time.',
@@ -53,7 +54,7 @@ const TEXT = {
     noAnswer: 'Verknüpfung fehlgeschlagen: der Simulator hat nicht geantwortet.',
     backToConsole: 'Zurück zur Testkonsole',
     reasons: {
-      state_mismatch: 'dieser Link wurde schon benutzt oder vor mehr als 15 Minuten begonnen.',
+      state_mismatch: 'dieser Link wurde schon benutzt, vor mehr als 15 Minuten begonnen, oder npm start wurde seitdem neu gestartet.',
       authorization_error: 'die Anmeldung endete ohne Code oder Token.',
       token_request_failed: 'die Anmeldung hat geklappt, aber der Token-Austausch wurde abgelehnt.',
       token_endpoint_unreachable: 'die Anmeldung hat geklappt, aber der Token-Endpunkt war nicht rechtzeitig erreichbar.',
@@ -125,11 +126,13 @@ ${backLink(page.lang, links)}`,
  */
 export function renderImplicitPage(lang: 'en' | 'de', nonce: string, fragmentPath: string, links: EndPageLinks = {}): string {
   const t = TEXT[lang];
+  // The tab's title follows the outcome too, in the form layout() gives every page: "<title> – <brand>".
   const script = `
 const fragment = location.hash.slice(1);
 history.replaceState(null, '', location.pathname + location.search);
 const show = (title, message, outcome) => {
   document.getElementById('title').textContent = title;
+  document.title = title + ${JSON.stringify(` – ${messagesFor(lang).brand}`)};
   const status = document.getElementById('status');
   status.textContent = message;
   status.className = outcome === 'linked' ? 'notice' : outcome === 'failed' ? 'error' : '';

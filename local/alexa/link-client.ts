@@ -3,7 +3,7 @@
  * link` and `npm run dialog` ask it — for the link's state, the access token of the next request, a new
  * authorization and how it ended — instead of reading and writing its file.
  */
-import { LinkingError, type LinkingErrorCode } from './linking.js';
+import { LinkingError, STATE_LIFETIME_MS, type LinkingErrorCode } from './linking.js';
 import { LINK_API_PATH, type LinkState, type LinkVariant } from './link-api.js';
 import type { LinkOutcome } from './simulator.js';
 import type { AuthorizationOutcome } from './token-store.js';
@@ -24,6 +24,30 @@ export interface AuthorizationEnd {
 
 export class StackLinkError extends Error {
   override name = 'StackLinkError';
+}
+
+/**
+ * The user stopped waiting for a browser link (Ctrl-C). Only the waiting stopped: npm start still holds the
+ * authorization, so finishing the sign-in still links the account.
+ */
+export class StoppedWaiting extends Error {
+  override name = 'StoppedWaiting';
+  constructor() {
+    super(
+      `Stopped waiting (Ctrl-C). The URL above stays valid for ${STATE_LIFETIME_MS / 60_000} minutes while npm start runs: ` +
+        'finish the sign-in in the browser and the account is linked all the same (npm run link -- --status shows it).',
+    );
+  }
+}
+
+/** The simulator began its answer and the connection closed before the end of it. */
+class StackStoppedAnswering extends StackLinkError {
+  constructor(
+    readonly origin: string,
+    reason: string,
+  ) {
+    super(`npm start's simulator at ${origin} stopped before it finished answering (${reason}); was npm start stopped?`);
+  }
 }
 
 export class StackLink {
@@ -50,7 +74,16 @@ export class StackLink {
 
   /** One request, answered when the authorization ends (the redirect handled by npm start), or `signal` aborts. */
   async outcome(authorizationUrl: URL, signal?: AbortSignal): Promise<AuthorizationEnd> {
-    return this.call<AuthorizationEnd>('POST', '/authorizations/outcome', { authorizationUrl: authorizationUrl.href }, signal);
+    try {
+      return await this.call<AuthorizationEnd>('POST', '/authorizations/outcome', { authorizationUrl: authorizationUrl.href }, signal);
+    } catch (error) {
+      // npm start stopped (Ctrl-C, a crash) during the wait: its pending authorizations lived in its memory, so the
+      // printed URL can no longer complete a link, even after a restart.
+      if (error instanceof StackStoppedAnswering) {
+        throw new StackLinkError(`npm start's simulator at ${error.origin} stopped while waiting for the link, so the account was not linked; start npm start again, then run npm run link again (the URL printed above no longer works)`);
+      }
+      throw error;
+    }
   }
 
   /** Links through the login form, done by the owner; what it reports (never a token). */
@@ -78,10 +111,16 @@ export class StackLink {
     let text: string;
     try {
       response = await this.fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
-      text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new StackLinkError(`npm start's simulator at ${url.origin} did not answer (${(error as Error).message}); is npm start still running?`);
+    }
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      // It had answered and then went away: npm start stopped while this request was under way.
+      throw new StackStoppedAnswering(url.origin, (error as Error).message);
     }
     let answer: Record<string, unknown>;
     try {

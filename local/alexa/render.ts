@@ -6,7 +6,7 @@ import { ConfigError } from '../../common/env.js';
 import { HeadlessLoginError } from '../auth/headless-login.js';
 import { FaultsError } from '../ride-api/faults.js';
 import type { Turn } from './dialog-session.js';
-import { StackLinkError } from './link-client.js';
+import { StackLinkError, StoppedWaiting } from './link-client.js';
 import { LinkingError } from './linking.js';
 import { SkillRequestError } from './skill-client.js';
 import { StackNotRunning } from './stack-check.js';
@@ -46,7 +46,7 @@ export function renderLinkOutcome(outcome: LinkOutcome): string {
 export function renderError(error: unknown): string {
   if (error instanceof StackNotRunning) return `${error.message[0]!.toUpperCase()}${error.message.slice(1)}.`;
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return `${(error as Error).message} (see --help)`;
-  if (error instanceof StackLinkError) return error.message;
+  if (error instanceof StackLinkError || error instanceof StoppedWaiting) return error.message;
   if (error instanceof LinkingError && error.code === 'access_denied') return `Linking cancelled (access_denied): ${error.message}`;
   if (error instanceof LinkingError) return `Linking failed (${error.code}): ${error.message}`;
   if (error instanceof SkillRequestError) return `Skill request failed (${error.code}): ${error.message}`;

@@ -7,7 +7,8 @@ import { readKey } from '../key-file.js';
 import { loadSimulatorConfig, type LinkChoice, type SimulatorConfig } from './config.js';
 import type { Locale } from './interaction-model.js';
 import type { LinkVariant } from './link-api.js';
-import { StackLink, StackLinkError } from './link-client.js';
+import { StackLink, StackLinkError, StoppedWaiting, type AuthorizationEnd } from './link-client.js';
+import { STATE_LIFETIME_MS } from './linking.js';
 import { createRequestSigner } from './signing.js';
 import { AlexaSimulator, authorizationFailure, type ExchangeListener } from './simulator.js';
 import { loadOrCreateSigningMaterial } from './test-ca.js';
@@ -102,8 +103,20 @@ export async function linkInBrowser(
   const url = await link.startAuthorization(options.variant ?? {}, options.scopes);
   print(`Open this URL in a browser, sign in and allow access:\n\n  ${url.toString()}\n`);
   print(`npm start's simulator at ${config.simulatorUrl.origin} receives the redirect; waiting for it to complete the link … (Ctrl-C to give up)`);
-  const { outcome, link: state } = await link.outcome(url, options.signal);
-  if (outcome === null) throw new Error('gave up waiting for the redirect; run the link again to get a fresh URL');
+  let end: AuthorizationEnd;
+  try {
+    end = await link.outcome(url, options.signal);
+  } catch (error) {
+    if (options.signal?.aborted) throw new StoppedWaiting();
+    throw error;
+  }
+  const { outcome, link: state } = end;
+  if (outcome === null) {
+    // The owner answers null when the authorization's 15 minutes passed, or when it never started it (restarted since).
+    throw new StackLinkError(
+      `No redirect came within ${STATE_LIFETIME_MS / 60_000} minutes (or npm start was restarted since it printed the URL), so the account was not linked; run npm run link again for a fresh URL`,
+    );
+  }
   if (outcome.result !== 'linked') throw authorizationFailure(outcome);
   const scope = state.scopes.length > 0 ? ` with scope "${state.scopes.join(' ')}"` : '';
   return [

@@ -59,16 +59,29 @@ function applySwitches(current: Faults, switches: string[]): Faults {
         faults.refuseAllTokens = true;
         break;
       default:
-        throw new ConfigError(raw, 'unknown switch; see npm run fault -- --help');
+        throw new ConfigError(raw, 'unknown switch'); // printed with "(see --help)"
     }
   }
   return parseFaults(faults);
 }
 
+/** Each fault under the switch that sets it, so what is printed can be typed back. */
+const SWITCH_OF: Record<string, string> = {
+  status: 'status',
+  retryAfterSeconds: 'retry-after',
+  latencyMs: 'latency',
+  hang: 'hang',
+  malformedJson: 'malformed',
+  refuseAllTokens: 'refuse-tokens',
+};
+
 function describeFaults(faults: Faults): string {
   const parts = Object.entries(faults)
     .filter(([, value]) => value !== undefined && value !== false && value !== 0)
-    .map(([name, value]) => (value === true ? name : `${name}=${String(value)}`));
+    .map(([field, value]) => {
+      const name = SWITCH_OF[field] ?? field;
+      return value === true ? name : `${name}=${String(value)}`;
+    });
   return parts.length === 0 ? 'No API faults: the Ride Hailer API answers normally.' : `API faults in force: ${parts.join(', ')}.`;
 }
 

@@ -7,6 +7,8 @@ import { ConfigError } from '../../common/env.js';
 import { loadSimulatorConfig, type LinkChoice } from '../alexa/config.js';
 import { deployedBridgeUrl } from '../alexa/deployed-bridge.js';
 import type { LinkState, LinkVariant } from '../alexa/link-api.js';
+import { StoppedWaiting } from '../alexa/link-client.js';
+import { LinkingError } from '../alexa/linking.js';
 import { renderError, renderLinkOutcome } from '../alexa/render.js';
 import { ensureStackRunning } from '../alexa/stack-check.js';
 import { linkInBrowser, stackLinkFor } from '../alexa/wiring.js';
@@ -39,7 +41,8 @@ Usage: npm run link [-- options]      (npm start must be running in another term
                                 npm run link -- --unlink
   --help                      this text
 
-Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, BRIDGE_PORT, LOCAL_DATA_DIR).`;
+Other ports: the same variables as npm start (PORT, AUTH_PORT, SIMULATOR_PORT, BRIDGE_PORT, LOCAL_DATA_DIR; ALEXA_CLOUD_PORT
+with --via deployed-bridge).`;
 
 /** `--via` and `--grant` as the simulator's route and accountLinking.json's grant type. */
 function linkChoice(via: string | undefined, grant: string | undefined): LinkChoice {
@@ -117,7 +120,17 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.revoke) {
-    await link.revoke();
+    try {
+      await link.revoke();
+    } catch (error) {
+      // What the owner cannot revoke (no link, an implicit link, a bridge's token) is refused, nothing has failed:
+      // "Linking failed" would be untrue here.
+      if (error instanceof LinkingError && error.code === 'authorization_error') {
+        console.error(`Nothing revoked: ${error.message}.`);
+        return 1;
+      }
+      throw error;
+    }
     console.log('Revoked the refresh token at the authorization server. The next request tries to refresh, is refused, and the link is dropped: the skill then answers with a LinkAccount card.');
     return 0;
   }
@@ -131,7 +144,13 @@ async function main(): Promise<number> {
 
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort(new Error('linking cancelled')));
-  console.log(await linkInBrowser(link, config, { signal: abort.signal, variant, ...(scopes ? { scopes } : {}) }));
+  try {
+    console.log(await linkInBrowser(link, config, { signal: abort.signal, variant, ...(scopes ? { scopes } : {}) }));
+  } catch (error) {
+    if (!(error instanceof StoppedWaiting)) throw error;
+    console.error(renderError(error));
+    return 130; // as a shell reports a command ended by Ctrl-C
+  }
   return 0;
 }
 

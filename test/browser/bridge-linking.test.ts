@@ -46,6 +46,7 @@ describe('linking through the bridge in a real browser (Chromium)', function () 
         await page.waitForURL((url) => url.origin === stack.urls.simulator, { timeout: 10_000 });
         await page.waitForFunction(() => /Linked|failed/.test(document.body.innerText), undefined, { timeout: 10_000 });
         expect(await page.innerText('body')).to.match(/^Linked/);
+        expect(await page.title(), 'the tab says the outcome too, not "Linking your account …"').to.equal('Linked – Ride Hailer');
         // The implicit page takes the token out of the address bar before anything else.
         expect(new URL(page.url()).hash).to.equal('');
       } finally {

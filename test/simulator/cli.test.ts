@@ -2,13 +2,14 @@
  * The terminal tools as a tester runs them (tsx child processes against a stack in this process, sharing its data
  * directory): --help, the stack check, the failure journeys in one command each, --json and the link lines.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { completeLoginHeadlessly } from '../../local/auth/headless-login.js';
 import { LINK_API_KEY_FILE, PROJECT_ROOT } from '../../local/alexa/config.js';
 import { FileTokenStore } from '../../local/alexa/token-store.js';
 import { DEMO } from '../../local/demo.js';
@@ -173,11 +174,51 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
       expect((await cli('local/cli/link.ts', ['--status'], env)).stdout).to.include('Not linked');
     });
 
+    it('--revoke with nothing it can revoke says "Nothing revoked" and why, never "Linking failed"', async () => {
+      expect((await cli('local/cli/link.ts', ['--unlink'], env)).code).to.equal(0);
+      const notLinked = await cli('local/cli/link.ts', ['--revoke'], env);
+      expect(notLinked.code).to.equal(1);
+      expect(notLinked.stderr).to.include('Nothing revoked: no account is linked.').and.not.include('Linking failed');
+      expect((await cli('local/cli/link.ts', ['--via', 'bridge', '--user', DEMO.user.email, '--password', DEMO.user.password], env)).code).to.equal(0);
+      const bridged = await cli('local/cli/link.ts', ['--revoke'], env);
+      expect(bridged.code).to.equal(1);
+      expect(bridged.stderr).to.include("Nothing revoked: a link made through the bridge holds the bridge's token").and.not.include('Linking failed');
+    });
+
+    it('Ctrl-C while waiting for the browser says only the waiting stopped: the printed URL still links', async () => {
+      expect((await cli('local/cli/link.ts', ['--unlink'], env)).code).to.equal(0);
+      const child = spawn(process.execPath, [TSX_CLI, 'local/cli/link.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const waiting = new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('Ctrl-C to give up')) resolve();
+        }),
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await waiting;
+      child.kill('SIGINT');
+      expect(await exited).to.equal(130);
+      expect(stderr).to.include('Stopped waiting (Ctrl-C)').and.include('linked all the same').and.not.include('Something went wrong');
+      // …and it is true: the sign-in finished after Ctrl-C links the account.
+      const authorizationUrl = /^ {2}(http\S+)$/m.exec(stdout)![1]!;
+      const redirect = await completeLoginHeadlessly(authorizationUrl, { email: DEMO.user.email, password: DEMO.user.password });
+      expect((await fetch(redirect)).status).to.equal(200);
+      expect(await stack.simulator.linker.linked()).to.not.equal(undefined);
+    });
+
     it('npm run fault switches the API faults of the running stack on and off', async () => {
       const on = await cli('local/cli/fault.ts', ['status=503', 'latency=10'], env);
       expect(on.code, on.stderr).to.equal(0);
-      expect(on.stdout).to.include('status=503').and.include('latencyMs=10');
+      expect(on.stdout).to.include('status=503').and.include('latency=10').and.not.include('latencyMs'); // the switches as typed
       expect(stack.api.faults()).to.deep.include({ status: 503, latencyMs: 10 });
+      const both = await cli('local/cli/fault.ts', ['retry-after=1', 'malformed', 'refuse-tokens'], env);
+      expect(both.stdout).to.include('retry-after=1').and.include('malformed').and.include('refuse-tokens').and.not.match(/latencyMs|malformedJson|refuseAllTokens|retryAfterSeconds/);
+      const unknown = await cli('local/cli/fault.ts', ['bogus=1'], env);
+      expect(unknown.code).to.equal(1);
+      expect(unknown.stderr.trim()).to.equal('bogus=1: unknown switch (see --help)');
       const wrong = await cli('local/cli/fault.ts', ['status=42'], env);
       expect(wrong.code).to.equal(1);
       expect(wrong.stderr).to.include('status must be an integer from 400 to 599');

@@ -1,9 +1,32 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../lambda/config.js';
 import { linkingConfig, loadSimulatorConfig, parseLocale } from '../../local/alexa/config.js';
+import { deployedBridgeUrl } from '../../local/alexa/deployed-bridge.js';
 import { launchRequest, newSession, simulatorIdentity } from '../../local/alexa/envelopes.js';
 import { createSkillClient, SkillRequestError } from '../../local/alexa/skill-client.js';
 import { startFakeServer, type FakeServer } from './fakes.js';
+
+describe("the deployed bridge's URL (npm run link -- --via deployed-bridge)", () => {
+  it('says nothing answers where the cloud is looked for (npm start elsewhere, or stopped), not that no bridge is deployed', async () => {
+    const nobody = await startFakeServer();
+    const port = new URL(nobody.url).port;
+    await nobody.close();
+    const error = await deployedBridgeUrl({ ALEXA_CLOUD_PORT: port }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    expect((error as Error).message).to.include(`nothing answers at http://127.0.0.1:${port}`).and.include('ALEXA_CLOUD_PORT').and.not.include('no bridge is deployed');
+  });
+
+  it('says no bridge is deployed when the cloud answers without the stack', async () => {
+    // CloudFormation's answer for a stack that does not exist.
+    const cloud = await startFakeServer(() => ({ status: 400, json: { __type: 'ValidationError', message: 'Stack with id ride-hailer-bridge does not exist' } }));
+    try {
+      const error = await deployedBridgeUrl({ ALEXA_CLOUD_PORT: new URL(cloud.url).port }).catch((e: unknown) => e);
+      expect((error as Error).message).to.include('no bridge is deployed').and.include('npm run deploy -- --bridge --local');
+    } finally {
+      await cloud.close();
+    }
+  });
+});
 
 describe('simulator config', () => {
   it('reads accountLinking.json and applies the local defaults', async () => {

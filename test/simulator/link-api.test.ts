@@ -12,7 +12,8 @@ import { bindSocket } from '../../local/bound-socket.js';
 import { startCallbackServer, type CallbackServer } from '../../local/alexa/callback-server.js';
 import { loadSimulatorConfig } from '../../local/alexa/config.js';
 import { createLinkApi, LINK_API_PATH } from '../../local/alexa/link-api.js';
-import { StackLink, StackLinkError } from '../../local/alexa/link-client.js';
+import { StackLink, StackLinkError, StoppedWaiting } from '../../local/alexa/link-client.js';
+import { renderError } from '../../local/alexa/render.js';
 import { LinkingError } from '../../local/alexa/linking.js';
 import { AlexaSimulator, type HeadlessLogin } from '../../local/alexa/simulator.js';
 import { MemoryPendingStates, MemoryTokenStore } from '../../local/alexa/token-store.js';
@@ -133,6 +134,22 @@ describe("the simulator's linking API: one owner for the link", () => {
     expect(reads, 'outcome reads: nobody polls').to.equal(0);
   });
 
+  it('after a restart, a redirect for an authorization the old process started names the restart as a cause (en, de)', async () => {
+    const url = await owner.client.startAuthorization({});
+    const redirect = redirectFor(url, { code: 'c', state: url.searchParams.get('state')! });
+    const restarted = await startOwner(); // npm start again: a new process, the old one's pending authorizations gone
+    try {
+      const atRestarted = new URL(`${redirect.pathname}${redirect.search}`, restarted.server.url);
+      const english = await fetch(atRestarted);
+      expect(english.status).to.equal(400);
+      expect(await english.text()).to.include('Linking failed').and.include('or npm start was restarted since');
+      const german = await (await fetch(atRestarted, { headers: { 'accept-language': 'de' } })).text();
+      expect(german).to.include('npm start wurde seitdem neu gestartet');
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('links two authorizations started at once: neither state is lost, each wait hears its own outcome', async () => {
     const [first, second] = await Promise.all([owner.client.startAuthorization({}), owner.client.startAuthorization({})]);
     const waits = Promise.all([owner.client.outcome(first), owner.client.outcome(second)]);
@@ -185,6 +202,61 @@ describe("the simulator's linking API: one owner for the link", () => {
     const waiting = owner.client.outcome(url, abort.signal);
     abort.abort(new Error('linking cancelled'));
     expect(await waiting.catch((e: unknown) => e)).to.be.instanceOf(Error).with.property('message', 'linking cancelled');
+  });
+
+  it('a browser link given up with Ctrl-C (npm run link, dialog\'s .link) says only the waiting stopped, and the URL still links', async () => {
+    const abort = new AbortController();
+    const printed: string[] = [];
+    const linking = linkInBrowser(owner.client, { simulatorUrl: owner.server.url }, { signal: abort.signal, print: (text) => printed.push(text) }).catch((e: unknown) => e);
+    while (printed.length < 2) await new Promise<void>((resolve) => setImmediate(resolve));
+    abort.abort(new Error('linking cancelled'));
+    const error = await linking;
+    expect(error).to.be.instanceOf(StoppedWaiting);
+    expect(renderError(error)).to.include('Stopped waiting (Ctrl-C)').and.include('linked all the same').and.not.include('Something went wrong');
+    // …and true: the redirect that comes after still links.
+    const url = new URL(/http\S+/.exec(printed[0]!)![0]);
+    await browse(redirectFor(url, { code: 'c', state: url.searchParams.get('state')! }));
+    expect(await owner.store.load()).to.not.equal(undefined);
+  });
+
+  it('a wait that ends without an outcome (15 minutes passed, or npm start restarted) says so plainly, not "Something went wrong"', async () => {
+    // As after a restart: the owner is asked about an authorization it never started, and answers null at once.
+    const client = new StackLink({
+      simulatorUrl: owner.server.url,
+      key: async () => KEY,
+      fetch: (input, init) =>
+        new URL(String(input)).pathname.endsWith('/outcome')
+          ? fetch(input, { ...init, body: JSON.stringify({ authorizationUrl: 'http://127.0.0.1:9/auth?state=from-before-a-restart' }) })
+          : fetch(input, init),
+    });
+    const error = await linkInBrowser(client, { simulatorUrl: owner.server.url }, { print: () => undefined }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(renderError(error)).to.match(/^No redirect came within 15 minutes/).and.include('npm start was restarted').and.include('run npm run link again');
+  });
+
+  it('says npm start stopped during the wait, and that the printed URL is spent, when the owner goes away mid-answer', async () => {
+    let waitBegun!: () => void;
+    const begun = new Promise<void>((resolve) => (waitBegun = resolve));
+    const client = new StackLink({
+      simulatorUrl: owner.server.url,
+      key: async () => KEY,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (new URL(String(input)).pathname.endsWith('/outcome')) waitBegun();
+        return response;
+      },
+    });
+    const url = await client.startAuthorization({});
+    const waiting = client.outcome(url).catch((e: unknown) => e);
+    await begun; // the owner has answered the headers and is waiting, as npm start is when it gets Ctrl-C
+    await owner.close();
+    owner = await startOwner(); // for afterEach
+    const error = await waiting;
+    expect(error).to.be.instanceOf(StackLinkError);
+    expect((error as Error).message).to.include('stopped while waiting for the link').and.include('not linked').and.include('start npm start again');
+    expect((error as Error).message).to.not.include('did not answer');
   });
 
   it('hands out the access token of the next request, refreshed by the owner when due; the state never shows a token', async () => {
