@@ -126,13 +126,15 @@ describe('the testers\' console in a real browser (Chromium)', function () {
     await stack.simulator.link({ email: DEMO.user.email, password: DEMO.user.password });
     await page.goto(`${stack.urls.simulator}/`);
     await page.getByLabel('Answer every request with').selectOption('503');
+    await page.getByLabel('Added latency (ms)').fill('100');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => document.querySelector('#faults-status')?.textContent?.includes('status=503'));
+    await page.waitForFunction(() => document.querySelector('#faults-status')?.textContent?.includes('every answer 503'));
     expect(stack.api.faults().status).to.equal(503);
     // The faults in force are said next to the conversation, so the failure below reads as asked for.
     const banner = page.locator('section.conversation [role="status"]#faults-banner');
     await banner.waitFor({ state: 'visible' });
-    expect(await banner.innerText()).to.include('Ride Hailer API faults in force: status=503');
+    expect(await banner.innerText()).to.include('Ride Hailer API faults in force: ').and.include('every answer 503');
+    expect(await banner.innerText(), 'in the form\'s words, not the API\'s field names').to.include('100 ms added latency').and.not.match(/status=|latencyMs/);
     expect(await say('where is my ride')).to.include("isn't answering");
 
     await banner.getByRole('button', { name: 'All off' }).click();

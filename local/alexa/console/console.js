@@ -160,7 +160,7 @@ function showAccount(account) {
 
 function showFaults(faults) {
   const names = Object.entries(faults).filter(([, value]) => value !== undefined && value !== false && value !== 0);
-  const described = names.map(([name, value]) => (value === true ? name : `${name}=${value}`)).join(', ');
+  const described = names.map(([name, value]) => (t.faultNames[name] ?? name).replace('{value}', String(value))).join(', ');
   document.getElementById('faults-status').textContent = `${t.faultsApplied}: ${described || t.noFaults}`;
   // Next to the conversation too, so a failure the tester asked for never looks like an outage.
   const banner = document.getElementById('faults-banner');
