@@ -98,8 +98,10 @@ async function main(): Promise<number> {
   await ensureStackRunning(config);
   const link = stackLinkFor(config);
   if (values.unlink) {
+    // Said as it is: "unlinked" when nothing was linked would suggest a link had been there.
+    const wasLinked = (await link.state()).linked;
     await link.unlink();
-    console.log('Account unlinked; the skill will get no access token.');
+    console.log(wasLinked ? 'Account unlinked; the skill will get no access token.' : 'No account is linked: nothing to unlink.');
     return 0;
   }
   if (values.status) {

@@ -176,6 +176,9 @@ describe('the terminal tools (npm run link, dialog, fault, start --help)', funct
 
     it('--revoke with nothing it can revoke says "Nothing revoked" and why, never "Linking failed"', async () => {
       expect((await cli('local/cli/link.ts', ['--unlink'], env)).code).to.equal(0);
+      const again = await cli('local/cli/link.ts', ['--unlink'], env);
+      expect(again.code).to.equal(0);
+      expect(again.stdout, '--unlink with nothing linked says so').to.include('No account is linked: nothing to unlink.').and.not.include('Account unlinked');
       const notLinked = await cli('local/cli/link.ts', ['--revoke'], env);
       expect(notLinked.code).to.equal(1);
       expect(notLinked.stderr).to.include('Nothing revoked: no account is linked.').and.not.include('Linking failed');
