@@ -121,6 +121,8 @@ export interface SimulatorVariant {
 /** Raised when a piece cannot start, e.g. because its port is taken; says which piece and port. */
 export class StackStartError extends Error {
   override name = 'StackStartError';
+  /** The other pieces whose ports could not be bound in the same start (npm start names them all at once). */
+  others: StackStartError[] = [];
   constructor(
     readonly piece: StackPiece,
     readonly port: number,
@@ -129,6 +131,11 @@ export class StackStartError extends Error {
   ) {
     const reason = code === 'EADDRINUSE' ? `port ${port} is already in use` : (cause as Error)?.message ?? 'unknown error';
     super(`the ${PIECE_NAMES[piece]} could not start: ${reason}`, { cause });
+  }
+
+  withOthers(others: StackStartError[]): this {
+    this.others = others;
+    return this;
   }
 }
 
@@ -163,14 +170,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(async () => logs.stop());
 
     // 1. Every piece's socket, bound and kept: from here on each piece's URL is known and its port is ours. A port
-    //    in use stops the start here, before any piece runs.
+    //    in use stops the start here, before any piece runs. Every port is tried, so the error names all that are
+    //    taken at once rather than one per restart.
     const sockets = {} as Record<StackPiece, HeldSocket>;
+    const unbound: StackStartError[] = [];
     for (const piece of STACK_PIECES) {
       const port = options.ports?.[piece] ?? 0;
-      sockets[piece] = await starting(piece, port, () => bindSocket(port, HOST));
+      try {
+        sockets[piece] = await starting(piece, port, () => bindSocket(port, HOST));
+      } catch (error) {
+        if (!(error instanceof StackStartError)) throw error;
+        unbound.push(error);
+        continue;
+      }
       closers.push(() => sockets[piece].release());
       logs.watch(sockets[piece].port, piece);
     }
+    if (unbound.length > 0) throw unbound[0]!.withOthers(unbound.slice(1));
     const simulatorOrigin = sockets.simulator.origin;
     const redirectUri = new URL(CALLBACK_PATH, simulatorOrigin).href;
 

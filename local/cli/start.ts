@@ -110,15 +110,17 @@ function banner(stack: LocalStack, dataDir: string, env: Env): string {
 }
 
 function startFailure(error: unknown): string {
-  if (error instanceof StackStartError) {
-    const variable = PORT_VARIABLES[error.piece];
-    if (error.code === 'EADDRINUSE') {
-      return `npm start: port ${error.port} (${variable}) is already in use — stop what uses it or choose another port, e.g. ${variable}=${error.port + 1000} npm start`;
-    }
-    return `npm start: ${error.message} (${variable}=${error.port})`;
-  }
+  if (error instanceof StackStartError) return [error, ...error.others].map(portFailure).join('\n');
   if (error instanceof ConfigError) return `npm start: configuration error: ${error.message}`;
   return `npm start: could not start the local stack: ${error instanceof Error ? error.message : 'unknown error'}`;
+}
+
+function portFailure(error: StackStartError): string {
+  const variable = PORT_VARIABLES[error.piece];
+  if (error.code === 'EADDRINUSE') {
+    return `npm start: port ${error.port} (${variable}) is already in use — stop what uses it or choose another port, e.g. ${variable}=${error.port + 1000} npm start`;
+  }
+  return `npm start: ${error.message} (${variable}=${error.port})`;
 }
 
 /** npm start run twice: the simulator port answers as the simulator of a stack that already runs. */

@@ -111,21 +111,21 @@ describe('npm start (local/cli/start.ts as a child process)', function () {
     expect(started.stderr()).to.not.match(/error/i);
   });
 
-  it('exits 1 with one line naming the port and its variable when a port is taken', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
+  it('exits 1 with one line per port taken, naming the port and its variable, all at once', async () => {
+    const blockers = [createServer(), createServer()];
+    for (const blocker of blockers) await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const [authPort, bridgePort] = blockers.map((blocker) => (blocker.address() as { port: number }).port);
     try {
-      running = startEntry({ PORT: '0', AUTH_PORT: String(port), API_PORT: '0', SIMULATOR_PORT: '0', BRIDGE_PORT: '0', ALEXA_CLOUD_PORT: '0', LOCAL_DATA_DIR: dataDir });
+      running = startEntry({ PORT: '0', AUTH_PORT: String(authPort), API_PORT: '0', SIMULATOR_PORT: '0', BRIDGE_PORT: String(bridgePort), ALEXA_CLOUD_PORT: '0', LOCAL_DATA_DIR: dataDir });
       expect(await running.exited).to.equal(1);
       const message = running
         .stderr()
         .split('\n')
         .filter((line) => line.startsWith('npm start:'));
-      expect(message).to.have.length(1);
-      expect(message[0]).to.include(`port ${port} (AUTH_PORT) is already in use`);
+      expect(message).to.have.length(2);
+      expect(message.join('\n')).to.include(`port ${authPort} (AUTH_PORT) is already in use`).and.include(`port ${bridgePort} (BRIDGE_PORT) is already in use`);
     } finally {
-      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      for (const blocker of blockers) await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   });
 

@@ -7,7 +7,7 @@
 import { Server } from 'node:net';
 import { expect } from 'chai';
 import { DEMO } from '../../local/demo.js';
-import { startLocalStack, type LocalStack, type StackPiece } from '../../local/stack.js';
+import { StackStartError, startLocalStack, type LocalStack, type StackPiece } from '../../local/stack.js';
 
 const PIECES: StackPiece[] = ['skill', 'auth', 'api', 'simulator', 'bridge', 'cloud'];
 
@@ -68,8 +68,26 @@ describe('the local stack, composed once', function () {
       const error = await startLocalStack({ log: (line) => lines.push(line), ports: { bridge: port } }).catch((e: unknown) => e);
       expect(error).to.have.property('name', 'StackStartError');
       expect(error).to.include({ piece: 'bridge', port, code: 'EADDRINUSE' });
+      expect(error).to.have.property('others').that.deep.equals([]);
       // No piece was built: none said it was listening (the old order had the authorization server up by then).
       expect(lines.filter((line) => /listening|started/.test(line))).to.deep.equal([]);
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('names every port in use at once, not one per restart', async () => {
+    const taken = await startLocalStack({ log: () => undefined });
+    try {
+      const bridge = Number(new URL(taken.urls.bridge).port);
+      const api = Number(new URL(taken.urls.api).port);
+      const error = (await startLocalStack({ log: () => undefined, ports: { bridge, api } }).catch((e: unknown) => e)) as StackStartError;
+      expect(error).to.be.instanceOf(StackStartError);
+      const named = [error, ...error.others].map(({ piece, port, code }) => ({ piece, port, code }));
+      expect(named).to.have.deep.members([
+        { piece: 'api', port: api, code: 'EADDRINUSE' },
+        { piece: 'bridge', port: bridge, code: 'EADDRINUSE' },
+      ]);
     } finally {
       await taken.close();
     }
