@@ -1,6 +1,6 @@
 /**
  * Environment → typed, validated bridge configuration. Every problem is a ConfigError naming the variable (the
- * same class as the skill's), so a misconfigured bridge stops at start-up with one readable line.
+ * same class as the skill's), all of them in one, so a misconfigured bridge stops at start-up with one readable line.
  *
  * BRIDGE_UPSTREAM_SCOPES maps Alexa's scopes to the upstream's: comma-separated `alexa_scope=upstream scopes`
  * entries, e.g. `order_car=rides:write,basic_profile=profile email,*=offline_access`. Each scope Alexa asks for is
@@ -8,7 +8,7 @@
  * entry pass through unchanged. Unset = every scope passes through.
  */
 import type { LogLevel } from '../common/logging.js';
-import { ConfigError, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../common/env.js';
+import { ConfigError, ConfigReader, httpUrl as absoluteHttpUrl, integer, oneOf, optional, required, type Env } from '../common/env.js';
 import { redirectUriGrant } from './alexa-redirect.js';
 import type { ProfileSettings, ProviderProfile } from './profiles/profile.js';
 import { findProfile, PROFILE_NAMES } from './profiles/registry.js';
@@ -74,38 +74,46 @@ export type StoreConfig =
 /** Variables whose values are secrets: never handed to a profile as an `extra` setting. */
 const SECRET_VARIABLES = new Set(['BRIDGE_KEY', 'BRIDGE_PREVIOUS_KEYS', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTREAM_CLIENT_SECRET']);
 
+/**
+ * Reads the whole configuration before it fails, like the skill's: every variable at fault is named in one
+ * ConfigError (common/env.ts ConfigReader), so an operator fixes a deployment in one round, not one variable per start.
+ */
 export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeConfig> {
-  const publicUrl = httpUrl('BRIDGE_PUBLIC_URL', required(env, 'BRIDGE_PUBLIC_URL'));
-  if (publicUrl.search !== '' || publicUrl.hash !== '') throw new ConfigError('BRIDGE_PUBLIC_URL', 'must not carry a query or fragment');
-  requireTransportSecurity('BRIDGE_PUBLIC_URL', publicUrl);
-  const base = publicUrl.href.replace(/\/+$/, '');
-
+  const reader = new ConfigReader();
+  const publicUrl = reader.read(() => publicUrlOf(env));
   const upstream = {
-    authorizationUrl: httpUrl('BRIDGE_UPSTREAM_AUTHORIZATION_URL', required(env, 'BRIDGE_UPSTREAM_AUTHORIZATION_URL')),
-    tokenUrl: httpUrl('BRIDGE_UPSTREAM_TOKEN_URL', required(env, 'BRIDGE_UPSTREAM_TOKEN_URL')),
-    clientId: required(env, 'BRIDGE_UPSTREAM_CLIENT_ID'),
-    clientSecret: required(env, 'BRIDGE_UPSTREAM_CLIENT_SECRET'),
-    scopeMap: scopeMap(optional(env, 'BRIDGE_UPSTREAM_SCOPES')),
-    budgetMs: integer(env, 'BRIDGE_UPSTREAM_BUDGET_MS', 3500, { min: 200, max: 4000 }),
+    authorizationUrl: reader.read(() => secureUrl('BRIDGE_UPSTREAM_AUTHORIZATION_URL', required(env, 'BRIDGE_UPSTREAM_AUTHORIZATION_URL'))),
+    tokenUrl: reader.read(() => secureUrl('BRIDGE_UPSTREAM_TOKEN_URL', required(env, 'BRIDGE_UPSTREAM_TOKEN_URL'))),
+    clientId: reader.read(() => required(env, 'BRIDGE_UPSTREAM_CLIENT_ID')),
+    clientSecret: reader.read(() => required(env, 'BRIDGE_UPSTREAM_CLIENT_SECRET')),
+    scopeMap: reader.read(() => scopeMap(optional(env, 'BRIDGE_UPSTREAM_SCOPES'))),
+    budgetMs: reader.read(() => integer(env, 'BRIDGE_UPSTREAM_BUDGET_MS', 3500, { min: 200, max: 4000 })),
   };
-  requireTransportSecurity('BRIDGE_UPSTREAM_AUTHORIZATION_URL', upstream.authorizationUrl);
-  requireTransportSecurity('BRIDGE_UPSTREAM_TOKEN_URL', upstream.tokenUrl);
   const alexa = {
-    clientId: required(env, 'BRIDGE_CLIENT_ID'),
-    clientSecret: required(env, 'BRIDGE_CLIENT_SECRET'),
-    redirectUris: redirectUris(required(env, 'BRIDGE_ALEXA_REDIRECT_URIS')),
+    clientId: reader.read(() => required(env, 'BRIDGE_CLIENT_ID')),
+    clientSecret: reader.read(() => required(env, 'BRIDGE_CLIENT_SECRET')),
+    redirectUris: reader.read(() => redirectUris(required(env, 'BRIDGE_ALEXA_REDIRECT_URIS'))),
   };
-  const key = masterKey('BRIDGE_KEY', required(env, 'BRIDGE_KEY'));
-  const previousKeys = (optional(env, 'BRIDGE_PREVIOUS_KEYS') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => masterKey('BRIDGE_PREVIOUS_KEYS', k));
-
-  const profileName = optional(env, 'BRIDGE_PROFILE') ?? 'oidc';
-  const profile = findProfile(profileName);
-  if (profile === undefined) throw new ConfigError('BRIDGE_PROFILE', `unknown profile "${profileName}" (known: ${PROFILE_NAMES.join(', ')})`);
-  const extra = profileExtraSettings(profile, env);
-
-  return {
+  const key = reader.read(() => masterKey('BRIDGE_KEY', required(env, 'BRIDGE_KEY')));
+  const previousKeys = reader.read(() =>
+    (optional(env, 'BRIDGE_PREVIOUS_KEYS') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => masterKey('BRIDGE_PREVIOUS_KEYS', k)),
+  );
+  const profile = reader.read(() => profileOf(env));
+  const extra = profile === undefined ? {} : reader.read(() => profileExtraSettings(profile, env));
+  const settings = {
     host: optional(env, 'BRIDGE_HOST') ?? '127.0.0.1',
-    port: integer(env, 'BRIDGE_PORT', 3004, { min: 0, max: 65535 }),
+    port: reader.read(() => integer(env, 'BRIDGE_PORT', 3004, { min: 0, max: 65535 })),
+    store: reader.read(() => withRateLimitTable(storeConfig(env), env)),
+    refreshGraceSeconds: reader.read(() => integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 })),
+    linkTtlSeconds: reader.read(() => integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 })) * 86_400,
+    logLevel: reader.read(() => oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info')),
+    trustProxyHops: reader.read(() => integer(env, 'BRIDGE_TRUST_PROXY', 0, { min: 0, max: 5 })),
+  };
+  reader.done();
+
+  const base = publicUrl.href.replace(/\/+$/, '');
+  return {
+    ...settings,
     publicUrl: base,
     callbackUrl: `${base}/callback`,
     profile,
@@ -114,14 +122,29 @@ export async function loadBridgeConfig(env: Env = process.env): Promise<BridgeCo
     alexa,
     key,
     previousKeys,
-    store: withRateLimitTable(storeConfig(env), env),
-    refreshGraceSeconds: integer(env, 'BRIDGE_REFRESH_GRACE_S', 120, { min: 0, max: 3600 }),
-    linkTtlSeconds: integer(env, 'BRIDGE_LINK_TTL_DAYS', 400, { min: 1, max: 3650 }) * 86_400,
-    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     bodyLimitBytes: 16 * 1024,
-    trustProxyHops: integer(env, 'BRIDGE_TRUST_PROXY', 0, { min: 0, max: 5 }),
     warnings: checkClientSecrets(alexa.clientSecret, upstream.clientSecret, publicUrl),
   };
+}
+
+function publicUrlOf(env: Env): URL {
+  const publicUrl = secureUrl('BRIDGE_PUBLIC_URL', required(env, 'BRIDGE_PUBLIC_URL'));
+  if (publicUrl.search !== '' || publicUrl.hash !== '') throw new ConfigError('BRIDGE_PUBLIC_URL', 'must not carry a query or fragment');
+  return publicUrl;
+}
+
+function profileOf(env: Env): ProviderProfile {
+  const profileName = optional(env, 'BRIDGE_PROFILE') ?? 'oidc';
+  const profile = findProfile(profileName);
+  if (profile === undefined) throw new ConfigError('BRIDGE_PROFILE', `unknown profile "${profileName}" (known: ${PROFILE_NAMES.join(', ')})`);
+  return profile;
+}
+
+/** An http(s) URL without credentials, https unless it is loopback (weak-config.ts). */
+function secureUrl(name: string, value: string): URL {
+  const url = httpUrl(name, value);
+  requireTransportSecurity(name, url);
+  return url;
 }
 
 /**

@@ -75,6 +75,19 @@ describe('bridge: configuration', () => {
     });
   }
 
+  it('names every variable at fault in one error, in the order they are read, so a deployment is fixed in one round', async () => {
+    const error = await configError({
+      BRIDGE_PUBLIC_URL: 'http://bridge.example',
+      BRIDGE_UPSTREAM_CLIENT_ID: undefined,
+      BRIDGE_KEY: 'c2hvcnQ',
+      BRIDGE_PROFILE: 'nope',
+      BRIDGE_TRUST_PROXY: '6',
+    });
+    expect(error.variables).to.deep.equal(['BRIDGE_PUBLIC_URL', 'BRIDGE_UPSTREAM_CLIENT_ID', 'BRIDGE_KEY', 'BRIDGE_PROFILE', 'BRIDGE_TRUST_PROXY']);
+    expect(error.message.split('; ')).to.have.length(5);
+    expect(error.message, 'the key is never quoted').not.to.include('c2hvcnQ');
+  });
+
   describe('the store (BRIDGE_STORE)', () => {
     const dynamo = { BRIDGE_STORE: 'dynamodb', BRIDGE_DATA: undefined, BRIDGE_DYNAMODB_TABLE: 'ride-hailer-bridge', BRIDGE_DYNAMODB_REGION: 'eu-west-1' };
 
