@@ -137,7 +137,7 @@ describe('bridge /token: outcomes after the code or refresh token is opened', ()
 
   describe('refresh grant', () => {
     it('without a refresh_token, or an empty one: invalid_request, the upstream never asked', async () => {
-      for (const form of [{ grant_type: 'refresh_token' }, { grant_type: 'refresh_token', refresh_token: '' }]) {
+      for (const form of [{ grant_type: 'refresh_token' }, { grant_type: 'refresh_token', refresh_token: '' }] as Record<string, string>[]) {
         const answer = await token(form);
         expect([answer.status, answer.body]).to.deep.equal([400, { error: 'invalid_request' }]);
         expect(answer.lines).to.deep.equal(refusedLine('refresh_token', 'invalid_request', 'refresh_token missing'));
