@@ -56,6 +56,14 @@ describe('bridge /callback: configuration changes and the implicit exchange', ()
     expect(lines).to.deep.equal([{ outcome: 'token_issued', responseType: 'token' }]);
   });
 
+  it('implicit with a profile that sends no PKCE upstream: no challenge at /authorize, no code_verifier at the exchange', async () => {
+    core.config.profile = { ...core.config.profile, upstreamPkce: false };
+    const upstream = await implicitUpstream();
+    expect(upstream.searchParams.has('code_challenge')).to.equal(false);
+    await callbackWith(upstream);
+    expect(core.upstreamCalls.map((call) => call.params)).to.deep.equal([{ code: 'upstream-code', redirect_uri: `${core.config.publicUrl}/callback` }]);
+  });
+
   it('implicit, the upstream refusing the code: server_error in the fragment, the refusal logged', async () => {
     core.upstream = async () => ({ kind: 'refused', error: 'invalid_grant', detail: 'code xyz unknown' });
     const { answer, lines } = await callbackWith(await implicitUpstream());
