@@ -27,11 +27,14 @@ describe('bridge: upstream authorization errors passed on to Alexa', () => {
       ['https://layla.amazon.com/spa/skill/account-linking-status.html?vendorId=', undefined],
       ['https://layla.amazon.com/spa/skill/account-linking-status.html?vendorId=M1&x=1', undefined],
       ['https://layla.amazon.com/spa/skill/account-linking-status.html?x=1&vendorId=M1', undefined],
+      ['https://layla.amazon.com/spa/skill/account-linking-status.html?x?vendorId=M1', undefined],
+      ['https://layla.amazon.com/other/status.html?vendorId=M1', undefined],
       ['https://evil.example/callback', undefined],
       ['not a url', undefined],
       // Loopback (the offline stack's simulator): any other path is a code-grant URI, the status page never is.
       ['http://127.0.0.1:4000/link/callback', 'code'],
       ['http://localhost/link/callback?x=1', 'code'],
+      ['http://localhost/link/callback?vendorId=M1', 'code'],
       ['http://127.0.0.1:4000/spa/skill/account-linking-status.html?vendorId=M1', 'token'],
       ['http://127.0.0.1:4000/spa/skill/account-linking-status.html?x=1', undefined],
     ];

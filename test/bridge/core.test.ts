@@ -4,6 +4,7 @@
  * unlinks the user.
  */
 import { expect } from 'chai';
+import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import { authorizeUpstream, bridgeCode, callBack, startCoreBridge, type CoreBridge } from './core-harness.js';
 import { CODE_REDIRECT, IMPLICIT_REDIRECT } from './helpers.js';
 
@@ -27,6 +28,14 @@ describe('bridge core: routing and a route that throws', () => {
       const health = await request(method, '/healthz');
       expect([health.status, JSON.parse(health.body)]).to.deep.equal([200, { status: 'ok' }]);
     }
+  });
+
+  it('closes its store when it is closed', async () => {
+    const store = new SqliteBridgeStore(':memory:');
+    const own = await startCoreBridge({}, { store });
+    expect(store.db.isOpen).to.equal(true);
+    await own.close();
+    expect(store.db.isOpen).to.equal(false);
   });
 
   /** An upstream client that throws (a bug, not an answer): the message must go nowhere. */

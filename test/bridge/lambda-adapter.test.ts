@@ -30,6 +30,7 @@ describe('bridge: the Lambda adapter', () => {
 
   it('falls back on the request context’s path, then /, on GET, on an empty query and body, and on no peer address', () => {
     expect(fromLambdaEvent({ requestContext: { http: { path: '/healthz' } } }, 100).path).to.equal('/healthz');
+    expect(fromLambdaEvent({ requestContext: {} }, 100)).to.include({ path: '/', method: 'GET' });
     const bare = fromLambdaEvent({}, 100);
     expect({ ...bare, query: bare.query.toString() }).to.deep.equal({ method: 'GET', path: '/', query: '', headers: {}, body: '' });
     expect(bare).to.not.have.property('peerAddress');
