@@ -54,6 +54,22 @@ describe('bridge: sealing and the key primitives', () => {
     expect(keyId(master)).to.match(/^[A-Za-z0-9_-]{8}$/).and.equal(keyId(Buffer.from(master)));
   });
 
+  it('derives the same keys and key ID from a master key in every release (what was sealed before must still open)', () => {
+    // HKDF-SHA256, empty salt, info `ride-hailer bridge <purpose> v1`, master key 32 bytes of 0x07.
+    const master = Buffer.alloc(32, 7);
+    const derived = deriveKeys(master);
+    const start = (key: Uint8Array) => Buffer.from(key).toString('hex').slice(0, 16);
+    expect({
+      keyId: keyId(master),
+      state: start(derived.state.current.key),
+      code: start(derived.code.current.key),
+      storedToken: start(derived.storedToken.current.key),
+      refreshTokenId: start(derived.refreshTokenId.current.key),
+    }).to.deep.equal({ keyId: '5erzl5gj', state: '9d5ec34440ab0d09', code: '632fa6380aa330c6', storedToken: '86d78075593a1182', refreshTokenId: 'e34ef9fafcf75a2d' });
+    // Without BRIDGE_PREVIOUS_KEYS nothing but the current key opens anything.
+    expect(derived.state.previous).to.deep.equal([]);
+  });
+
   it('compares strings exactly, whatever their lengths', () => {
     expect(safeEqual('secret', 'secret')).to.equal(true);
     expect(safeEqual('secret', 'secreT')).to.equal(false);
