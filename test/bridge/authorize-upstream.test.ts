@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { authorizeUpstream, startCoreBridge } from './core-harness.js';
-import { BRIDGE_CLIENT, CODE_REDIRECT } from './helpers.js';
+import { BRIDGE_CLIENT, CODE_REDIRECT, pkcePair } from './helpers.js';
 
 describe('bridge /authorize: the scope sent upstream', () => {
   it('Alexa’s scopes, space-separated; with an empty or no scope, no scope parameter even if the authorization URL had one', async () => {
@@ -18,6 +18,22 @@ describe('bridge /authorize: the scope sent upstream', () => {
       const absent = await core.get('/authorize', { client_id: BRIDGE_CLIENT.clientId, response_type: 'code', redirect_uri: CODE_REDIRECT, state: 's' });
       expect(absent.status).to.equal(302);
       expect(new URL(absent.headers.location!).searchParams.has('scope')).to.equal(false);
+    } finally {
+      await core.close();
+    }
+  });
+});
+
+describe('bridge /authorize: the redirect upstream in the log', () => {
+  it('says whether Alexa sent a PKCE challenge, and which response_type', async () => {
+    const core = await startCoreBridge();
+    try {
+      await authorizeUpstream(core, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+      await authorizeUpstream(core);
+      expect(core.logged('bridge.authorize').map(({ profile: _profile, ...fields }) => fields)).to.deep.equal([
+        { outcome: 'redirected_upstream', responseType: 'code', alexaPkce: true },
+        { outcome: 'redirected_upstream', responseType: 'code', alexaPkce: false },
+      ]);
     } finally {
       await core.close();
     }
