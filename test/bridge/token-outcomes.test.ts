@@ -180,6 +180,14 @@ describe('bridge /token: outcomes after the code or refresh token is opened', ()
       expect(answer.lines).to.deep.equal([{ grant: 'refresh_token', outcome: 'upstream_refused', error: 'invalid_grant' }]);
     });
 
+    it('the upstream refusing the scope: 400 invalid_scope, a refusal of the grant like invalid_grant, not an outage', async () => {
+      const bridgeToken = await linked();
+      core.upstream = async () => ({ kind: 'refused', error: 'invalid_scope' });
+      const answer = await refreshGrant(bridgeToken);
+      expect([answer.status, answer.body]).to.deep.equal([400, { error: 'invalid_scope' }]);
+      expect(answer.lines).to.deep.equal([{ grant: 'refresh_token', outcome: 'upstream_refused', error: 'invalid_scope' }]);
+    });
+
     it('the upstream refusing the bridge itself: 503, an error line that says what to check', async () => {
       const bridgeToken = await linked();
       core.upstream = async () => ({ kind: 'refused', error: 'invalid_client' });
