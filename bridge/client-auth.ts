@@ -5,8 +5,10 @@
 import { safeEqual } from './keys.js';
 
 export type ClientAuthResult =
-  | { ok: true; clientId: string; method: 'basic' | 'body' }
-  | { ok: false; error: 'invalid_client' | 'invalid_request'; reason: string; basic: boolean };
+  | { ok: true; clientId: string }
+  | { ok: false; error: 'invalid_request'; reason: string }
+  /** `basic`: the client tried HTTP Basic, so the 401 carries the Basic challenge (RFC 6749 §5.2). */
+  | { ok: false; error: 'invalid_client'; reason: string; basic: boolean };
 
 /** Form decoding, as §2.3.1 asks of the Basic credentials: `+` is a space, then percent-decoding. */
 function formDecode(value: string): string | undefined {
@@ -35,26 +37,24 @@ export function authenticateClient(
 ): ClientAuthResult {
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
+  const viaBasic = authorization !== undefined && authorization !== '';
   let id: string;
   let secret: string;
-  let method: 'basic' | 'body';
-  if (authorization !== undefined && authorization !== '') {
-    if (bodySecret !== null) return { ok: false, error: 'invalid_request', reason: 'client credentials both in the header and in the body', basic: true };
+  if (viaBasic) {
+    if (bodySecret !== null) return { ok: false, error: 'invalid_request', reason: 'client credentials both in the header and in the body' };
     const basic = parseBasic(authorization);
     if (basic === undefined) return { ok: false, error: 'invalid_client', reason: 'malformed Authorization header', basic: true };
     // A client_id in the body next to Basic is tolerated only when it names the same client.
-    if (bodyId !== null && bodyId !== basic.id) return { ok: false, error: 'invalid_request', reason: 'client_id in the body differs from the header', basic: true };
+    if (bodyId !== null && bodyId !== basic.id) return { ok: false, error: 'invalid_request', reason: 'client_id in the body differs from the header' };
     ({ id, secret } = basic);
-    method = 'basic';
   } else {
     if (bodyId === null || bodySecret === null) return { ok: false, error: 'invalid_client', reason: 'no client credentials', basic: false };
     id = bodyId;
     secret = bodySecret;
-    method = 'body';
   }
   // Both compared, always: no early exit that would tell an unknown client from a wrong secret by timing.
   const idOk = safeEqual(id, expected.clientId);
   const secretOk = safeEqual(secret, expected.clientSecret);
-  if (!(idOk && secretOk)) return { ok: false, error: 'invalid_client', reason: 'unknown client or wrong secret', basic: method === 'basic' };
-  return { ok: true, clientId: id, method };
+  if (!(idOk && secretOk)) return { ok: false, error: 'invalid_client', reason: 'unknown client or wrong secret', basic: viaBasic };
+  return { ok: true, clientId: id };
 }

@@ -5,7 +5,7 @@
 import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
 import type { BridgeContext } from './context.js';
-import { json, oauthError, temporarilyUnavailable, errorPage } from './http/responses.js';
+import { json, temporarilyUnavailable, errorPage } from './http/responses.js';
 import type { BridgeRequest, BridgeResponse } from './http/types.js';
 import { deriveKeys } from './keys.js';
 import { clientAddress } from './client-address.js';
@@ -68,7 +68,6 @@ export function createBridge(config: BridgeConfig, options: BridgeOptions): Brid
       logger.error('bridge.unhandled_error', { path: request.path, errorName: error instanceof Error ? error.name : typeof error });
       // At the token endpoint a failure must look temporary, or Alexa unlinks the user.
       if (request.path === '/token') return temporarilyUnavailable();
-      if (request.path === '/healthz') return oauthError(500, 'server_error');
       return errorPage(500, 'Something went wrong', 'The link could not be completed.');
     }
   };

@@ -18,7 +18,8 @@ export function createBridgeApp(bridge: Bridge, options: { bodyLimitBytes: numbe
   });
   const onError: ErrorRequestHandler = (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
-    const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+    // Never null or undefined here: express 5 passes a rejection without a reason on as an Error.
+    const { status, type } = error as { status?: unknown; type?: unknown };
     // RFC 6749 codes (it has none for a large body: invalid_request) and Cache-Control: no-store, as every answer.
     if (type === 'entity.too.large' || status === 413) return send(res, oauthError(413, 'invalid_request'));
     if (typeof status === 'number' && status >= 400 && status < 500) return send(res, oauthError(400, 'invalid_request'));

@@ -28,7 +28,7 @@ export function fromLambdaEvent(event: HttpApiEventV2, bodyLimitBytes: number): 
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   const raw = event.body ?? '';
-  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw);
   if (body.length > bodyLimitBytes) throw new EventTooLarge();
   return {
     method: (event.requestContext?.http?.method ?? 'GET').toUpperCase(),

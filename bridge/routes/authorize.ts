@@ -55,11 +55,11 @@ export async function authorize(req: BridgeRequest, ctx: BridgeContext): Promise
   if (alexaState === null || alexaState === '') return back('invalid_request', 'state missing');
   if (alexaState.length > 2048) return back('invalid_request', 'state too long');
 
-  let codeChallenge: string | undefined;
-  if (responseType === 'code' && q.has('code_challenge')) {
+  // Alexa's PKCE, for the code grant only (the implicit grant has no token request to present a verifier at).
+  const codeChallenge = responseType === 'code' ? (q.get('code_challenge') ?? undefined) : undefined;
+  if (codeChallenge !== undefined) {
     // Absent method means `plain` (RFC 7636 §4.3), which gives no protection against a stolen code: refused.
     if (q.get('code_challenge_method') !== 'S256') return back('invalid_request', 'code_challenge_method other than S256');
-    codeChallenge = q.get('code_challenge') ?? '';
     if (!S256_CHALLENGE.test(codeChallenge)) return back('invalid_request', 'malformed code_challenge');
   }
 

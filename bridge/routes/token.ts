@@ -120,7 +120,6 @@ async function refreshGrant(form: URLSearchParams, clientId: string, ctx: Bridge
     log('issued', { source: outcome.source });
     return json(200, outcome.answer);
   }
-  if (outcome.kind === 'refused') return upstreamFailure({ kind: 'refused', error: outcome.error, detail: outcome.reason }, log);
   return upstreamFailure(outcome, log);
 }
 

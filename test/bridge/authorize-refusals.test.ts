@@ -4,7 +4,7 @@
  * a `refused_redirect` line with the error and the reason.
  */
 import { expect } from 'chai';
-import { authorizeUrl, CODE_REDIRECT, get, IMPLICIT_REDIRECT, startTestBridge, withOneLogLine, type TestBridge } from './helpers.js';
+import { authorizeUrl, CODE_REDIRECT, get, IMPLICIT_REDIRECT, pkcePair, startTestBridge, withOneLogLine, type TestBridge } from './helpers.js';
 
 describe('bridge /authorize: refusals', () => {
   let t: TestBridge;
@@ -32,6 +32,18 @@ describe('bridge /authorize: refusals', () => {
       expect(answer.location).to.equal(null);
       expect(answer.text).to.contain(`<title>${title}</title>`).and.contain(message);
       expect(logged).to.deep.equal({ outcome: 'refused_page', reason });
+    });
+  }
+
+  // Each single-valued parameter on its own, repeated with the same value, in an otherwise valid request.
+  for (const name of ['client_id', 'redirect_uri', 'response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method']) {
+    it(`answers a repeated ${name} (even with equal values) with the page, never a redirect`, async () => {
+      const url = new URL(authorizeUrl(t.bridge, { codeChallenge: pkcePair().challenge }));
+      url.searchParams.append(name, url.searchParams.get(name)!);
+      const { answer, logged } = await attempt(url.href);
+      expect(answer.status).to.equal(400);
+      expect(answer.location).to.equal(null);
+      expect(logged).to.deep.equal({ outcome: 'refused_page', reason: 'repeated parameter' });
     });
   }
 

@@ -47,6 +47,23 @@ describe('bridge /token: refusals before the upstream is asked', () => {
     expect(answer).to.deep.equal({ status: 400, error: 'invalid_request', logged: { grant: 'unknown', error: 'invalid_request', reason: 'repeated parameter' } });
   });
 
+  // RFC 6749 §3.2: no parameter may repeat, even with the same value (with two codes or two redirect URIs there is
+  // no telling which one was checked). Each one on its own, with otherwise valid credentials.
+  for (const name of ['grant_type', 'code', 'redirect_uri', 'refresh_token', 'code_verifier', 'client_id', 'client_secret']) {
+    it(`a repeated ${name}, even with equal values, before the client is authenticated`, async () => {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'brt_x', client_id: BRIDGE_CLIENT.clientId, client_secret: BRIDGE_CLIENT.clientSecret });
+      const value = form.get(name) ?? 'a-value';
+      form.delete(name);
+      form.append(name, value);
+      form.append(name, value);
+      const answer = await refused(async () => {
+        const response = await fetch(`${t.bridge.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+      });
+      expect(answer).to.deep.equal({ status: 400, error: 'invalid_request', logged: { grant: 'unknown', error: 'invalid_request', reason: 'repeated parameter' } });
+    });
+  }
+
   it('a wrong client secret: 401 with the Basic challenge, the reason logged, never the secret', async () => {
     const before = t.logger.lines.length;
     const answer = await refused(() => tokenRequest(t.bridge, { grant_type: 'refresh_token', refresh_token: 'brt_x' }, { clientSecret: 'not-the-secret-at-all' }));
