@@ -77,6 +77,14 @@ describe('local Alexa cloud: manifest checks', () => {
     ]);
   });
 
+  it('leaves a region without an endpoint object to the schema', () => {
+    const envelope = manifest((m) => (m.apis.custom.regions = { EU: {}, FE: 'tokyo' }));
+    expect(validateManifest(envelope, context())).to.deep.equal([
+      { code: 'MISSING_REQUIRED_PROPERTY', message: 'Object instance at property path "$.manifest.apis.custom.regions.EU" has missing required property: "endpoint".' },
+      { code: 'INVALID_DATA_TYPE', message: 'Instance at property path "$.manifest.apis.custom.regions.FE" has type string, but must be object.' },
+    ]);
+  });
+
   it('accepts an HTTPS endpoint with a host, and refuses one without', () => {
     const withUri = (uri: string) => validateManifest(manifest((m) => (m.apis.custom.endpoint = { uri })), context());
     expect(withUri('https://skill.example/alexa')).to.deep.equal([]);

@@ -67,14 +67,16 @@ describe('local Alexa cloud: skill package import checks', () => {
     expect(whole(check(rest))).to.deep.equal([{ code: 'MISSING_MANIFEST', message: 'The skill package has no skill.json at its root.' }]);
   });
 
-  it('accepts a zip of the folder itself; the shallowest skill.json is the package root', () => {
-    const files: Record<string, Uint8Array> = { 'x/y/skill.json': strToU8('not even JSON') };
-    for (const [path, bytes] of Object.entries(projectFiles())) files[`skill-package/${path}`] = bytes;
-    files['skill-package/'] = new Uint8Array(0); // a directory entry, as zip tools add them
-    const result = check(files);
-    expect(result.resources.filter((r) => r.status !== 'SUCCEEDED')).to.deep.equal([]);
-    expect(result.warnings).to.deep.equal([]);
-    expect(Object.keys(result.contents!.interactionModels).sort()).to.deep.equal([...LOCALES].sort());
+  it('accepts a zip of the folder itself; the shallowest skill.json is the package root, in whatever order the zip lists them', () => {
+    const folder: Record<string, Uint8Array> = { 'skill-package/': new Uint8Array(0) }; // a directory entry, as zip tools add them
+    for (const [path, bytes] of Object.entries(projectFiles())) folder[`skill-package/${path}`] = bytes;
+    const deeper = { 'x/y/skill.json': strToU8('not even JSON') };
+    for (const files of [{ ...deeper, ...folder }, { ...folder, ...deeper }]) {
+      const result = check(files);
+      expect(result.resources.filter((r) => r.status !== 'SUCCEEDED')).to.deep.equal([]);
+      expect(result.warnings).to.deep.equal([]);
+      expect(Object.keys(result.contents!.interactionModels).sort()).to.deep.equal([...LOCALES].sort());
+    }
   });
 
   it('names each file that is not JSON (or not UTF-8) as MALFORMED_INPUT, and rolls back the resources that passed', () => {
