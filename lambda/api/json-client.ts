@@ -99,11 +99,12 @@ export function createJsonApiClient({ baseUrl, totalBudgetMs, userAgent = 'alexa
     async call({ method, path, token, scope, json, idempotencyKey }) {
       const got = await load();
       try {
-        // Everything per call is in these few options; the rest was normalised once by got.extend above.
+        // Everything per call is in these few options; the rest was normalised once by got.extend above. got leaves
+        // out a header whose value is undefined, and sends no body when `json` is undefined.
         const response = await got<unknown>(path, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
-          ...(json === undefined ? {} : { json }),
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': idempotencyKey },
+          json,
           context: { deadline: Date.now() + totalBudgetMs },
         });
         return response.body;
@@ -143,5 +144,6 @@ function translate(error: RequestError, scope: ScopeName): Error {
 
 /** RFC 6750: `WWW-Authenticate: Bearer error="insufficient_scope", scope="order_car"`; only scopes we know count. */
 function scopeNamedIn(header: string | undefined): ScopeName | undefined {
-  return header?.match(/scope="([^"]*)"/)?.[1]?.split(' ').find(isScopeName);
+  // The group takes part in every match, so [1] is there whenever the match is.
+  return header?.match(/scope="([^"]*)"/)?.[1]!.split(' ').find(isScopeName);
 }
