@@ -42,6 +42,8 @@ export function fetchJwksWithGot(loadGot: () => Promise<Got> = defaultGot): Fetc
       responseType: 'text',
     });
     // Counted after decompression, while the body arrives: an endless or inflated answer is cut off, not buffered.
+    // got reports once more when the body ends, so the chunk that completes a body of known length (for which it
+    // skips the per-chunk report) is counted too, before the request resolves.
     request.on('downloadProgress', ({ transferred }) => {
       if (transferred > MAX_JWKS_BYTES) cutOff.abort(new JwksTooLarge());
     });
@@ -52,8 +54,6 @@ export function fetchJwksWithGot(loadGot: () => Promise<Got> = defaultGot): Fetc
       throw cutOff.signal.aborted ? cutOff.signal.reason : error;
     }
     const { statusCode, body } = response;
-    // got reports progress per chunk read and skips the event for the chunk that completes a body of known length.
-    if (Buffer.byteLength(body) > MAX_JWKS_BYTES) throw new JwksTooLarge();
     return { status: statusCode, json: async () => JSON.parse(body) as unknown } as unknown as Response;
   };
 }

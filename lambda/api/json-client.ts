@@ -99,11 +99,12 @@ export function createJsonApiClient({ baseUrl, totalBudgetMs, userAgent = 'alexa
     async call({ method, path, token, scope, json, idempotencyKey }) {
       const got = await load();
       try {
-        // Everything per call is in these few options; the rest was normalised once by got.extend above.
+        // Everything per call is in these few options; the rest was normalised once by got.extend above. got leaves
+        // out a header whose value is undefined, and sends no body when `json` is undefined.
         const response = await got<unknown>(path, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
-          ...(json === undefined ? {} : { json }),
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': idempotencyKey },
+          json,
           context: { deadline: Date.now() + totalBudgetMs },
         });
         return response.body;
@@ -126,22 +127,25 @@ const isRepeatable = (options: { method: string; headers: Record<string, unknown
 
 /** HTTP outcome → typed failure. The API's own error text is never passed on: it is not ours to speak or log. */
 function translate(error: RequestError, scope: ScopeName): Error {
-  // Only an HTTPError is a complete answer; a timeout or reset can carry a response whose body never arrived.
-  const status = error.name === 'HTTPError' ? error.response?.statusCode : undefined;
-  if (status === undefined) {
+  // Only an HTTPError is a complete answer (and always has its response); a timeout or reset can carry a response
+  // whose body never arrived.
+  const response = error.name === 'HTTPError' ? error.response : undefined;
+  if (response === undefined) {
     return new ApiUnavailable(error.name === 'ParseError' ? 'malformed_response' : (error.code ?? error.name));
   }
+  const status = response.statusCode;
   if (status === 401) return new AccountLinkRequired('token_rejected');
-  if (status === 403) return new ScopeMissing(scopeNamedIn(error.response?.headers['www-authenticate']) ?? scope);
+  if (status === 403) return new ScopeMissing(scopeNamedIn(response.headers['www-authenticate']) ?? scope);
   if (status >= 500 || status === 429) return new ApiUnavailable(`status_${status}`);
   // got leaves an error answer's body as text when it is not JSON: an API that cannot say what went wrong is as
   // good as unavailable, whatever its status (a proxy's HTML 404, a truncated 409).
-  const body = error.response?.body;
+  const body = response.body;
   if (!isJsonObject(body)) return new ApiUnavailable('malformed_response');
   return new ApiStatusError(status, body);
 }
 
 /** RFC 6750: `WWW-Authenticate: Bearer error="insufficient_scope", scope="order_car"`; only scopes we know count. */
 function scopeNamedIn(header: string | undefined): ScopeName | undefined {
-  return header?.match(/scope="([^"]*)"/)?.[1]?.split(' ').find(isScopeName);
+  // The group takes part in every match, so [1] is there whenever the match is.
+  return header?.match(/scope="([^"]*)"/)?.[1]!.split(' ').find(isScopeName);
 }

@@ -31,6 +31,32 @@ describe('local Alexa cloud: account-linking request checks', () => {
     expect(duplicates({ domains: ['a.example', 'b.example', 'a.example'] })).to.deep.equal(['Value "a.example" at property path "$.accountLinkingRequest.domains[2]" is listed twice.']);
     expect(duplicates({ scopes: ['basic_profile', 'order_car'], domains: ['a.example', 'b.example'] })).to.deep.equal([]);
   });
+
+  it('answers a body without a request object with the schema\'s issue alone', () => {
+    expect(validateAccountLinkingRequest(null)).to.deep.equal([{ code: 'INVALID_DATA_TYPE', message: 'Instance at property path "$" has type null, but must be object.' }]);
+    expect(validateAccountLinkingRequest({})).to.deep.equal([
+      { code: 'MISSING_REQUIRED_PROPERTY', message: 'Object instance at property path "$" has missing required property: "accountLinkingRequest".' },
+    ]);
+    expect(validateAccountLinkingRequest({ accountLinkingRequest: null })).to.deep.equal([
+      { code: 'INVALID_DATA_TYPE', message: 'Instance at property path "$.accountLinkingRequest" has type null, but must be object.' },
+    ]);
+    expect(validateAccountLinkingRequest({ accountLinkingRequest: 'scopes' })).to.deep.equal([
+      { code: 'INVALID_DATA_TYPE', message: 'Instance at property path "$.accountLinkingRequest" has type string, but must be object.' },
+    ]);
+  });
+
+  it('says which AUTH_CODE field is missing and why it is required', () => {
+    const { accessTokenUrl: _url, accessTokenScheme: _scheme, ...implicitOnly } = request;
+    expect(validateAccountLinkingRequest({ accountLinkingRequest: implicitOnly })).to.deep.equal([
+      { code: 'MISSING_REQUIRED_PROPERTY', message: 'Object instance at property path "$.accountLinkingRequest" has missing required property: "accessTokenUrl" (required when "type" is "AUTH_CODE").' },
+      { code: 'MISSING_REQUIRED_PROPERTY', message: 'Object instance at property path "$.accountLinkingRequest" has missing required property: "accessTokenScheme" (required when "type" is "AUTH_CODE").' },
+    ]);
+    expect(validateAccountLinkingRequest({ accountLinkingRequest: { ...implicitOnly, type: 'IMPLICIT' } })).to.deep.equal([]);
+    const { clientId: _client, ...noClient } = request;
+    expect(validateAccountLinkingRequest({ accountLinkingRequest: noClient })).to.deep.equal([
+      { code: 'MISSING_REQUIRED_PROPERTY', message: 'Object instance at property path "$.accountLinkingRequest" has missing required property: "clientId".' },
+    ]);
+  });
 });
 
 describe('local Alexa cloud: invocation name rules', () => {
@@ -50,5 +76,10 @@ describe('local Alexa cloud: invocation name rules', () => {
     expect(invocationNameProblems('ride hailer for', 'en-US').join()).to.include('end with the connecting word "for"');
     expect(invocationNameProblems('with ride hailer', 'en-US').join()).to.include('begin with the connecting word "with"');
     expect(invocationNameProblems('ride hailer for', 'de-DE').join()).to.not.include('connecting word');
+  });
+
+  it('allows periods after the single letters of an abbreviation only', () => {
+    expect(invocationNameProblems('r. h. rides', 'en-US')).to.deep.equal([]);
+    expect(invocationNameProblems('rides inc.', 'en-US')).to.deep.equal(['Invocation name "rides inc.": periods are only allowed after single letters of an abbreviation.']);
   });
 });

@@ -20,6 +20,8 @@ export interface Reply {
   raw?: string;
   /** Destroy the connection instead of answering. */
   reset?: boolean;
+  /** Send the status, the headers and the body's first byte, then destroy the connection: an answer cut off. */
+  cutOff?: boolean;
 }
 
 export interface RecordedRequest {
@@ -74,6 +76,11 @@ export async function startStubApi(): Promise<StubApi> {
       return;
     }
     if (res.destroyed) return;
+    if (reply.cutOff) {
+      res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': '100', ...reply.headers });
+      res.write('{', () => req.socket.destroy());
+      return;
+    }
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)));
   });

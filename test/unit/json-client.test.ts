@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { ApiStatusError, createJsonApiClient, type JsonApiClient } from '../../lambda/api/json-client.js';
-import { ApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { AccountLinkRequired, ApiUnavailable, ScopeMissing } from '../../lambda/errors.js';
+import { fakeClock, tracked, type FakeClock } from '../support/fake-clock.js';
 import { rejection } from '../support/rejection.js';
 import { startStubApi, type StubApi } from '../support/stub-api.js';
 
@@ -14,9 +15,13 @@ describe('authorised JSON client', () => {
 
   before(async () => {
     stub = await startStubApi();
+  });
+  beforeEach(() => {
+    stub.reset();
+    // A client per test: got is configured on a client's first call, so each test runs that configuration itself
+    // (one shared client would leave it to whichever test called first).
     api = createJsonApiClient({ baseUrl: new URL(`${stub.url}/base`), totalBudgetMs: 600, userAgent: 'my-skill' });
   });
-  beforeEach(() => stub.reset());
   afterEach(() => stub.verify());
   after(() => stub.close());
 
@@ -60,6 +65,12 @@ describe('authorised JSON client', () => {
     expect(await rejection(api.call({ method: 'GET', path: 'a', token: 't', scope: 'order_car' }))).to.have.property('scope', 'basic_profile');
   });
 
+  it('takes an answer cut off after its status for an outage: a 401 whose body never arrived rejects no token', async () => {
+    stub.script('GET', '/base/me', { status: 401, cutOff: true });
+    const error = await rejection(api.call({ method: 'GET', path: 'me', token: 't', scope: 'basic_profile' }));
+    expect(error).to.be.instanceOf(ApiUnavailable).and.not.to.be.instanceOf(AccountLinkRequired);
+  });
+
   for (const method of ['GET', 'PUT', 'DELETE'] as const) {
     it(`retries a ${method} once after a 503: it is safe to repeat`, async () => {
       stub.script(method, '/base/things/1', { status: 503 }, { status: 200, body: { ok: method } });
@@ -86,5 +97,32 @@ describe('authorised JSON client', () => {
     stub.script('POST', '/base/orders', { status: 503 }, { status: 201, body: { id: 'o-1' } });
     expect(await api.call({ method: 'POST', path: 'orders', token: 't', scope: 'order_car', json: {}, idempotencyKey: 'k-1' })).to.deep.equal({ id: 'o-1' });
     expect(stub.requests.map((r) => r.headers['idempotency-key'])).to.deep.equal(['k-1', 'k-1']);
+  });
+
+  it('sends no idempotency key and no body unless the call has them', async () => {
+    stub.script('GET', '/base/things/1', { status: 200, body: {} });
+    await api.call({ method: 'GET', path: 'things/1', token: 't', scope: 'order_car' });
+    expect(stub.requests[0]!.headers).to.not.have.property('idempotency-key');
+    expect(stub.requests[0]!.body).to.equal('');
+  });
+
+  describe('at the edge of its budget (a mocked clock)', () => {
+    let clock: FakeClock;
+    beforeEach(() => (clock = fakeClock()));
+    afterEach(() => clock.restore());
+
+    it('retries when the backoff and the shortest useful attempt (150 ms) fit the budget exactly', async () => {
+      // Budget 636 ms: the first attempt gives up at 286 ms (45 %), and 286 + 200 ms backoff + 150 ms = 636.
+      const edge = createJsonApiClient({ baseUrl: new URL(stub.url), totalBudgetMs: 636 });
+      stub.script('GET', '/me', { status: 200, hang: true }, { status: 200, body: { id: 'u-1' } });
+      const answer = tracked(edge.call({ method: 'GET', path: 'me', token: 't', scope: 'basic_profile' }));
+      await stub.arrived(1);
+      await clock.advance(286);
+      await clock.advance(200);
+      // Without the retry the call has already failed: wait for whichever comes first.
+      await Promise.race([stub.arrived(2), answer.catch(() => {})]);
+      expect(stub.requests, 'the retry was made').to.have.length(2);
+      expect(await answer).to.deep.equal({ id: 'u-1' });
+    });
   });
 });

@@ -177,6 +177,48 @@ describe('the JWKS fetch through got', () => {
   });
 });
 
+describe('the JWKS fetch through got: what jose gets back', () => {
+  const request = { headers: new Headers(), method: 'GET', redirect: 'manual', signal: new AbortController().signal } as const;
+  /** A JSON key set of exactly `bytes` bytes. */
+  const keySetOf = (bytes: number) => `{"keys":[],"p":"${'x'.repeat(bytes - '{"keys":[],"p":""}'.length)}"}`;
+  let server: ReturnType<typeof createHttpServer>;
+  let answer: (res: import('node:http').ServerResponse) => void;
+
+  before(async () => {
+    server = createHttpServer((_req, res) => answer(res));
+    await listen(server);
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const fetchJwks = () => fetchJwksWithGot()(`http://127.0.0.1:${port(server)}/jwks`, request);
+
+  for (const [how, send] of [
+    ['says its length', (res: import('node:http').ServerResponse, body: string) => res.writeHead(200, { 'content-length': Buffer.byteLength(body) }).end(body)],
+    ['streams it in pieces', (res: import('node:http').ServerResponse, body: string) => {
+      res.writeHead(200);
+      res.write(body.slice(0, 1000));
+      res.end(body.slice(1000));
+    }],
+  ] as const) {
+    it(`takes a key set of exactly ${MAX_JWKS_BYTES} bytes and refuses one byte more, when the answer ${how}`, async () => {
+      answer = (res) => send(res, keySetOf(MAX_JWKS_BYTES));
+      const fetched = await fetchJwks();
+      expect(fetched.status).to.equal(200);
+      expect(await fetched.json()).to.have.property('keys').that.deep.equals([]);
+      answer = (res) => send(res, keySetOf(MAX_JWKS_BYTES + 1));
+      const error = await rejection(fetchJwks());
+      expect(error).to.be.instanceOf(JwksTooLarge).and.to.include({ name: 'JwksTooLarge', message: `the JWKS answer is larger than ${MAX_JWKS_BYTES} bytes` });
+    });
+  }
+
+  it('hands jose the status of an answer that is not 200 instead of throwing: jose decides what it means', async () => {
+    answer = (res) => res.writeHead(404).end('no keys here');
+    expect((await fetchJwks()).status).to.equal(404);
+  });
+});
+
 async function listen(server: Server): Promise<Server> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;

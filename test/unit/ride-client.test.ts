@@ -19,9 +19,12 @@ describe('ride API client', () => {
 
   before(async () => {
     stub = await startStubApi();
+  });
+  beforeEach(() => {
+    stub.reset();
+    // A client per test, so each test runs the client's construction itself (mutation testing counts only that).
     client = createRideClient({ baseUrl: new URL(stub.url), totalBudgetMs: 600 });
   });
-  beforeEach(() => stub.reset());
   afterEach(() => stub.verify());
   after(() => stub.close());
 

@@ -68,7 +68,7 @@ export function validateManifest(envelope: unknown, context: ManifestContext): S
       }
       const problem = context.skillId && context.lambdaEndpointProblem?.(uri, context.skillId);
       if (problem) issues.push({ code: 'INVALID_ENDPOINT', message: `The trigger setting for the Lambda ${uri} at property path "${path}" is invalid: ${problem}` });
-    } else if (!/^https:\/\/[^\s/?#]+/.test(uri)) {
+    } else if (!/^https:\/\/[^\s/?#]/.test(uri)) {
       issues.push({ code: 'INVALID_ENDPOINT', message: `String instance with value "${uri}" at property path "${path}" must be a Lambda function ARN or an HTTPS URL.` });
     }
   }

@@ -11,35 +11,25 @@ import type { SmapiIssue } from '../state/store.js';
 // verbose: errors carry the offending value, so messages can quote it as SMAPI's do.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 
-const compiled = new Map<string, ValidateFunction>();
-
 export type SchemaName = 'manifest' | 'interaction-model' | 'account-linking';
 
-function validator(name: SchemaName): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    const schema = JSON.parse(readFileSync(new URL(`../schemas/${name}.schema.json`, import.meta.url), 'utf8')) as object;
-    validate = ajv.compile(schema);
-    compiled.set(name, validate);
-  }
-  return validate;
-}
+const compile = (name: SchemaName): ValidateFunction =>
+  ajv.compile(JSON.parse(readFileSync(new URL(`../schemas/${name}.schema.json`, import.meta.url), 'utf8')) as object);
 
-/** `root` is how the document's top is named in messages: `$` for a manifest envelope, `$` for a model too. */
+// Compiled once, when the cloud starts: three small schemas, each needed by the first import anyway.
+const validators: Record<SchemaName, ValidateFunction> = {
+  manifest: compile('manifest'),
+  'interaction-model': compile('interaction-model'),
+  'account-linking': compile('account-linking'),
+};
+
+/** The schema's violations of `document`, one issue per ajv error (each names its own path, so none repeats). */
 export function checkSchema(name: SchemaName, document: unknown): SmapiIssue[] {
-  const validate = validator(name);
+  const validate = validators[name];
   if (validate(document)) return [];
-  const issues: SmapiIssue[] = [];
-  const seen = new Set<string>();
-  for (const error of validate.errors ?? []) {
-    // `if` only reports that `then` failed; the `required` error under it says which property.
-    if (error.keyword === 'if') continue;
-    const issue = describe(error);
-    if (seen.has(issue.message)) continue;
-    seen.add(issue.message);
-    issues.push(issue);
-  }
-  return issues;
+  // ajv sets `errors` whenever validation fails. `if` only reports that `then` failed; the `required` error under it
+  // says which property.
+  return validate.errors!.filter((error) => error.keyword !== 'if').map(describe);
 }
 
 /** JSON Pointer (`/manifest/events/subscriptions/0`) → SMAPI's path (`$.manifest.events.subscriptions[0]`). */
@@ -69,8 +59,6 @@ function describe(error: ErrorObject): SmapiIssue {
         code: 'INVALID_ENUM_VALUE',
         message: `Instance value (${value}) at property path "${path}" not found in enum (possible values: ${JSON.stringify(params.allowedValues)}).`,
       };
-    case 'const':
-      return { code: 'INVALID_ENUM_VALUE', message: `Instance value (${value}) at property path "${path}" must be ${JSON.stringify(params.allowedValue)}.` };
     case 'type':
       return { code: 'INVALID_DATA_TYPE', message: `Instance at property path "${path}" has type ${jsonType(error.data)}, but must be ${String(params.type)}.` };
     case 'pattern':
@@ -98,7 +86,7 @@ function describe(error: ErrorObject): SmapiIssue {
     case 'propertyNames':
       return { code: 'INVALID_PROPERTY_NAME', message: `Property name "${String(params.propertyName)}" at property path "${path}" is not valid.` };
     case 'uniqueItems':
-      return { code: 'DUPLICATE_VALUE', message: `Array instance at property path "${path}" has duplicate items (positions ${String(params.j)} and ${String(params.i)}).` };
+      return { code: 'DUPLICATE_VALUE', message: `Array instance at property path "${path}" has duplicate items (positions ${String(params.i)} and ${String(params.j)}).` };
     default:
       return { code: 'INVALID_VALUE', message: `Instance at property path "${path}" is not valid: ${error.message ?? error.keyword}.` };
   }
