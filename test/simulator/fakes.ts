@@ -100,3 +100,10 @@ export function manualClock(start = new Date('2030-01-01T12:00:00Z')) {
 export function formOf(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
 }
+
+/** The redirect the authorization server would send for the linker's latest authorization URL. */
+export function redirectFor(authorizationUrl: URL, params: Record<string, string>): URL {
+  const redirect = new URL(authorizationUrl.searchParams.get('redirect_uri')!);
+  for (const [key, value] of Object.entries(params)) redirect.searchParams.set(key, value);
+  return redirect;
+}

@@ -7,7 +7,7 @@ import { createMemoryLogger } from '../../common/logging.js';
 import { AccountLinker, LinkingError } from '../../local/alexa/linking.js';
 import { linkChange, snapshotOf } from '../../local/alexa/link-change.js';
 import { FileTokenStore, MemoryTokenStore, type StoredLink } from '../../local/alexa/token-store.js';
-import { formOf, linkingConfigFor, manualClock, startFakeServer, type FakeServer } from './fakes.js';
+import { formOf, linkingConfigFor, manualClock, redirectFor, startFakeServer, type FakeServer } from './fakes.js';
 
 const tokens = (n: number, extra: Record<string, unknown> = {}) => ({
   access_token: `access-${n}`,
@@ -17,13 +17,6 @@ const tokens = (n: number, extra: Record<string, unknown> = {}) => ({
   scope: 'basic_profile order_car',
   ...extra,
 });
-
-/** The redirect the authorization server would send for the linker's latest authorization URL. */
-function redirectFor(authorizationUrl: URL, params: Record<string, string>): URL {
-  const redirect = new URL(authorizationUrl.searchParams.get('redirect_uri')!);
-  for (const [key, value] of Object.entries(params)) redirect.searchParams.set(key, value);
-  return redirect;
-}
 
 describe('simulator account linking', () => {
   let tokenServer: FakeServer;

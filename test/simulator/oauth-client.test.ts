@@ -7,15 +7,9 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { AccountLinker, LinkingError, type LinkingConfig } from '../../local/alexa/linking.js';
 import { MemoryTokenStore, type PendingAuthorization, type StoredLink } from '../../local/alexa/token-store.js';
-import { formOf, linkingConfigFor, manualClock, startFakeServer, type FakeReply, type FakeServer } from './fakes.js';
+import { formOf, linkingConfigFor, manualClock, redirectFor, startFakeServer, type FakeReply, type FakeServer } from './fakes.js';
 
 const tokens = { access_token: 'access-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-1' };
-
-function redirectFor(authorizationUrl: URL, params: Record<string, string>): URL {
-  const redirect = new URL(authorizationUrl.searchParams.get('redirect_uri')!);
-  for (const [key, value] of Object.entries(params)) redirect.searchParams.set(key, value);
-  return redirect;
-}
 
 describe('simulator OAuth client (oauth4webapi, as Alexa)', () => {
   let tokenServer: FakeServer;
