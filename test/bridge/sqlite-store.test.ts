@@ -139,14 +139,17 @@ describe('bridge store: SQLite', () => {
 
     it('runs on the first write, then at most every PURGE_EVERY_MS, by the injected clock, deleting only what has expired', async () => {
       await link('expired', T - 1);
+      await link('ends-at-first-purge', T); // expired at T, as reads see it (they want expires_at > now)
       await link('live', T + 3 * PURGE_EVERY_MS);
       await link('expires-soon', T + 1_000);
+      await link('ends-at-second-purge', T + PURGE_EVERY_MS);
       await store.useOnce('first', T + 500); // the first write purges
-      expect(rows()).to.deep.equal({ links: ['expires-soon', 'live'], used: ['first'] });
+      expect(rows()).to.deep.equal({ links: ['ends-at-second-purge', 'expires-soon', 'live'], used: ['first'] });
 
       clock = T + PURGE_EVERY_MS - 1; // 'first' and 'expires-soon' have expired, but the last purge was too recent
       await store.useOnce('second', T + 2 * PURGE_EVERY_MS);
-      expect(rows()).to.deep.equal({ links: ['expires-soon', 'live'], used: ['first', 'second'] });
+      await store.useOnce('ends-at-second-purge', T + PURGE_EVERY_MS);
+      expect(rows()).to.deep.equal({ links: ['ends-at-second-purge', 'expires-soon', 'live'], used: ['ends-at-second-purge', 'first', 'second'] });
       expect(await store.getLink('expires-soon', clock)).to.equal(undefined); // hidden from reads all the same
 
       clock = T + PURGE_EVERY_MS;
