@@ -192,8 +192,11 @@ export class Links {
 
   /**
    * Moves a link found under a previous key's id (`leased`: we hold its lease, so nobody else writes it) to the
-   * current key's id, its tokens and answer sealed again under the current key; then empties and expires the old row.
+   * current key's id, its tokens sealed again under the current key; then empties and expires the old row.
    * False when the stored token cannot be opened with any configured key.
+   *
+   * The stored answer is not moved: a link is only moved after `repeatedAnswer` found no answer to repeat, so its
+   * repeat window has already closed and the answer would never be served again.
    */
   private async moveToCurrentKey(leased: LinkRecord, bridgeToken: string): Promise<boolean> {
     const { keys, store, now, logger } = this.options;
@@ -203,12 +206,10 @@ export class Links {
       await this.releaseLease(leased);
       return false;
     }
-    const { leaseUntil: _lease, previousUpstreamRefreshToken, lastAnswer, ...kept } = leased;
+    const { leaseUntil: _lease, previousUpstreamRefreshToken, lastAnswer: _answer, lastAnswerUntil: _answerUntil, ...kept } = leased;
     const moved: LinkRecord = { ...kept, id, version: 1, upstreamRefreshToken: await this.sealToken(id, token) };
     const previous = previousUpstreamRefreshToken === undefined ? undefined : await this.openToken(leased.id, previousUpstreamRefreshToken);
     if (previous !== undefined) moved.previousUpstreamRefreshToken = await this.sealToken(id, previous);
-    const answer = lastAnswer === undefined ? undefined : await this.openAnswer(leased.id, lastAnswer);
-    if (answer !== undefined) moved.lastAnswer = await seal(keys.storedToken, ANSWER_TYP, { ...answer, linkId: id });
     // A live row under the new id can only be a mover's that crashed before emptying the old row: it is the newer
     // one (it may have been refreshed since) and stays. An expired one (the link was moved away from this id before,
     // e.g. back and forth during a two-step rotation) is replaced.
