@@ -368,6 +368,12 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       expect(tokens(await i.links.refresh(bridgeToken, CLIENT)).source).to.equal('upstream');
       expect(await stored(i, bridgeToken)).to.include({ version: 2 });
       expect(provider.presented).to.deep.equal(['upstream-rt-0', 'upstream-rt-0', 'upstream-rt-0']);
+
+      // A refusal writes nothing either (there is no lease to lift).
+      provider.nextAnswer = { kind: 'refused', error: 'invalid_grant' };
+      expect((await i.links.refresh(bridgeToken, CLIENT)).kind).to.equal('refused');
+      expect(await stored(i, bridgeToken)).to.include({ version: 2 });
+      expect(eventNames(i)).not.to.include('bridge.store_write_failed');
     });
 
     it('an answer without expires_in is passed on without one, also when repeated', async () => {
@@ -425,7 +431,14 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       const saved = tokens(await i.links.refresh(bridgeToken, CLIENT));
       expect(saved.source).to.equal('upstream');
       expect(provider.presented).to.deep.equal(['upstream-rt-0', 'upstream-rt-1', 'upstream-rt-0']);
-      expect(eventNames(i)).to.include('bridge.refresh_previous_token');
+      expect(events(i).find((e) => e.event === 'bridge.refresh_previous_token')).to.include({ profile: 'oidc', outcome: 'newest refused within grace' });
+      // The token kept as the previous one is the one spent (rt-0), not the refused one: lost again, rescued again.
+      provider.forgetLatestRotation();
+      clock += 60_000;
+      expect(tokens(await i.links.refresh(bridgeToken, CLIENT)).source).to.equal('upstream');
+      expect(provider.presented.slice(3)).to.deep.equal(['upstream-rt-2', 'upstream-rt-0']);
+      provider.presented.splice(3);
+      const rotatedAt = clock; // the last rotation: rt-0 → rt-3, rt-0 kept until rotatedAt + the grace
 
       // An outage is not a refusal: the previous token is not tried.
       clock += 60_000;
@@ -438,11 +451,60 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       expect(provider.presented).to.have.length(5);
 
       // Past the grace of the last rotation: a refused newest token is the end.
-      const rotatedAt = T0 + GRACE_S * 1000 - 1;
       provider.forgetLatestRotation();
       clock = rotatedAt + GRACE_S * 1000;
       expect(await i.links.refresh(bridgeToken, CLIENT)).to.deep.include({ kind: 'refused', error: 'invalid_grant' });
       expect(provider.presented).to.have.length(6);
+    });
+  });
+
+  describe('what the store holds is bound to its row and its key', () => {
+    /** Two links on a private store with a rotating provider, each refreshed once (a previous token and an answer stored). */
+    async function twoLinks() {
+      provider = new Provider(true);
+      const i = await instance({ rotating: true });
+      const x = await i.links.create(CLIENT, provider.current, 'code-x');
+      const y = await i.links.create(CLIENT, 'other-upstream-token', 'code-y');
+      return { i, x, y };
+    }
+    const rewrite = async (i: Instance, bridgeToken: string, change: Partial<LinkRecord>) => {
+      const row = await stored(i, bridgeToken);
+      expect(await i.store.inner.replaceLink({ ...row, ...change, version: row.version + 1 }, row.version)).to.equal(true);
+    };
+
+    it('an upstream token copied from another link’s row does not open: unavailable, nothing presented', async () => {
+      const { i, x, y } = await twoLinks();
+      await rewrite(i, y, { upstreamRefreshToken: (await stored(i, x)).upstreamRefreshToken });
+      expect(await i.links.refresh(y, CLIENT)).to.deep.equal({ kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' });
+      expect(provider.presented).to.deep.equal([]);
+    });
+
+    it('a sealed value that is not a token string does not open as one', async () => {
+      const { i, x } = await twoLinks();
+      const id = idOf(i, x);
+      await rewrite(i, x, { upstreamRefreshToken: await seal(i.keys.storedToken, 'bridge-stored-token', { linkId: id, token: 42 }) });
+      expect((await i.links.refresh(x, CLIENT)).kind).to.equal('unavailable');
+    });
+
+    it('an answer copied from another link’s row is not repeated: the link spends its own token', async () => {
+      const { i, x, y } = await twoLinks();
+      tokens(await i.links.refresh(x, CLIENT)); // x: a rotation, its answer stored
+      provider.current = 'other-upstream-token'; // the provider now honours y's token
+      const fromX = await stored(i, x);
+      await rewrite(i, y, { lastAnswer: fromX.lastAnswer!, lastAnswerUntil: fromX.lastAnswerUntil! });
+      const answer = tokens(await i.links.refresh(y, CLIENT));
+      expect(answer.source).to.equal('upstream');
+      expect(provider.presented).to.deep.equal(['upstream-rt-0', 'other-upstream-token']);
+    });
+
+    it('a previous token that no longer opens is not presented', async () => {
+      const { i, x } = await twoLinks();
+      tokens(await i.links.refresh(x, CLIENT));
+      provider.forgetLatestRotation();
+      await rewrite(i, x, { previousUpstreamRefreshToken: await seal(deriveKeys(randomBytes(32)).storedToken, 'bridge-stored-token', { linkId: idOf(i, x), token: 'upstream-rt-0' }) });
+      clock += 60_000;
+      expect(await i.links.refresh(x, CLIENT)).to.deep.include({ kind: 'refused', error: 'invalid_grant' });
+      expect(provider.presented).to.deep.equal(['upstream-rt-0', 'upstream-rt-1']);
     });
   });
 
