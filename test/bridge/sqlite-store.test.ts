@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import { createMemoryLogger } from '../../common/logging.js';
 import { PURGE_EVERY_MS, SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 
 const OPENER = fileURLToPath(new URL('./sqlite-opener.ts', import.meta.url));
@@ -109,6 +111,64 @@ describe('bridge store: SQLite', () => {
         holder.close();
       }
       expect(await untilNot('busy', opener)).to.equal('ok');
+    });
+  });
+
+  // The same, in this process (so mutation testing sees the retry loop): the lock is held by a worker thread, because
+  // the store's retry blocks this thread and nothing here could release it.
+  describe('the switch to WAL, retried in this process', () => {
+    /** A worker thread that takes the write lock of `file`, says `locked`, and gives it back after `holdMs`. */
+    const HOLDER = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { DatabaseSync } = require('node:sqlite');
+      const db = new DatabaseSync(workerData.file);
+      db.exec('BEGIN IMMEDIATE');
+      parentPort.postMessage('locked');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('released'); }, workerData.holdMs);
+    `;
+    const busyLines = (logger: ReturnType<typeof createMemoryLogger>) =>
+      logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'bridge.store_busy');
+
+    it('retries while another connection holds the lock, telling each attempt, and opens once it is given back', async function () {
+      this.timeout(30_000);
+      const file = tempFile();
+      const holder = new Worker(HOLDER, { eval: true, workerData: { file, holdMs: 150 } });
+      const exited = new Promise((resolve) => holder.once('exit', resolve));
+      await new Promise((resolve) => holder.once('message', resolve)); // 'locked'
+      const logger = createMemoryLogger('debug');
+      const store = new SqliteBridgeStore(file, { logger });
+      try {
+        expect(await store.useOnce('after-the-wait', Date.now() + 60_000)).to.equal(true);
+      } finally {
+        await store.close();
+      }
+      const busy = busyLines(logger);
+      expect(busy.length).to.be.greaterThan(0);
+      expect(busy.map((line) => [line.level, line.step, line.attempt])).to.deep.equal(busy.map((_, i) => ['warn', 'wal', i + 1]));
+      await exited;
+    });
+
+    it('gives up with SQLite’s busy error once the busy timeout has passed', async function () {
+      this.timeout(30_000);
+      const file = tempFile();
+      const holder = new DatabaseSync(file);
+      holder.exec('BEGIN IMMEDIATE'); // held by this thread: never given back while the store waits
+      const logger = createMemoryLogger('debug');
+      try {
+        const error = (() => {
+          try {
+            new SqliteBridgeStore(file, { logger });
+          } catch (e) {
+            return e as { errcode?: number };
+          }
+          return undefined;
+        })();
+        expect(error?.errcode, 'SQLITE_BUSY').to.equal(5);
+        expect(busyLines(logger).length).to.be.greaterThan(1);
+      } finally {
+        holder.exec('COMMIT');
+        holder.close();
+      }
     });
   });
 
