@@ -14,7 +14,7 @@
  * consistent: a lease or a rotation written by another instance is seen at once. The store calls only GetItem and
  * PutItem (bridge/deploy/iam-policy.json grants exactly these two).
  */
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BridgeStore, LinkRecord } from './store.js';
 
@@ -98,7 +98,11 @@ export class DynamoDbBridgeStore implements BridgeStore {
     return { ...fields, [PARTITION_KEY]: LINK_PREFIX + id, [TTL_ATTRIBUTE]: ttlOf(link.expiresAt) };
   }
 
-  /** PutItem under a condition: false when the condition did not hold (someone else was first). */
+  /**
+   * PutItem under a condition: false when the condition did not hold (someone else was first). The refusal is
+   * recognised by its name, which holds whichever copy of the SDK's classes threw it. A condition without values
+   * leaves ExpressionAttributeValues undefined, which the SDK leaves out of the request.
+   */
   private async conditionalPut(item: Record<string, unknown>, condition: Condition): Promise<boolean> {
     try {
       await this.client.send(
@@ -107,12 +111,12 @@ export class DynamoDbBridgeStore implements BridgeStore {
           Item: item,
           ConditionExpression: condition.expression,
           ExpressionAttributeNames: condition.names,
-          ...(condition.values === undefined ? {} : { ExpressionAttributeValues: condition.values }),
+          ExpressionAttributeValues: condition.values,
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;
+      if ((error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
   }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBridgeStore, PARTITION_KEY, TTL_ATTRIBUTE } from '../../bridge/store/dynamodb.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import type { BridgeStore, LinkRecord } from '../../bridge/store/store.js';
@@ -203,13 +203,20 @@ describe('bridge store: DynamoDB items', () => {
     expect(await store.getLink(link.id, Date.now())).to.equal(undefined);
   });
 
-  it('a DynamoDB endpoint that accepts connections but never answers fails the call instead of hanging the token endpoint', async () => {
-    const silent = createServer(() => {}); // takes the connection, never answers
+  it('an item without a numeric expiry (not written by this store) is no link', async () => {
+    await DynamoDBDocumentClient.from(db.client).send(new PutCommand({ TableName: db.table, Item: { [PARTITION_KEY]: 'link#by-hand', version: 1, clientId: 'alexa', upstreamRefreshToken: 'x', expiresAt: String(NOW + 60_000) } }));
+    expect(await store.getLink('by-hand', NOW)).to.equal(undefined);
+  });
+
+  it('a DynamoDB endpoint that accepts connections but never answers fails the call after two attempts instead of hanging the token endpoint', async () => {
+    let requests = 0;
+    const silent = createServer(() => void (requests += 1)); // takes the request, never answers
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const stuck = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
     try {
       const outcome = await stuck.getLink('any', NOW).then(() => 'answered', (error: unknown) => (error instanceof Error ? error.name : 'rejected'));
       expect(outcome).not.to.equal('answered');
+      expect(requests, 'attempts (each times out after 1 s: two fit in Alexa’s 4.5 s)').to.equal(2);
     } finally {
       await stuck.close();
       silent.closeAllConnections();
