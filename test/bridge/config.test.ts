@@ -27,6 +27,17 @@ describe('bridge: configuration', () => {
     expect(config.upstream.budgetMs).to.equal(3500);
     expect(config.trustProxyHops).to.equal(0);
     expect(config.warnings).to.deep.equal([]);
+    expect(config.host).to.equal('127.0.0.1');
+    expect(config.refreshGraceSeconds).to.equal(120);
+    expect(config.linkTtlSeconds).to.equal(400 * 86_400);
+    expect(config.bodyLimitBytes).to.equal(16 * 1024);
+    expect(config.upstream.scopeMap).to.equal(undefined);
+    expect(config.previousKeys).to.deep.equal([]);
+    expect((await loadBridgeConfig({ ...bridgeEnv(), LOG_LEVEL: undefined })).logLevel).to.equal('info');
+    // The profile's `extra`: the bridge's own non-secret variables, nothing else from the environment.
+    expect(config.profileSettings.extra).to.include({ BRIDGE_PUBLIC_URL: 'https://bridge.example/base/' });
+    expect(config.profileSettings.extra).not.to.have.property('LOG_LEVEL');
+    expect(config.profileSettings.upstreamClientId).to.equal(config.upstream.clientId);
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_KEY');
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_CLIENT_SECRET');
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_UPSTREAM_CLIENT_SECRET');
@@ -56,6 +67,13 @@ describe('bridge: configuration', () => {
     ['BRIDGE_PORT', '70000', /whole number/],
     ['BRIDGE_PUBLIC_URL', 'bridge.example', /absolute URL/],
     ['BRIDGE_PUBLIC_URL', 'https://bridge.example/?a=1', /query or fragment/],
+    ['BRIDGE_PUBLIC_URL', 'https://bridge.example/#top', /query or fragment/],
+    ['BRIDGE_PUBLIC_URL', 'https://admin@bridge.example/', /credentials/],
+    ['BRIDGE_UPSTREAM_TOKEN_URL', 'https://:secret@auth.example/token', /credentials/],
+    ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/api/skill/other', /neither/],
+    ['BRIDGE_UPSTREAM_SCOPES', 'order car=rides', /alexa_scope=upstream scopes/],
+    ['BRIDGE_REFRESH_GRACE_S', '3601', /whole number from 0 to 3600/],
+    ['BRIDGE_LINK_TTL_DAYS', '0', /whole number from 1 to 3650/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'ftp://auth.example/token', /http\(s\)/],
     ['BRIDGE_KEY', 'c2hvcnQ', /32 random bytes/],
     ['BRIDGE_KEY', 'not base64url!!', /32 random bytes/],
@@ -99,6 +117,8 @@ describe('bridge: configuration', () => {
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Ireland' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'localhost:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /http\(s\) URL/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://key:secret@127.0.0.1:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /credentials/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000/?region=x' }, 'BRIDGE_DYNAMODB_ENDPOINT', /query or fragment/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000/#x' }, 'BRIDGE_DYNAMODB_ENDPOINT', /query or fragment/],
       [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'a b' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
     ];
     for (const [env, name, problem] of problems) {
@@ -133,5 +153,9 @@ describe('bridge: configuration', () => {
     expect(mapScopes('order_car basic_profile legacy other', config.upstream.scopeMap)).to.deep.equal(['rides:write', 'rides:read', 'profile', 'other', 'offline_access']);
     expect(mapScopes('order_car', undefined)).to.deep.equal(['order_car']);
     expect(mapScopes('', undefined)).to.deep.equal([]);
+    expect(mapScopes('a  b', undefined), 'repeated spaces').to.deep.equal(['a', 'b']);
+    const noAlways = await loadBridgeConfig(bridgeEnv({ BRIDGE_UPSTREAM_SCOPES: 'a=x  y,, b=,' }));
+    expect([...noAlways.upstream.scopeMap!]).to.deep.equal([['a', ['x', 'y']], ['b', []]]);
+    expect(mapScopes('a b c', noAlways.upstream.scopeMap)).to.deep.equal(['x', 'y', 'c']);
   });
 });
