@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBridgeStore, PARTITION_KEY, TTL_ATTRIBUTE } from '../../bridge/store/dynamodb.js';
+import { openStore } from '../../bridge/store/open.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import type { BridgeStore, LinkRecord } from '../../bridge/store/store.js';
 import { LOCAL_DYNAMODB_CREDENTIALS, LOCAL_DYNAMODB_REGION, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
@@ -201,6 +202,36 @@ describe('bridge store: DynamoDB items', () => {
     await store.createLink(link);
     expect(await rawItem(`link#${link.id}`)).not.to.equal(undefined);
     expect(await store.getLink(link.id, Date.now())).to.equal(undefined);
+  });
+
+  it('openStore: BRIDGE_STORE=dynamodb opens the table at the configured endpoint; sqlite the file, with the bridge’s clock', async () => {
+    // The SDK takes its (DEMO-ONLY, local) credentials from process.env, as on Lambda; put back after.
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_DYNAMODB_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_DYNAMODB_CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+    const opened = await openStore({ kind: 'dynamodb', table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, rateLimitTable: 'unused' });
+    try {
+      expect(opened.shared).to.equal(true);
+      const link = sampleLink();
+      await store.createLink(link);
+      expect(await opened.getLink(link.id, NOW)).to.deep.equal(link); // the same table, reached through the endpoint
+    } finally {
+      await opened.close();
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    const clock = NOW;
+    const sqlite = await openStore({ kind: 'sqlite', path: ':memory:' }, { now: () => clock });
+    try {
+      expect(sqlite.shared).to.equal(false);
+      await sqlite.createLink(sampleLink({ id: 'expired-by-the-bridge-clock', expiresAt: NOW - 1 }));
+      await sqlite.useOnce('purge-now', NOW + 1); // the first write purges, by the clock given
+      const rows = (sqlite as SqliteBridgeStore).db.prepare('SELECT count(*) AS n FROM bridge_links').get() as { n: number };
+      expect(rows.n).to.equal(0);
+    } finally {
+      await sqlite.close();
+    }
   });
 
   it('an item without a numeric expiry (not written by this store) is no link', async () => {
