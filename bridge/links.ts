@@ -208,7 +208,7 @@ export class Links {
     }
     const { leaseUntil: _lease, previousUpstreamRefreshToken, lastAnswer: _answer, lastAnswerUntil: _answerUntil, ...kept } = leased;
     const moved: LinkRecord = { ...kept, id, version: 1, upstreamRefreshToken: await this.sealToken(id, token) };
-    const previous = previousUpstreamRefreshToken === undefined ? undefined : await this.openToken(leased.id, previousUpstreamRefreshToken);
+    const previous = await this.openToken(leased.id, previousUpstreamRefreshToken);
     if (previous !== undefined) moved.previousUpstreamRefreshToken = await this.sealToken(id, previous);
     // A live row under the new id can only be a mover's that crashed before emptying the old row: it is the newer
     // one (it may have been refreshed since) and stays. An expired one (the link was moved away from this id before,
@@ -230,7 +230,8 @@ export class Links {
     }
     let result: UpstreamResult = await upstream.token('refresh_token', { refresh_token: current });
     let spent = current;
-    if (result.kind === 'refused' && result.error === 'invalid_grant' && link.previousUpstreamRefreshToken !== undefined && (link.previousUntil ?? 0) > now()) {
+    // `previousUntil` is set together with the previous token: a link without one never passes this test.
+    if (result.kind === 'refused' && result.error === 'invalid_grant' && (link.previousUntil ?? 0) > now()) {
       const previous = await this.openToken(link.id, link.previousUpstreamRefreshToken);
       if (previous !== undefined) {
         this.options.logger.warn('bridge.refresh_previous_token', { profile: this.options.config.profile.name, outcome: 'newest refused within grace' });
@@ -290,7 +291,8 @@ export class Links {
 
   private async repeatedAnswer(link: LinkRecord): Promise<TokenAnswer | undefined> {
     const at = this.options.now();
-    if (link.lastAnswer === undefined || (link.lastAnswerUntil ?? 0) <= at) return undefined;
+    // `lastAnswerUntil` is set together with the answer: a link without one returns here.
+    if ((link.lastAnswerUntil ?? 0) <= at) return undefined;
     const stored = await this.openAnswer(link.id, link.lastAnswer);
     if (stored === undefined) return undefined;
     const answer: TokenAnswer = { access_token: stored.accessToken, token_type: 'Bearer' };
@@ -298,8 +300,9 @@ export class Links {
     return answer;
   }
 
-  private async openAnswer(linkId: string, sealed: string): Promise<StoredAnswer | undefined> {
-    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, sealed)) as StoredAnswer | undefined;
+  /** Undefined when there is none (unseal opens anything but a sealed string as undefined), or it does not open here. */
+  private async openAnswer(linkId: string, sealed: string | undefined): Promise<StoredAnswer | undefined> {
+    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, sealed as string)) as StoredAnswer | undefined;
     return stored?.linkId === linkId ? stored : undefined;
   }
 
@@ -308,8 +311,9 @@ export class Links {
     return seal(this.options.keys.storedToken, TOKEN_TYP, { linkId, token });
   }
 
-  private async openToken(linkId: string, sealed: string): Promise<string | undefined> {
-    const value = (await unseal(this.options.keys.storedToken, TOKEN_TYP, sealed)) as { linkId?: string; token?: string } | undefined;
+  /** Undefined when there is none (unseal opens anything but a sealed string as undefined), or it does not open here. */
+  private async openToken(linkId: string, sealed: string | undefined): Promise<string | undefined> {
+    const value = (await unseal(this.options.keys.storedToken, TOKEN_TYP, sealed as string)) as { linkId?: string; token?: string } | undefined;
     return value?.linkId === linkId && typeof value.token === 'string' ? value.token : undefined;
   }
 }

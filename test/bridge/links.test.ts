@@ -33,9 +33,20 @@ const TTL_MS = TTL_DAYS * 86_400_000;
 const T0 = Date.UTC(2031, 0, 1); // far from the wall clock: only the injected clock decides
 const CLIENT = 'alexa-skill-at-bridge';
 
-/** Resolves once `condition` holds; polls on the event loop (the mocha timeout bounds the wait). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
+/**
+ * Resolves once `condition` holds; polls on the event loop. Fails at once when `pending` settles first (a refresh
+ * that should still be waiting has answered), rather than waiting for the mocha timeout.
+ */
+async function until(condition: () => boolean, pending: { settled: boolean }): Promise<void> {
+  while (!condition()) {
+    if (pending.settled) throw new Error('the refresh answered while it should have been waiting');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** Waits for the provider's call, failing at once when `refresh` answers without making one. */
+async function calledBy(call: Promise<void>, refresh: Promise<RefreshOutcome>): Promise<void> {
+  await Promise.race([call, refresh.then((outcome) => Promise.reject(new Error(`answered without calling the provider: ${JSON.stringify(outcome)}`)))]);
 }
 
 interface Gate {
@@ -224,10 +235,10 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       const held = provider.holdNext();
       const called = provider.nextCall();
       const first = a.links.refresh(bridgeToken, CLIENT);
-      await called;
+      await calledBy(called, first);
       const readsBefore = b.store.reads;
       const second = tracked(b.links.refresh(bridgeToken, CLIENT));
-      await until(() => b.store.reads >= readsBefore + 2); // B has seen the lease and looked again
+      await until(() => b.store.reads >= readsBefore + 2, second); // B has seen the lease and looked again
       expect(second.settled).to.equal(false);
       held.open();
 
@@ -252,13 +263,13 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       const held = provider.holdNext();
       const called = provider.nextCall();
       const first = a.links.refresh(bridgeToken, CLIENT);
-      await called;
+      await calledBy(called, first);
 
       clock += 1; // B's budget starts here and ends at clock + BUDGET_MS
       const patient = tracked(b.links.refresh(bridgeToken, CLIENT));
       const readsBefore = b.store.reads;
       clock += BUDGET_MS - 25 - 1; // one poll short of the end of B's budget: B waits on
-      await until(() => b.store.reads >= readsBefore + 2);
+      await until(() => b.store.reads >= readsBefore + 2, patient);
       expect(patient.settled).to.equal(false);
 
       clock += 1; // B's budget cannot cover another poll
@@ -274,15 +285,14 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       await start(false);
       provider.holdNext(); // never opened: A died during its upstream call
       const called = provider.nextCall();
-      void a.links.refresh(bridgeToken, CLIENT);
-      await called;
+      await calledBy(called, a.links.refresh(bridgeToken, CLIENT));
       const leasedAt = clock;
       expect((await stored(a, bridgeToken)).leaseUntil).to.equal(leasedAt + LEASE_MS);
 
       clock = leasedAt + LEASE_MS - 1;
       const readsBefore = b.store.reads;
       const waiting = tracked(b.links.refresh(bridgeToken, CLIENT));
-      await until(() => b.store.reads >= readsBefore + 2);
+      await until(() => b.store.reads >= readsBefore + 2, waiting);
       expect(waiting.settled, 'B waited while the lease stood').to.equal(false);
       expect(provider.presented).to.have.length(1);
 
@@ -296,9 +306,11 @@ describe('bridge links, in process: leases, moves to the current key, the first 
     it('a refusal or an outage lifts the lease at once: the other instance is not kept waiting, the link survives an outage', async () => {
       await start(false);
       provider.nextAnswer = { kind: 'unavailable', reason: 'upstream status 503' };
+      const before = await stored(a, bridgeToken);
       expect(await a.links.refresh(bridgeToken, CLIENT)).to.deep.equal({ kind: 'unavailable', reason: 'upstream status 503' });
       const afterOutage = await stored(a, bridgeToken);
       expect(afterOutage.leaseUntil).to.equal(undefined);
+      expect(afterOutage.version, 'leased, then released: each a new version').to.equal(before.version + 2);
       expect(tokens(await b.links.refresh(bridgeToken, CLIENT)).source).to.equal('upstream');
 
       provider.nextAnswer = { kind: 'refused', error: 'invalid_grant', detail: 'status 400' };
@@ -322,7 +334,7 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       const held = provider.holdNext();
       const called = provider.nextCall();
       const pending = a.links.refresh(bridgeToken, CLIENT);
-      await called; // the lease is written; the rotation's write will fail
+      await calledBy(called, pending); // the lease is written; the rotation's write will fail
       a.store.failWrites = true;
       held.open();
       expect(tokens(await pending).answer.access_token).to.equal('access-1');
@@ -335,7 +347,7 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       const held = provider.holdNext();
       const called = provider.nextCall();
       const pending = a.links.refresh(bridgeToken, CLIENT);
-      await called;
+      await calledBy(called, pending);
       a.store.refuseReplaces = 1; // the write lifting the lease loses to another writer
       held.open();
       expect(tokens(await pending).source).to.equal('upstream');
@@ -497,6 +509,14 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       expect(provider.presented).to.deep.equal(['upstream-rt-0', 'other-upstream-token']);
     });
 
+    it('a stored answer that no longer opens is not repeated: the link spends its token', async () => {
+      const { i, x } = await twoLinks();
+      tokens(await i.links.refresh(x, CLIENT));
+      await rewrite(i, x, { lastAnswer: await seal(deriveKeys(randomBytes(32)).storedToken, 'bridge-stored-answer', { linkId: idOf(i, x), accessToken: 'forged', issuedAtMs: clock }) });
+      clock += 1000; // within the repeat window
+      expect(tokens(await i.links.refresh(x, CLIENT)).source).to.equal('upstream');
+    });
+
     it('a previous token that no longer opens is not presented', async () => {
       const { i, x } = await twoLinks();
       tokens(await i.links.refresh(x, CLIENT));
@@ -550,12 +570,14 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       const raced = await i.links.create(CLIENT, provider.current, 'code-11');
       i.store.refuseReplaces = 1;
       expect(await i.links.revokeFromCode('code-11')).to.equal(true);
+      expect(await i.store.inner.getLink(idOf(i, raced), clock - 1)).to.include({ version: 2, expiresAt: clock });
       expect((await i.links.refresh(raced, CLIENT)).kind).to.equal('refused');
 
       await i.links.create(CLIENT, provider.current, 'code-12');
       i.store.refuseReplaces = 1000;
       const error = await i.links.revokeFromCode('code-12').then(() => undefined, (e: unknown) => e as Error);
       expect(error?.message).to.equal('the link kept changing while it was revoked');
+      expect(1000 - i.store.refuseReplaces, 'attempts before giving up').to.equal(10);
     });
   });
 

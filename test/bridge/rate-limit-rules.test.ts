@@ -146,7 +146,7 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
     for (let i = 0; i < 2; i += 1) expect((await there.apply(request('/token'), '192.0.2.1', failing)).status).to.equal(401);
 
     mock.timers.tick(CLEAR_FOR_MS - 1);
-    const readsBefore = counters.reads.token_fail_addr;
+    const readsBefore = counters.reads.token_fail_addr!;
     expect((await here.apply(request('/token'), '192.0.2.1', ok)).status, 'still marked open here').to.equal(200);
     expect(counters.reads.token_fail_addr).to.equal(readsBefore);
     mock.timers.tick(1);
