@@ -256,7 +256,8 @@ export class Links {
 
     let next: LinkRecord | undefined;
     if (rotated) {
-      const stored: StoredAnswer = { linkId: link.id, accessToken: tokens.accessToken, issuedAtMs: at, ...(tokens.expiresIn === undefined ? {} : { expiresIn: tokens.expiresIn }) };
+      // An absent expires_in stays absent: the sealed JSON leaves `undefined` out.
+      const stored: StoredAnswer = { linkId: link.id, accessToken: tokens.accessToken, issuedAtMs: at, expiresIn: tokens.expiresIn };
       next = {
         id: link.id,
         version: link.version + 1,
