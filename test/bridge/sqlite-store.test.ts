@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +29,16 @@ const tempFile = () => {
 after(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A worker thread that takes the write lock of `file`, says `locked`, and gives it back after `holdMs`. */
+const HOLDER = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { DatabaseSync } = require('node:sqlite');
+      const db = new DatabaseSync(workerData.file);
+      db.exec('BEGIN IMMEDIATE');
+      parentPort.postMessage('locked');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('released'); }, workerData.holdMs);
+    `;
 
 /** A child that answers one line per line it is sent. */
 interface Opener {
@@ -117,15 +127,6 @@ describe('bridge store: SQLite', () => {
   // The same, in this process (so mutation testing sees the retry loop): the lock is held by a worker thread, because
   // the store's retry blocks this thread and nothing here could release it.
   describe('the switch to WAL, retried in this process', () => {
-    /** A worker thread that takes the write lock of `file`, says `locked`, and gives it back after `holdMs`. */
-    const HOLDER = `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const { DatabaseSync } = require('node:sqlite');
-      const db = new DatabaseSync(workerData.file);
-      db.exec('BEGIN IMMEDIATE');
-      parentPort.postMessage('locked');
-      setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('released'); }, workerData.holdMs);
-    `;
     const busyLines = (logger: ReturnType<typeof createMemoryLogger>) =>
       logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'bridge.store_busy');
 
@@ -169,6 +170,47 @@ describe('bridge store: SQLite', () => {
         holder.exec('COMMIT');
         holder.close();
       }
+    });
+  });
+
+  describe('its connection', () => {
+    it('a write waits for another connection’s lock (the busy timeout) instead of failing', async function () {
+      this.timeout(30_000);
+      const file = tempFile();
+      const store = new SqliteBridgeStore(file);
+      try {
+        await store.useOnce('before', Date.now() + 60_000); // the file exists, in WAL mode
+        const holder = new Worker(HOLDER, { eval: true, workerData: { file, holdMs: 150 } });
+        const exited = new Promise((resolve) => holder.once('exit', resolve));
+        await new Promise((resolve) => holder.once('message', resolve)); // 'locked'
+        expect(await store.useOnce('while-locked', Date.now() + 60_000)).to.equal(true);
+        await exited;
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a file that is no database fails at once, without retries', () => {
+      const file = tempFile();
+      writeFileSync(file, 'not a database, just text that is long enough to have a header of sorts..........', { mode: 0o600 });
+      const logger = createMemoryLogger('debug');
+      expect(() => new SqliteBridgeStore(file, { logger })).to.throw();
+      expect(logger.lines.filter((line) => line.includes('bridge.store_busy'))).to.deep.equal([]);
+    });
+
+    it(':memory: writes no file; close() closes, and closing twice is harmless; opening leaks no file descriptor', async () => {
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const before = fds();
+      for (let i = 0; i < 5; i += 1) {
+        const store = new SqliteBridgeStore(tempFile());
+        await store.close();
+        expect(store.db.isOpen).to.equal(false);
+        await store.close();
+      }
+      expect(fds()).to.equal(before);
+      const memory = new SqliteBridgeStore(':memory:');
+      await memory.close();
+      expect(existsSync(':memory:'), 'a file named :memory: in the working directory').to.equal(false);
     });
   });
 
