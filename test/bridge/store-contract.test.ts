@@ -234,6 +234,21 @@ describe('bridge store: DynamoDB items', () => {
     }
   });
 
+  it('a write that fails is an error, never read as a lost race (false)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+    try {
+      for (const write of [() => down.useOnce('code:down', NOW + 1), () => down.createLink(sampleLink()), () => down.replaceLink(sampleLink(), 1)]) {
+        expect(await write().then((result) => `resolved ${result}`, () => 'rejected')).to.equal('rejected');
+      }
+    } finally {
+      await down.close();
+    }
+  });
+
   it('an item without a numeric expiry (not written by this store) is no link', async () => {
     await DynamoDBDocumentClient.from(db.client).send(new PutCommand({ TableName: db.table, Item: { [PARTITION_KEY]: 'link#by-hand', version: 1, clientId: 'alexa', upstreamRefreshToken: 'x', expiresAt: String(NOW + 60_000) } }));
     expect(await store.getLink('by-hand', NOW)).to.equal(undefined);
