@@ -27,7 +27,7 @@ import { bridgeEnv } from './helpers.js';
 const POLICY: RateLimitPolicy = {
   pagesPerAddress: { points: 3, windowSeconds: 60 },
   tokenAuthFailuresPerAddress: { points: 2, windowSeconds: 600 },
-  tokenAuthFailuresPerClient: { points: 4, windowSeconds: 600 },
+  tokenAuthFailuresPerClient: { points: 6, windowSeconds: 600 },
 };
 const CONFIG = { alexa: { clientId: 'alexa skill', clientSecret: 'unused', redirectUris: [] } };
 
@@ -85,18 +85,20 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
   afterEach(() => mock.timers.reset());
 
   it('/authorize and /callback share one budget per address; past it a 429 page with Retry-After, logged; other paths are never counted', async () => {
-    const limits = new RateLimits(CONFIG, logger, sharedCounters().factory, POLICY);
+    const counters = sharedCounters();
+    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY);
     const page = route();
     for (const path of ['/authorize', '/callback', '/authorize']) expect((await limits.apply(request(path), '192.0.2.1', page)).status).to.equal(200);
     const refused = await limits.apply(request('/callback'), '192.0.2.1', page);
     expect(refused.status).to.equal(429);
     expect(refused.headers).to.include({ 'retry-after': '60', 'cache-control': 'no-store' });
     expect(refused.headers['content-type']).to.contain('text/html');
-    expect(refused.body).to.contain('Too many requests');
+    expect(refused.body).to.contain('<title>Too many requests</title>').and.to.contain('Too many requests came from your network. Please wait a minute.');
     expect(page.calls).to.equal(3);
     expect(logged(logger, 'bridge.rate_limited')).to.deep.equal([{ level: 'warn', path: '/callback', limit: 'pagesPerAddress' }]);
     expect((await limits.apply(request('/authorize'), '192.0.2.2', page)).status, 'another address').to.equal(200);
     for (let i = 0; i < 10; i += 1) expect((await limits.apply(request('/health'), '192.0.2.1', page)).status).to.equal(200);
+    expect(counters.reads, 'other paths read no counter').to.deep.equal({});
 
     mock.timers.tick(59_500);
     expect((await limits.apply(request('/authorize'), '192.0.2.1', page)).headers['retry-after'], 'rounded up').to.equal('1');
@@ -105,31 +107,41 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
   });
 
   it('/token: successes never count; failures do, per address; once spent, the address is refused before its credentials are looked at', async () => {
-    const limits = new RateLimits(CONFIG, logger, sharedCounters().factory, POLICY);
+    const counters = sharedCounters();
+    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY);
     const token = route(200);
     for (let i = 0; i < 10; i += 1) expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(200);
 
     token.status = 401;
     expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(401);
+    // One failure is within the budget: read again once the open mark lapses, the address is still open.
+    mock.timers.tick(CLEAR_FOR_MS);
+    const readsBefore = counters.reads.token_fail_addr!;
     expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(401);
+    expect(counters.reads.token_fail_addr).to.equal(readsBefore + 1);
     // The third failure was already past the check (the address read as open): its credentials were checked, and
     // its own failure shuts the address at once.
     const third = await limits.apply(request('/token'), '192.0.2.1', token);
     expect(third.status).to.equal(429);
     expect(JSON.parse(third.body)).to.deep.equal({ error: 'temporarily_unavailable' });
-    expect(third.headers).to.include({ 'retry-after': '600', 'cache-control': 'no-store' });
+    expect(third.headers).to.include({ 'retry-after': '599', 'cache-control': 'no-store' }); // the window began with the first failure
     const calls = token.calls;
+    expect(calls, 'ten successes and three failures, each looked at').to.equal(13);
+    const readsAtShut = counters.reads.token_fail_addr;
     token.status = 200; // the right secret now: refused all the same, without a look
     const shut = await limits.apply(request('/token'), '192.0.2.1', token);
     expect(shut.status).to.equal(429);
     expect(token.calls).to.equal(calls);
-    expect(logged(logger, 'bridge.rate_limited')).to.deep.equal([
+    mock.timers.tick(CLEAR_FOR_MS); // long past the open mark: the address is known shut here, the store is not read
+    expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(429);
+    expect(counters.reads.token_fail_addr).to.equal(readsAtShut);
+    expect(logged(logger, 'bridge.rate_limited').slice(0, 2)).to.deep.equal([
       { level: 'warn', path: '/token', limit: 'tokenAuthFailuresPerAddress' },
       { level: 'warn', path: '/token', limit: 'tokenAuthFailuresPerAddress' },
     ]);
     expect((await limits.apply(request('/token'), '192.0.2.9', token)).status, 'another address').to.equal(200);
 
-    mock.timers.tick(599_000);
+    mock.timers.tick(599_000 - 2 * CLEAR_FOR_MS);
     expect((await limits.apply(request('/token'), '192.0.2.1', token)).headers['retry-after']).to.equal('1');
     mock.timers.tick(1_000);
     expect((await limits.apply(request('/token'), '192.0.2.1', token)).status, 'the window has ended').to.equal(200);
@@ -164,21 +176,31 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
     const wrong = route(401);
     let address = 0;
     const from = () => `198.51.100.${(address += 1)}`; // a new address each time: no address reaches its own budget
+    const encoded = Buffer.from('alexa skill:wrong').toString('base64');
     const naming = [
       basic('alexa+skill:wrong'), // RFC 6749 §2.3.1: form-encoded
+      { authorization: `basic  ${encoded} ` }, // any case, any spaces around the value
       basic('alexa%20skill:wrong'),
-      basic('alexa skill:wrong'),
       {},
+      basic('alexa skill:wrong'),
+      basic('alexa skill:wrong'),
     ];
-    const bodies = ['', '', '', 'client_id=alexa+skill'];
+    const bodies = ['', '', '', 'client_id=alexa+skill', '', ''];
     for (const [i, headers] of naming.entries()) expect((await limits.apply(request('/token', headers, bodies[i]), from(), wrong)).status).to.equal(401);
     expect((await limits.apply(request('/token', basic('alexa skill:wrong')), from(), wrong)).status).to.equal(429);
     expect(logged(logger, 'bridge.rate_limited')).to.deep.equal([{ level: 'warn', path: '/token', limit: 'tokenAuthFailuresPerClient' }]);
     expect((await limits.apply(request('/token', basic('alexa skill:right')), from(), route(200))).status).to.equal(200);
 
     // Anything that does not name the configured client counts under one other key, with its own budget.
-    const others = [basic('someone:wrong'), basic('no-colon-at-all'), basic('alexa%zzskill:wrong'), { authorization: 'Basic !!!' }];
-    for (const headers of others) expect((await limits.apply(request('/token', headers), from(), wrong)).status).to.equal(401);
+    const others = [
+      basic('someone:wrong'),
+      basic('alexa skill!'), // no colon: names no client (not even what comes before its last character)
+      basic('alexa%zzskill:wrong'),
+      { authorization: `NotBasic ${encoded}` },
+      { authorization: `Basic ${encoded} trailing` },
+    ];
+    for (const headers of others) expect((await limits.apply(request('/token', headers), from(), wrong)).status, JSON.stringify(headers)).to.equal(401);
+    expect((await limits.apply(request('/token', {}, 'client_id=another'), from(), wrong)).status).to.equal(401);
     expect((await limits.apply(request('/token', {}, 'client_id=another'), from(), wrong)).status).to.equal(429);
   });
 
@@ -189,10 +211,14 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
     expect((await limits.apply(request('/authorize'), '192.0.2.1', route())).status).to.equal(200);
     counters.failing.set('token_fail_addr', 'a thrown string');
     expect((await limits.apply(request('/token'), '192.0.2.1', route(401))).status).to.equal(401);
+    counters.failing.clear();
+    counters.failing.set('token_fail_client', new TypeError('bad answer'));
+    expect((await limits.apply(request('/token'), '192.0.2.2', route(401))).status).to.equal(401);
     expect(logged(logger, 'bridge.rate_limit_store_failed')).to.deep.equal([
       { level: 'error', counter: 'pages', errorName: 'StoreError' },
       { level: 'error', counter: 'token_fail_addr', errorName: 'string' },
       { level: 'error', counter: 'token_fail_addr', errorName: 'string' },
+      { level: 'error', counter: 'token_fail_client', errorName: 'TypeError' },
     ]);
   });
 
