@@ -2,9 +2,12 @@
  * The bridge's configuration: every problem is a ConfigError naming the variable; profiles are found by name.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadBridgeConfig, mapScopes, profileExtraSettings } from '../../bridge/config.js';
 import type { ProviderProfile } from '../../bridge/profiles/profile.js';
 import { bridgeEnv } from './helpers.js';
+
+const RANDOM_KEY = randomBytes(32).toString('base64url');
 
 async function configError(env: Record<string, string | undefined>): Promise<ConfigError> {
   const error = await loadBridgeConfig(bridgeEnv(env)).then(
@@ -75,8 +78,12 @@ describe('bridge: configuration', () => {
     ['BRIDGE_REFRESH_GRACE_S', '3601', /whole number from 0 to 3600/],
     ['BRIDGE_LINK_TTL_DAYS', '0', /whole number from 1 to 3650/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'ftp://auth.example/token', /http\(s\)/],
-    ['BRIDGE_KEY', 'c2hvcnQ', /32 random bytes/],
-    ['BRIDGE_KEY', 'not base64url!!', /32 random bytes/],
+    ['BRIDGE_KEY', 'c2hvcnQ', /must be 32 random bytes/],
+    ['BRIDGE_KEY', 'not base64url!!', /must be 32 random bytes/],
+    ['BRIDGE_KEY', `!${RANDOM_KEY}`, /must be 32 random bytes/],
+    ['BRIDGE_KEY', `${RANDOM_KEY}!`, /must be 32 random bytes/],
+    ['BRIDGE_UPSTREAM_AUTHORIZATION_URL', 'ftp://auth.example/authorize', /http\(s\)/],
+    ['BRIDGE_ALEXA_REDIRECT_URIS', 'not a url', /absolute URL/],
     ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/x#frag', /fragment/],
     ['BRIDGE_ALEXA_REDIRECT_URIS', ' , ', /lists no URI/],
     ['BRIDGE_UPSTREAM_SCOPES', 'order_car', /alexa_scope=upstream scopes/],
@@ -105,6 +112,7 @@ describe('bridge: configuration', () => {
       expect((await loadBridgeConfig(bridgeEnv(dynamo))).store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'eu-west-1', rateLimitTable });
       const fromAws = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: 'us-east-1', BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }));
       expect(fromAws.store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000/', rateLimitTable });
+      for (const region of ['us-gov-west-1', 'ap-southeast-12']) expect((await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_REGION: region }))).store).to.include({ region });
       const named = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'counters' }));
       expect(named.store).to.include({ rateLimitTable: 'counters' });
     });
@@ -115,6 +123,11 @@ describe('bridge: configuration', () => {
       [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: 'arn:aws:dynamodb:eu-west-1:1:table/x' }, 'BRIDGE_DYNAMODB_TABLE', /not a DynamoDB table name/],
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: undefined }, 'BRIDGE_DYNAMODB_REGION', /not set .*AWS_REGION/],
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Ireland' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Xeu-west-1' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'eu-west-1a' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: '!!!bridge' }, 'BRIDGE_DYNAMODB_TABLE', /not a DynamoDB table name/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: '!!!counters' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'counters!!!' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'localhost:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /http\(s\) URL/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://key:secret@127.0.0.1:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /credentials/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000/?region=x' }, 'BRIDGE_DYNAMODB_ENDPOINT', /query or fragment/],
@@ -139,6 +152,23 @@ describe('bridge: configuration', () => {
     for (const name of ['../config', 'rfc6749', 'profile', 'registry', 'OIDC', 'constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect((await configError({ BRIDGE_PROFILE: name })).variable, name).to.equal('BRIDGE_PROFILE');
     }
+  });
+
+  it('reads the optional settings: BRIDGE_HOST, BRIDGE_PREVIOUS_KEYS (trimmed, empty entries skipped), redirect URIs trimmed, trailing slashes of the public URL', async () => {
+    const keys = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+    const key = (n: number) => keys[n - 1]!;
+    const config = await loadBridgeConfig(
+      bridgeEnv({ BRIDGE_HOST: '0.0.0.0', BRIDGE_PREVIOUS_KEYS: ` ${key(1)}, ,${key(2)} ,`, BRIDGE_PUBLIC_URL: 'https://bridge.example/base//', BRIDGE_ALEXA_REDIRECT_URIS: ` https://pitangui.amazon.com/api/skill/link/M1 , https://layla.amazon.com/api/skill/link/M1` }),
+    );
+    expect(config.host).to.equal('0.0.0.0');
+    expect(config.previousKeys.map((k) => Buffer.from(k).toString('base64url'))).to.deep.equal([key(1), key(2)]);
+    expect(config.publicUrl).to.equal('https://bridge.example/base');
+    expect(config.alexa.redirectUris).to.deep.equal(['https://pitangui.amazon.com/api/skill/link/M1', 'https://layla.amazon.com/api/skill/link/M1']);
+    expect((await configError({ BRIDGE_PREVIOUS_KEYS: `${key(1)},short` })).variable).to.equal('BRIDGE_PREVIOUS_KEYS');
+    // A profile without required settings gets exactly the bridge's non-secret variables.
+    expect(profileExtraSettings({ name: 'plain' } as unknown as ProviderProfile, { BRIDGE_A: '1', OTHER: '2' })).to.deep.equal({ BRIDGE_A: '1' });
+    const blanks = await loadBridgeConfig(bridgeEnv({ BRIDGE_UPSTREAM_SCOPES: 'a=x, ,b=y' }));
+    expect([...blanks.upstream.scopeMap!.keys()]).to.deep.equal(['a', 'b']);
   });
 
   it("names a profile's required setting when it is missing, and hands it to the profile as `extra`", () => {
