@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { loadBridgeConfig, type BridgeConfig } from '../../bridge/config.js';
 import type { ProviderProfile } from '../../bridge/profiles/profile.js';
-import { createUpstreamClient } from '../../bridge/upstream.js';
+import { createUpstreamClient, MAX_ANSWER_BYTES } from '../../bridge/upstream.js';
 import { bridgeEnv } from './helpers.js';
 
 interface Received {
@@ -98,7 +98,7 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
   it('hands the raw answer to the profile: status, lower-cased headers, body', async () => {
     let seen: unknown;
     answer = (res) => {
-      res.writeHead(400, { 'Content-Type': 'application/json', 'X-Request-Id': 'r1' });
+      res.writeHead(400, { 'Content-Type': 'application/json', 'X-Request-Id': 'r1', 'Set-Cookie': ['a=1', 'b=2'] });
       res.end('{"error":"invalid_grant"}');
     };
     const upstream = await client({
@@ -109,7 +109,20 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     });
     expect(await upstream.token('refresh_token', { refresh_token: 'x' })).to.deep.equal({ kind: 'refused', error: 'invalid_grant' });
     expect(seen).to.deep.include({ status: 400, body: '{"error":"invalid_grant"}' });
-    expect((seen as { headers: Record<string, string> }).headers).to.include({ 'content-type': 'application/json', 'x-request-id': 'r1' });
+    expect((seen as { headers: Record<string, string> }).headers).to.include({ 'content-type': 'application/json', 'x-request-id': 'r1', 'set-cookie': 'a=1, b=2' });
+  });
+
+  it('an answer of exactly 64 KiB is read whole, announced or not (only larger ones are cut off)', async () => {
+    const body = JSON.stringify({ access_token: 'at', token_type: 'Bearer' });
+    const padded = body + ' '.repeat(MAX_ANSWER_BYTES - body.length);
+    for (const announce of [true, false]) {
+      answer = (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...(announce ? { 'content-length': String(padded.length) } : {}) });
+        res.end(padded);
+      };
+      const upstream = await client();
+      expect(await upstream.token('refresh_token', { refresh_token: 'x' }), announce ? 'announced' : 'chunked').to.deep.include({ kind: 'tokens', accessToken: 'at' });
+    }
   });
 
   it('a 5xx is one attempt, never retried (a rotating token sent twice may be taken for a stolen one)', async () => {
