@@ -9,7 +9,7 @@
  * oauthlib's fitbit compliance fix ("errors" list instead of a single "error").
  */
 import type { ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
-import { classifyStatus, parseJsonObject, refusalFromCode, tokensFromFields, unavailable } from './rfc6749.js';
+import { classifyStatus, mappedError, parseJsonObject, refusalFromCode, tokensFromFields, unavailable } from './rfc6749.js';
 
 /** Fitbit's errorType values that say the grant or the client is dead (or the request wrong) → RFC 6749. */
 const ERROR_TYPES: Readonly<Record<string, UpstreamRefusal['error']>> = {
@@ -34,7 +34,7 @@ export function readFitbitAnswer(answer: { status: number; body: string }): Upst
   const first = Array.isArray(fields.errors) ? (fields.errors[0] as { errorType?: unknown; message?: unknown } | undefined) : undefined;
   if (first !== undefined && typeof first === 'object' && first !== null) {
     const type = typeof first.errorType === 'string' ? first.errorType : '';
-    const error = ERROR_TYPES[type];
+    const error = mappedError(ERROR_TYPES, type);
     // Labels are the table's own errorTypes; the message (which quotes the refused token) is never kept.
     if (error !== undefined) return { kind: 'refused', error, detail: `fitbit ${type}` };
     return unavailable(type === 'system' ? 'fitbit errorType system' : 'fitbit: unrecognised errorType');

@@ -14,7 +14,7 @@
  */
 import { isJsonObject } from '../../common/json.js';
 import type { ProfileSettings, ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
-import { parseJsonObject, tokensFromFields, unavailable } from './rfc6749.js';
+import { mappedError, parseJsonObject, tokensFromFields, unavailable } from './rfc6749.js';
 
 /** Slack's error names that say the grant or the client is dead → RFC 6749. Everything else leaves the link alone. */
 const ERRORS: Readonly<Record<string, UpstreamRefusal['error']>> = {
@@ -36,7 +36,7 @@ export function readSlackAnswer(answer: { status: number; body: string }): Upstr
   if (fields === undefined) return unavailable('upstream answered 200 with a body that is not a JSON object');
   if (fields.ok !== true) {
     const name = typeof fields.error === 'string' ? fields.error : '';
-    const error = ERRORS[name];
+    const error = mappedError(ERRORS, name);
     // Labels are the table's own names (and `ratelimited`); any other name is not repeated: it may be anything.
     if (error !== undefined) return { kind: 'refused', error, detail: `slack: ${name}` };
     return unavailable(name === 'ratelimited' ? 'slack: ratelimited' : 'slack: unrecognised error name');
