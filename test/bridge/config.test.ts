@@ -74,7 +74,7 @@ describe('bridge: configuration', () => {
     ['BRIDGE_PUBLIC_URL', 'https://admin@bridge.example/', /credentials/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'https://:secret@auth.example/token', /credentials/],
     ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/api/skill/other', /neither/],
-    ['BRIDGE_UPSTREAM_SCOPES', 'order car=rides', /alexa_scope=upstream scopes/],
+    ['BRIDGE_UPSTREAM_SCOPES', ' order car=rides ', /^BRIDGE_UPSTREAM_SCOPES: "order car=rides" is not an entry/],
     ['BRIDGE_REFRESH_GRACE_S', '3601', /whole number from 0 to 3600/],
     ['BRIDGE_LINK_TTL_DAYS', '0', /whole number from 1 to 3650/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'ftp://auth.example/token', /http\(s\)/],
@@ -119,7 +119,8 @@ describe('bridge: configuration', () => {
 
     const problems: [Record<string, string | undefined>, string, RegExp][] = [
       [{ BRIDGE_STORE: 'redis' }, 'BRIDGE_STORE', /one of sqlite, dynamodb/],
-      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: undefined }, 'BRIDGE_DYNAMODB_TABLE', /not set/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: undefined }, 'BRIDGE_DYNAMODB_TABLE', /^BRIDGE_DYNAMODB_TABLE: not set \(BRIDGE_STORE=dynamodb/],
+      [{ BRIDGE_DATA: undefined }, 'BRIDGE_DATA', /^BRIDGE_DATA: not set \(the SQLite file of BRIDGE_STORE=sqlite/],
       [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: 'arn:aws:dynamodb:eu-west-1:1:table/x' }, 'BRIDGE_DYNAMODB_TABLE', /not a DynamoDB table name/],
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: undefined }, 'BRIDGE_DYNAMODB_REGION', /not set .*AWS_REGION/],
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Ireland' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],

@@ -69,16 +69,20 @@ describe('bridge: secrets from Secrets Manager', () => {
   });
 
   it('a value that is not a JSON object, or a read that fails, stops the cold start with a ConfigError', async () => {
-    expect((await failure(async () => 'not json')).message).to.match(/must be a JSON object/);
+    const notJson = await failure(async () => 'not json');
+    expect(notJson.variable).to.equal('BRIDGE_SECRETS_ARN');
+    expect(notJson.message).to.contain('must be a JSON object with BRIDGE_KEY, BRIDGE_CLIENT_SECRET, BRIDGE_UPSTREAM_CLIENT_SECRET');
     expect((await failure(async () => undefined)).message).to.match(/must be a JSON object/);
     const denied = Object.assign(new Error('not authorized to perform secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' });
-    expect((await failure(async () => Promise.reject(denied))).message).to.match(/could not be read \(AccessDeniedException/);
+    const unread = await failure(async () => Promise.reject(denied));
+    expect(unread.variable).to.equal('BRIDGE_SECRETS_ARN');
+    expect(unread.message).to.match(/could not be read \(AccessDeniedException/);
   });
 
   describe('the SDK call (bridge/secrets-sdk.ts) against a stand-in Secrets Manager endpoint', () => {
     const saved = { ...process.env };
     let requests: { target: string | undefined; body: Record<string, unknown> }[];
-    let status: number;
+    let status: number | 'hang';
     let server: ReturnType<typeof createServer>;
     before(async () => {
       server = createServer((req, res) => {
@@ -86,6 +90,7 @@ describe('bridge: secrets from Secrets Manager', () => {
         req.on('data', (chunk: Buffer) => chunks.push(chunk));
         req.on('end', () => {
           requests.push({ target: req.headers['x-amz-target'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+          if (status === 'hang') return; // never answers
           res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
           res.end(status === 200 ? JSON.stringify({ Name: 'b', SecretString: '{"BRIDGE_KEY":"k"}' }) : JSON.stringify({ __type: 'InternalServiceError', message: 'down' }));
         });
@@ -116,6 +121,14 @@ describe('bridge: secrets from Secrets Manager', () => {
     it('reads the secret string of the named secret, in the given region', async () => {
       expect(await readSecretString('arn:aws:secretsmanager:eu-west-1:0:secret:b', 'eu-west-1')).to.equal('{"BRIDGE_KEY":"k"}');
       expect(requests).to.deep.equal([{ target: 'secretsmanager.GetSecretValue', body: { SecretId: 'arn:aws:secretsmanager:eu-west-1:0:secret:b' } }]);
+    });
+
+    it('a call that never answers times out (3 s per attempt, two attempts) instead of using up the cold start', async function () {
+      this.timeout(30_000);
+      status = 'hang';
+      const error = await readSecretString('arn:x', 'eu-west-1').then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.name).to.equal('TimeoutError');
+      expect(requests).to.have.length(2);
     });
 
     it('gives up after two attempts (the cold start waits for it)', async () => {

@@ -125,6 +125,19 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     }
   });
 
+  it('token calls reuse one kept-alive connection (a new TLS handshake would eat into Alexa’s 4.5 s)', async () => {
+    const sockets = new Set<unknown>();
+    const count = (socket: unknown) => sockets.add(socket);
+    server.on('connection', count);
+    try {
+      const upstream = await client();
+      for (let i = 0; i < 3; i += 1) expect((await upstream.token('refresh_token', { refresh_token: 'x' })).kind).to.equal('tokens');
+      expect(sockets.size).to.equal(1);
+    } finally {
+      server.off('connection', count);
+    }
+  });
+
   it('a 5xx is one attempt, never retried (a rotating token sent twice may be taken for a stolen one)', async () => {
     answer = (res) => json(res, 503, { error: 'temporarily_unavailable' });
     const upstream = await client();
