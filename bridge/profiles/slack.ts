@@ -35,10 +35,11 @@ export function readSlackAnswer(answer: { status: number; body: string }): Upstr
   const fields = parseJsonObject(answer.body);
   if (fields === undefined) return unavailable('upstream answered 200 with a body that is not a JSON object');
   if (fields.ok !== true) {
-    const name = typeof fields.error === 'string' ? fields.error : '';
+    // Only a string names an entry (mappedError) or is `ratelimited`; anything else is an unrecognised name.
+    const name = fields.error;
     const error = mappedError(ERRORS, name);
     // Labels are the table's own names (and `ratelimited`); any other name is not repeated: it may be anything.
-    if (error !== undefined) return { kind: 'refused', error, detail: `slack: ${name}` };
+    if (error !== undefined) return { kind: 'refused', error, detail: `slack: ${String(name)}` };
     return unavailable(name === 'ratelimited' ? 'slack: ratelimited' : 'slack: unrecognised error name');
   }
   // The user token: nested after the code grant, top level (token_type "user") after a refresh.

@@ -30,6 +30,7 @@ describe('bridge profiles: each reader’s exact results and labels', () => {
     expect(readGithubAnswer(raw(200, { error: 'some_new_error', error_description: 'token abc' }))).to.deep.equal(unavailable('github: unrecognised error name'));
     expect(readGithubAnswer(raw(200, { error: 42 }))).to.deep.equal(unavailable('github: unrecognised error name'));
     for (const inherited of ['constructor', 'toString', '__proto__']) expect(readGithubAnswer(raw(200, { error: inherited }))).to.deep.equal(unavailable('github: unrecognised error name'));
+    expect(readGithubAnswer(raw(200, { error: ['bad_verification_code'] })), 'a list is no error name').to.deep.equal(unavailable('github: unrecognised error name'));
     expect(readGithubAnswer(raw(401, { message: 'Bad credentials' }))).to.deep.equal(unavailable('upstream answered 401 without an error code'));
     expect(readGithubAnswer(raw(200, { access_token: 'gho_y', scope: '' }))).to.deep.equal({ kind: 'tokens', accessToken: 'gho_y' });
   });
@@ -61,6 +62,8 @@ describe('bridge profiles: each reader’s exact results and labels', () => {
     expect(readWithingsAnswer(raw(200, { status: '503', error: 'Invalid Params: invalid code' }))).to.deep.equal({ kind: 'refused', error: 'invalid_grant', detail: 'withings status 503' });
     expect(readWithingsAnswer(raw(200, { status: 503, error: 'Invalid Params: client id' }))).to.deep.equal({ kind: 'refused', error: 'invalid_client', detail: 'withings status 503' });
     expect(readWithingsAnswer(raw(200, { status: 503, error: 42 }))).to.deep.equal({ kind: 'refused', error: 'invalid_grant', detail: 'withings status 503' });
+    expect(readWithingsAnswer(raw(200, { status: 503, error: ['Invalid client'] })), 'only a string message is read').to.deep.equal({ kind: 'refused', error: 'invalid_grant', detail: 'withings status 503' });
+    expect(readWithingsAnswer(raw(200, { status: [503] }))).to.deep.equal(unavailable('withings answer has no numeric status'));
     expect(readWithingsAnswer(raw(200, { status: 0, body: 'x' }))).to.deep.equal(unavailable('withings status 0 without a body object'));
     expect(readWithingsAnswer(raw(200, { status: 601, error: 'Too many requests for rt-abc' }))).to.deep.equal(unavailable('withings status 601'));
     expect(readWithingsAnswer(raw(200, { status: 99_999 }))).to.deep.equal(unavailable('withings status 99999'));
