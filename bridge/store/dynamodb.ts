@@ -59,7 +59,8 @@ export class DynamoDbBridgeStore implements BridgeStore {
     const base = new DynamoDBClient({
       ...options.client,
       region: options.region,
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      // Undefined: AWS's own endpoint for the region (the SDK treats an undefined endpoint as none).
+      endpoint: options.endpoint,
       // Alexa gives the token endpoint 4.5 s in all, for a few store calls and the upstream's: a store call that
       // hangs must fail (a 503 Alexa retries) rather than use it up. A single call normally takes milliseconds. (Without
       // throwOnRequestTimeout the SDK only logs a warning and goes on waiting.)

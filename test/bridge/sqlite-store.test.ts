@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -208,12 +208,17 @@ describe('bridge store: SQLite', () => {
         await store.close();
       }
       expect(fds()).to.equal(before);
-      const existed = existsSync(':memory:');
-      const memory = new SqliteBridgeStore(':memory:');
-      await memory.close();
-      const created = !existed && existsSync(':memory:');
-      if (created) rmSync(':memory:'); // leave nothing behind for the next run
-      expect(created, 'a file named :memory: in the working directory').to.equal(false);
+      // In an empty working directory of its own, so that nothing else can have left a file there.
+      const cwd = process.cwd();
+      const empty = mkdtempSync(join(tmpdir(), 'bridge-cwd-'));
+      tempDirs.push(empty);
+      process.chdir(empty);
+      try {
+        await new SqliteBridgeStore(':memory:').close();
+        expect(readdirSync(empty), 'files written by a :memory: store').to.deep.equal([]);
+      } finally {
+        process.chdir(cwd);
+      }
     });
   });
 
