@@ -74,7 +74,7 @@ describe('bridge: configuration', () => {
     ['BRIDGE_PUBLIC_URL', 'https://admin@bridge.example/', /credentials/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'https://:secret@auth.example/token', /credentials/],
     ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/api/skill/other', /neither/],
-    ['BRIDGE_UPSTREAM_SCOPES', ' order car=rides ', /^BRIDGE_UPSTREAM_SCOPES: "order car=rides" is not an entry/],
+    ['BRIDGE_UPSTREAM_SCOPES', 'a=b, order car=rides', /^BRIDGE_UPSTREAM_SCOPES: "order car=rides" is not an entry/],
     ['BRIDGE_REFRESH_GRACE_S', '3601', /whole number from 0 to 3600/],
     ['BRIDGE_LINK_TTL_DAYS', '0', /whole number from 1 to 3650/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'ftp://auth.example/token', /http\(s\)/],
