@@ -178,11 +178,6 @@ describe('bridge store: DynamoDB items', () => {
   before(async () => {
     db = await startLocalDynamoDb({ table: 'bridge-items' });
     store = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
-    // openStore's import() loads the store modules as ES modules, beside the copies this file's imports load: load
-    // them here, before the tests, so their module code runs in a hook and not inside the openStore test (mutation
-    // testing would otherwise credit that one test with covering every constant of the module).
-    await import('../../bridge/store/dynamodb.js');
-    await import('../../bridge/store/sqlite.js');
   });
   after(async () => {
     await store.close();
