@@ -101,9 +101,11 @@ export class RateLimits {
   /** Seconds an address stays shut at /token, or undefined when it may go on. */
   private async shutSeconds(address: string): Promise<number | undefined> {
     const now = Date.now();
-    const shutUntil = this.shut.get(address) ?? 0;
-    if (shutUntil > now) return Math.ceil((shutUntil - now) / 1000);
-    this.shut.delete(address);
+    const shutUntil = this.shut.get(address);
+    if (shutUntil !== undefined) {
+      if (shutUntil > now) return Math.ceil((shutUntil - now) / 1000);
+      this.shut.delete(address);
+    }
     if ((this.open.get(address) ?? 0) > now) return undefined;
     let res: RateLimiterRes | null;
     try {
