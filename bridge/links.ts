@@ -192,8 +192,11 @@ export class Links {
 
   /**
    * Moves a link found under a previous key's id (`leased`: we hold its lease, so nobody else writes it) to the
-   * current key's id, its tokens and answer sealed again under the current key; then empties and expires the old row.
+   * current key's id, its tokens sealed again under the current key; then empties and expires the old row.
    * False when the stored token cannot be opened with any configured key.
+   *
+   * The stored answer is not moved: a link is only moved after `repeatedAnswer` found no answer to repeat, so its
+   * repeat window has already closed and the answer would never be served again.
    */
   private async moveToCurrentKey(leased: LinkRecord, bridgeToken: string): Promise<boolean> {
     const { keys, store, now, logger } = this.options;
@@ -203,12 +206,10 @@ export class Links {
       await this.releaseLease(leased);
       return false;
     }
-    const { leaseUntil: _lease, previousUpstreamRefreshToken, lastAnswer, ...kept } = leased;
+    const { leaseUntil: _lease, previousUpstreamRefreshToken, lastAnswer: _answer, lastAnswerUntil: _answerUntil, ...kept } = leased;
     const moved: LinkRecord = { ...kept, id, version: 1, upstreamRefreshToken: await this.sealToken(id, token) };
-    const previous = previousUpstreamRefreshToken === undefined ? undefined : await this.openToken(leased.id, previousUpstreamRefreshToken);
+    const previous = await this.openToken(leased.id, previousUpstreamRefreshToken);
     if (previous !== undefined) moved.previousUpstreamRefreshToken = await this.sealToken(id, previous);
-    const answer = lastAnswer === undefined ? undefined : await this.openAnswer(leased.id, lastAnswer);
-    if (answer !== undefined) moved.lastAnswer = await seal(keys.storedToken, ANSWER_TYP, { ...answer, linkId: id });
     // A live row under the new id can only be a mover's that crashed before emptying the old row: it is the newer
     // one (it may have been refreshed since) and stays. An expired one (the link was moved away from this id before,
     // e.g. back and forth during a two-step rotation) is replaced.
@@ -229,7 +230,8 @@ export class Links {
     }
     let result: UpstreamResult = await upstream.token('refresh_token', { refresh_token: current });
     let spent = current;
-    if (result.kind === 'refused' && result.error === 'invalid_grant' && link.previousUpstreamRefreshToken !== undefined && (link.previousUntil ?? 0) > now()) {
+    // `previousUntil` is set together with the previous token: a link without one never passes this test.
+    if (result.kind === 'refused' && result.error === 'invalid_grant' && (link.previousUntil ?? 0) > now()) {
       const previous = await this.openToken(link.id, link.previousUpstreamRefreshToken);
       if (previous !== undefined) {
         this.options.logger.warn('bridge.refresh_previous_token', { profile: this.options.config.profile.name, outcome: 'newest refused within grace' });
@@ -254,7 +256,8 @@ export class Links {
 
     let next: LinkRecord | undefined;
     if (rotated) {
-      const stored: StoredAnswer = { linkId: link.id, accessToken: tokens.accessToken, issuedAtMs: at, ...(tokens.expiresIn === undefined ? {} : { expiresIn: tokens.expiresIn }) };
+      // An absent expires_in stays absent: the sealed JSON leaves `undefined` out.
+      const stored: StoredAnswer = { linkId: link.id, accessToken: tokens.accessToken, issuedAtMs: at, expiresIn: tokens.expiresIn };
       next = {
         id: link.id,
         version: link.version + 1,
@@ -289,7 +292,8 @@ export class Links {
 
   private async repeatedAnswer(link: LinkRecord): Promise<TokenAnswer | undefined> {
     const at = this.options.now();
-    if (link.lastAnswer === undefined || (link.lastAnswerUntil ?? 0) <= at) return undefined;
+    // `lastAnswerUntil` is set together with the answer: a link without one returns here.
+    if ((link.lastAnswerUntil ?? 0) <= at) return undefined;
     const stored = await this.openAnswer(link.id, link.lastAnswer);
     if (stored === undefined) return undefined;
     const answer: TokenAnswer = { access_token: stored.accessToken, token_type: 'Bearer' };
@@ -297,8 +301,9 @@ export class Links {
     return answer;
   }
 
-  private async openAnswer(linkId: string, sealed: string): Promise<StoredAnswer | undefined> {
-    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, sealed)) as StoredAnswer | undefined;
+  /** Undefined when there is none (unseal opens anything but a sealed string as undefined), or it does not open here. */
+  private async openAnswer(linkId: string, sealed: string | undefined): Promise<StoredAnswer | undefined> {
+    const stored = (await unseal(this.options.keys.storedToken, ANSWER_TYP, sealed as string)) as StoredAnswer | undefined;
     return stored?.linkId === linkId ? stored : undefined;
   }
 
@@ -307,8 +312,9 @@ export class Links {
     return seal(this.options.keys.storedToken, TOKEN_TYP, { linkId, token });
   }
 
-  private async openToken(linkId: string, sealed: string): Promise<string | undefined> {
-    const value = (await unseal(this.options.keys.storedToken, TOKEN_TYP, sealed)) as { linkId?: string; token?: string } | undefined;
+  /** Undefined when there is none (unseal opens anything but a sealed string as undefined), or it does not open here. */
+  private async openToken(linkId: string, sealed: string | undefined): Promise<string | undefined> {
+    const value = (await unseal(this.options.keys.storedToken, TOKEN_TYP, sealed as string)) as { linkId?: string; token?: string } | undefined;
     return value?.linkId === linkId && typeof value.token === 'string' ? value.token : undefined;
   }
 }

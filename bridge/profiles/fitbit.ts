@@ -9,7 +9,7 @@
  * oauthlib's fitbit compliance fix ("errors" list instead of a single "error").
  */
 import type { ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
-import { classifyStatus, parseJsonObject, refusalFromCode, tokensFromFields, unavailable } from './rfc6749.js';
+import { classifyStatus, mappedError, parseJsonObject, refusalFromCode, tokensFromFields, unavailable } from './rfc6749.js';
 
 /** Fitbit's errorType values that say the grant or the client is dead (or the request wrong) → RFC 6749. */
 const ERROR_TYPES: Readonly<Record<string, UpstreamRefusal['error']>> = {
@@ -32,11 +32,12 @@ export function readFitbitAnswer(answer: { status: number; body: string }): Upst
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is not a JSON object`);
   if (statusClass === 'success') return tokensFromFields(fields);
   const first = Array.isArray(fields.errors) ? (fields.errors[0] as { errorType?: unknown; message?: unknown } | undefined) : undefined;
-  if (first !== undefined && typeof first === 'object' && first !== null) {
-    const type = typeof first.errorType === 'string' ? first.errorType : '';
-    const error = ERROR_TYPES[type];
+  if (typeof first === 'object' && first !== null) {
+    // Only a string names an entry (mappedError); anything else reads as an unrecognised errorType.
+    const type = first.errorType;
+    const error = mappedError(ERROR_TYPES, type);
     // Labels are the table's own errorTypes; the message (which quotes the refused token) is never kept.
-    if (error !== undefined) return { kind: 'refused', error, detail: `fitbit ${type}` };
+    if (error !== undefined) return { kind: 'refused', error, detail: `fitbit ${String(type)}` };
     return unavailable(type === 'system' ? 'fitbit errorType system' : 'fitbit: unrecognised errorType');
   }
   // Not Fitbit's usual shape: read it as RFC 6749 if it is that (the code only, never the description).

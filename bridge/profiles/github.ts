@@ -10,7 +10,7 @@
  * do send `expires_in`/`refresh_token` (and `bad_refresh_token` on a dead one); they are read when present.
  */
 import type { ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
-import { classifyStatus, parseBodyFields, parseFormBody, tokensFromFields, unavailable } from './rfc6749.js';
+import { classifyStatus, mappedError, parseBodyFields, parseFormBody, tokensFromFields, unavailable } from './rfc6749.js';
 
 /** GitHub's error names → RFC 6749; names not listed say nothing certain and leave the link alone. */
 const ERRORS: Readonly<Record<string, UpstreamRefusal['error']>> = {
@@ -27,10 +27,12 @@ export function readGithubAnswer(answer: { status: number; headers: Readonly<Rec
   if (statusClass === 'unavailable') return unavailable(`upstream answered ${answer.status}`);
   // JSON when GitHub honoured Accept; otherwise form-encoded, whatever the content type claims.
   let fields = parseBodyFields(answer);
-  if (fields === undefined && /^[\w.%+-]+=[^\s<>]*(&[\w.%+-]+=[^\s<>]*)*$/.test(answer.body.trim())) fields = parseFormBody(answer.body.trim());
+  // A form: a first name, `=`, then anything without spaces or angle brackets (the further `&name=value` pairs
+  // included: the value's character class already admits them).
+  if (fields === undefined && /^[\w.%+-]+=[^\s<>]*$/.test(answer.body.trim())) fields = parseFormBody(answer.body.trim());
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is neither JSON nor a form`);
   if (fields.error !== undefined) {
-    const error = typeof fields.error === 'string' ? ERRORS[fields.error] : undefined;
+    const error = mappedError(ERRORS, fields.error);
     // Labels are the table's own names; an error name not in it is not repeated (it may be anything, a token too).
     return error === undefined ? unavailable('github: unrecognised error name') : { kind: 'refused', error, detail: `github: ${String(fields.error)}` };
   }

@@ -92,6 +92,14 @@ export function tokensFromFields(fields: Record<string, unknown>): UpstreamToken
 }
 
 /**
+ * A provider's own error name → its RFC 6749 code, from the profile's table only: an inherited property
+ * (`constructor`, `toString`) is no entry, so an answer naming one is not read as a refusal.
+ */
+export function mappedError(table: Readonly<Record<string, UpstreamRefusal['error']>>, name: unknown): UpstreamRefusal['error'] | undefined {
+  return typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/**
  * An error code → refusal when it is one of RFC 6749's; anything else is `unavailable` (an unknown code says
  * nothing certain about the grant, and a wrong "refused" unlinks the user). `detail` stays in the bridge's log.
  */

@@ -14,7 +14,7 @@
  * default). `issued_at` is not turned into a lifetime: without the org's timeout it says nothing about the end.
  */
 import type { ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
-import { classifyStatus, parseJsonObject, refusalFromCode, tokensFromFields, unavailable } from './rfc6749.js';
+import { classifyStatus, mappedError, parseJsonObject, refusalFromCode, tokensFromFields, unavailable } from './rfc6749.js';
 
 /** Salesforce's own error codes → RFC 6749; `rate_limit_exceeded` is deliberately absent (it is not a dead grant). */
 const ERRORS: Readonly<Record<string, UpstreamRefusal['error']>> = {
@@ -33,11 +33,10 @@ export function readSalesforceAnswer(answer: { status: number; body: string }): 
   const fields = parseJsonObject(answer.body);
   if (fields === undefined) return unavailable(`upstream answered ${answer.status} with a body that is not a JSON object`);
   if (statusClass === 'refusal') {
-    const code = typeof fields.error === 'string' ? fields.error : undefined;
     // Labels are the table's own codes; the error_description is never kept (provider text).
-    const mapped = code === undefined ? undefined : ERRORS[code];
-    if (mapped !== undefined) return { kind: 'refused', error: mapped, detail: `salesforce: ${code}` };
-    return refusalFromCode(code);
+    const mapped = mappedError(ERRORS, fields.error);
+    if (mapped !== undefined) return { kind: 'refused', error: mapped, detail: `salesforce: ${String(fields.error)}` };
+    return refusalFromCode(fields.error);
   }
   return tokensFromFields(fields);
 }

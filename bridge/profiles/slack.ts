@@ -14,7 +14,7 @@
  */
 import { isJsonObject } from '../../common/json.js';
 import type { ProfileSettings, ProviderProfile, UpstreamRefusal, UpstreamResult } from './profile.js';
-import { parseJsonObject, tokensFromFields, unavailable } from './rfc6749.js';
+import { mappedError, parseJsonObject, tokensFromFields, unavailable } from './rfc6749.js';
 
 /** Slack's error names that say the grant or the client is dead → RFC 6749. Everything else leaves the link alone. */
 const ERRORS: Readonly<Record<string, UpstreamRefusal['error']>> = {
@@ -35,10 +35,11 @@ export function readSlackAnswer(answer: { status: number; body: string }): Upstr
   const fields = parseJsonObject(answer.body);
   if (fields === undefined) return unavailable('upstream answered 200 with a body that is not a JSON object');
   if (fields.ok !== true) {
-    const name = typeof fields.error === 'string' ? fields.error : '';
-    const error = ERRORS[name];
+    // Only a string names an entry (mappedError) or is `ratelimited`; anything else is an unrecognised name.
+    const name = fields.error;
+    const error = mappedError(ERRORS, name);
     // Labels are the table's own names (and `ratelimited`); any other name is not repeated: it may be anything.
-    if (error !== undefined) return { kind: 'refused', error, detail: `slack: ${name}` };
+    if (error !== undefined) return { kind: 'refused', error, detail: `slack: ${String(name)}` };
     return unavailable(name === 'ratelimited' ? 'slack: ratelimited' : 'slack: unrecognised error name');
   }
   // The user token: nested after the code grant, top level (token_type "user") after a refresh.

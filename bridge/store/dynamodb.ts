@@ -14,7 +14,7 @@
  * consistent: a lease or a rotation written by another instance is seen at once. The store calls only GetItem and
  * PutItem (bridge/deploy/iam-policy.json grants exactly these two).
  */
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BridgeStore, LinkRecord } from './store.js';
 
@@ -59,7 +59,8 @@ export class DynamoDbBridgeStore implements BridgeStore {
     const base = new DynamoDBClient({
       ...options.client,
       region: options.region,
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      // Undefined: AWS's own endpoint for the region (the SDK treats an undefined endpoint as none).
+      endpoint: options.endpoint,
       // Alexa gives the token endpoint 4.5 s in all, for a few store calls and the upstream's: a store call that
       // hangs must fail (a 503 Alexa retries) rather than use it up. A single call normally takes milliseconds. (Without
       // throwOnRequestTimeout the SDK only logs a warning and goes on waiting.)
@@ -98,7 +99,11 @@ export class DynamoDbBridgeStore implements BridgeStore {
     return { ...fields, [PARTITION_KEY]: LINK_PREFIX + id, [TTL_ATTRIBUTE]: ttlOf(link.expiresAt) };
   }
 
-  /** PutItem under a condition: false when the condition did not hold (someone else was first). */
+  /**
+   * PutItem under a condition: false when the condition did not hold (someone else was first). The refusal is
+   * recognised by its name, which holds whichever copy of the SDK's classes threw it. A condition without values
+   * leaves ExpressionAttributeValues undefined, which the SDK leaves out of the request.
+   */
   private async conditionalPut(item: Record<string, unknown>, condition: Condition): Promise<boolean> {
     try {
       await this.client.send(
@@ -107,12 +112,12 @@ export class DynamoDbBridgeStore implements BridgeStore {
           Item: item,
           ConditionExpression: condition.expression,
           ExpressionAttributeNames: condition.names,
-          ...(condition.values === undefined ? {} : { ExpressionAttributeValues: condition.values }),
+          ExpressionAttributeValues: condition.values,
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;
+      if ((error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
   }

@@ -10,7 +10,7 @@ import type { BridgeStore } from './store.js';
 export async function openStore(config: StoreConfig, options: SqliteStoreOptions = {}): Promise<BridgeStore> {
   if (config.kind === 'dynamodb') {
     const { DynamoDbBridgeStore } = await import('./dynamodb.js');
-    return new DynamoDbBridgeStore({ table: config.table, region: config.region, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
+    return new DynamoDbBridgeStore({ table: config.table, region: config.region, endpoint: config.endpoint });
   }
   const { SqliteBridgeStore } = await import('./sqlite.js');
   return new SqliteBridgeStore(config.path, options);

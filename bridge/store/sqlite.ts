@@ -67,7 +67,8 @@ export class SqliteBridgeStore implements BridgeStore {
   readonly db: DatabaseSync;
   private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
   private readonly now: () => number;
-  private lastPurge: number | undefined;
+  /** When the last purge ran (epoch ms); minus infinity before the first, so the first write purges. */
+  private lastPurge = Number.NEGATIVE_INFINITY;
   /** A file may be opened by other processes too; `:memory:` is this connection's alone. */
   readonly shared: boolean;
 
@@ -125,7 +126,7 @@ export class SqliteBridgeStore implements BridgeStore {
 
   private purgeNowAndThen(): void {
     const now = this.now();
-    if (this.lastPurge !== undefined && now - this.lastPurge < PURGE_EVERY_MS) return;
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
     this.statements.purgeUsed.run(now);
     this.statements.purgeLinks.run(now);

@@ -2,9 +2,12 @@
  * The bridge's configuration: every problem is a ConfigError naming the variable; profiles are found by name.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadBridgeConfig, mapScopes, profileExtraSettings } from '../../bridge/config.js';
 import type { ProviderProfile } from '../../bridge/profiles/profile.js';
 import { bridgeEnv } from './helpers.js';
+
+const RANDOM_KEY = randomBytes(32).toString('base64url');
 
 async function configError(env: Record<string, string | undefined>): Promise<ConfigError> {
   const error = await loadBridgeConfig(bridgeEnv(env)).then(
@@ -27,6 +30,17 @@ describe('bridge: configuration', () => {
     expect(config.upstream.budgetMs).to.equal(3500);
     expect(config.trustProxyHops).to.equal(0);
     expect(config.warnings).to.deep.equal([]);
+    expect(config.host).to.equal('127.0.0.1');
+    expect(config.refreshGraceSeconds).to.equal(120);
+    expect(config.linkTtlSeconds).to.equal(400 * 86_400);
+    expect(config.bodyLimitBytes).to.equal(16 * 1024);
+    expect(config.upstream.scopeMap).to.equal(undefined);
+    expect(config.previousKeys).to.deep.equal([]);
+    expect((await loadBridgeConfig({ ...bridgeEnv(), LOG_LEVEL: undefined })).logLevel).to.equal('info');
+    // The profile's `extra`: the bridge's own non-secret variables, nothing else from the environment.
+    expect(config.profileSettings.extra).to.include({ BRIDGE_PUBLIC_URL: 'https://bridge.example/base/' });
+    expect(config.profileSettings.extra).not.to.have.property('LOG_LEVEL');
+    expect(config.profileSettings.upstreamClientId).to.equal(config.upstream.clientId);
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_KEY');
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_CLIENT_SECRET');
     expect(config.profileSettings.extra).not.to.have.property('BRIDGE_UPSTREAM_CLIENT_SECRET');
@@ -56,9 +70,20 @@ describe('bridge: configuration', () => {
     ['BRIDGE_PORT', '70000', /whole number/],
     ['BRIDGE_PUBLIC_URL', 'bridge.example', /absolute URL/],
     ['BRIDGE_PUBLIC_URL', 'https://bridge.example/?a=1', /query or fragment/],
+    ['BRIDGE_PUBLIC_URL', 'https://bridge.example/#top', /query or fragment/],
+    ['BRIDGE_PUBLIC_URL', 'https://admin@bridge.example/', /credentials/],
+    ['BRIDGE_UPSTREAM_TOKEN_URL', 'https://:secret@auth.example/token', /credentials/],
+    ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/api/skill/other', /neither/],
+    ['BRIDGE_UPSTREAM_SCOPES', 'a=b, order car=rides', /^BRIDGE_UPSTREAM_SCOPES: "order car=rides" is not an entry/],
+    ['BRIDGE_REFRESH_GRACE_S', '3601', /whole number from 0 to 3600/],
+    ['BRIDGE_LINK_TTL_DAYS', '0', /whole number from 1 to 3650/],
     ['BRIDGE_UPSTREAM_TOKEN_URL', 'ftp://auth.example/token', /http\(s\)/],
-    ['BRIDGE_KEY', 'c2hvcnQ', /32 random bytes/],
-    ['BRIDGE_KEY', 'not base64url!!', /32 random bytes/],
+    ['BRIDGE_KEY', 'c2hvcnQ', /must be 32 random bytes/],
+    ['BRIDGE_KEY', 'not base64url!!', /must be 32 random bytes/],
+    ['BRIDGE_KEY', `!${RANDOM_KEY}`, /must be 32 random bytes/],
+    ['BRIDGE_KEY', `${RANDOM_KEY}!`, /must be 32 random bytes/],
+    ['BRIDGE_UPSTREAM_AUTHORIZATION_URL', 'ftp://auth.example/authorize', /http\(s\)/],
+    ['BRIDGE_ALEXA_REDIRECT_URIS', 'not a url', /absolute URL/],
     ['BRIDGE_ALEXA_REDIRECT_URIS', 'https://pitangui.amazon.com/x#frag', /fragment/],
     ['BRIDGE_ALEXA_REDIRECT_URIS', ' , ', /lists no URI/],
     ['BRIDGE_UPSTREAM_SCOPES', 'order_car', /alexa_scope=upstream scopes/],
@@ -100,18 +125,27 @@ describe('bridge: configuration', () => {
       expect((await loadBridgeConfig(bridgeEnv(dynamo))).store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'eu-west-1', rateLimitTable });
       const fromAws = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: 'us-east-1', BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }));
       expect(fromAws.store).to.deep.equal({ kind: 'dynamodb', table: 'ride-hailer-bridge', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000/', rateLimitTable });
+      for (const region of ['us-gov-west-1', 'ap-southeast-12']) expect((await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_REGION: region }))).store).to.include({ region });
       const named = await loadBridgeConfig(bridgeEnv({ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'counters' }));
       expect(named.store).to.include({ rateLimitTable: 'counters' });
     });
 
     const problems: [Record<string, string | undefined>, string, RegExp][] = [
       [{ BRIDGE_STORE: 'redis' }, 'BRIDGE_STORE', /one of sqlite, dynamodb/],
-      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: undefined }, 'BRIDGE_DYNAMODB_TABLE', /not set/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: undefined }, 'BRIDGE_DYNAMODB_TABLE', /^BRIDGE_DYNAMODB_TABLE: not set \(BRIDGE_STORE=dynamodb/],
+      [{ BRIDGE_DATA: undefined }, 'BRIDGE_DATA', /^BRIDGE_DATA: not set \(the SQLite file of BRIDGE_STORE=sqlite/],
       [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: 'arn:aws:dynamodb:eu-west-1:1:table/x' }, 'BRIDGE_DYNAMODB_TABLE', /not a DynamoDB table name/],
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: undefined, AWS_REGION: undefined }, 'BRIDGE_DYNAMODB_REGION', /not set .*AWS_REGION/],
       [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Ireland' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'Xeu-west-1' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_REGION: 'eu-west-1a' }, 'BRIDGE_DYNAMODB_REGION', /not an AWS region/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_TABLE: '!!!bridge' }, 'BRIDGE_DYNAMODB_TABLE', /not a DynamoDB table name/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: '!!!counters' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'counters!!!' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'localhost:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /http\(s\) URL/],
       [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://key:secret@127.0.0.1:8000' }, 'BRIDGE_DYNAMODB_ENDPOINT', /credentials/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000/?region=x' }, 'BRIDGE_DYNAMODB_ENDPOINT', /query or fragment/],
+      [{ ...dynamo, BRIDGE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000/#x' }, 'BRIDGE_DYNAMODB_ENDPOINT', /query or fragment/],
       [{ ...dynamo, BRIDGE_DYNAMODB_RATE_LIMIT_TABLE: 'a b' }, 'BRIDGE_DYNAMODB_RATE_LIMIT_TABLE', /not a DynamoDB table name/],
     ];
     for (const [env, name, problem] of problems) {
@@ -134,6 +168,23 @@ describe('bridge: configuration', () => {
     }
   });
 
+  it('reads the optional settings: BRIDGE_HOST, BRIDGE_PREVIOUS_KEYS (trimmed, empty entries skipped), redirect URIs trimmed, trailing slashes of the public URL', async () => {
+    const keys = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+    const key = (n: number) => keys[n - 1]!;
+    const config = await loadBridgeConfig(
+      bridgeEnv({ BRIDGE_HOST: '0.0.0.0', BRIDGE_PREVIOUS_KEYS: ` ${key(1)}, ,${key(2)} ,`, BRIDGE_PUBLIC_URL: 'https://bridge.example/base//', BRIDGE_ALEXA_REDIRECT_URIS: ` https://pitangui.amazon.com/api/skill/link/M1 , https://layla.amazon.com/api/skill/link/M1` }),
+    );
+    expect(config.host).to.equal('0.0.0.0');
+    expect(config.previousKeys.map((k) => Buffer.from(k).toString('base64url'))).to.deep.equal([key(1), key(2)]);
+    expect(config.publicUrl).to.equal('https://bridge.example/base');
+    expect(config.alexa.redirectUris).to.deep.equal(['https://pitangui.amazon.com/api/skill/link/M1', 'https://layla.amazon.com/api/skill/link/M1']);
+    expect((await configError({ BRIDGE_PREVIOUS_KEYS: `${key(1)},short` })).variable).to.equal('BRIDGE_PREVIOUS_KEYS');
+    // A profile without required settings gets exactly the bridge's non-secret variables.
+    expect(profileExtraSettings({ name: 'plain' } as unknown as ProviderProfile, { BRIDGE_A: '1', OTHER: '2' })).to.deep.equal({ BRIDGE_A: '1' });
+    const blanks = await loadBridgeConfig(bridgeEnv({ BRIDGE_UPSTREAM_SCOPES: 'a=x, ,b=y' }));
+    expect([...blanks.upstream.scopeMap!.keys()]).to.deep.equal(['a', 'b']);
+  });
+
   it("names a profile's required setting when it is missing, and hands it to the profile as `extra`", () => {
     const profile = { name: 'needy', requiredSettings: ['BRIDGE_UPSTREAM_AUDIENCE'] } as unknown as ProviderProfile;
     expect(() => profileExtraSettings(profile, { BRIDGE_KEY: 'k' })).to.throw(ConfigError, /^BRIDGE_UPSTREAM_AUDIENCE: not set \(the "needy" profile needs it\)/);
@@ -146,5 +197,9 @@ describe('bridge: configuration', () => {
     expect(mapScopes('order_car basic_profile legacy other', config.upstream.scopeMap)).to.deep.equal(['rides:write', 'rides:read', 'profile', 'other', 'offline_access']);
     expect(mapScopes('order_car', undefined)).to.deep.equal(['order_car']);
     expect(mapScopes('', undefined)).to.deep.equal([]);
+    expect(mapScopes('a  b', undefined), 'repeated spaces').to.deep.equal(['a', 'b']);
+    const noAlways = await loadBridgeConfig(bridgeEnv({ BRIDGE_UPSTREAM_SCOPES: 'a=x  y,, b=,' }));
+    expect([...noAlways.upstream.scopeMap!]).to.deep.equal([['a', ['x', 'y']], ['b', []]]);
+    expect(mapScopes('a b c', noAlways.upstream.scopeMap)).to.deep.equal(['x', 'y', 'c']);
   });
 });

@@ -4,8 +4,12 @@
  * a value. (The real SDK call against the local cloud's Secrets Manager is covered by test/deploy/bridge-deploy.test.ts.)
  */
 import { expect } from 'chai';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../bridge/config.js';
 import { withBridgeSecrets, type SecretReader } from '../../bridge/secrets.js';
+import { readSecretString } from '../../bridge/secrets-sdk.js';
 
 const VALUES = { BRIDGE_KEY: 'k'.repeat(43), BRIDGE_CLIENT_SECRET: 'alexa-secret', BRIDGE_UPSTREAM_CLIENT_SECRET: 'upstream-secret' };
 
@@ -50,10 +54,88 @@ describe('bridge: secrets from Secrets Manager', () => {
     expect(error.message).not.to.contain(VALUES.BRIDGE_KEY);
   });
 
+  it('takes only a JSON object with string values; a blank ARN is no ARN, a padded one is trimmed', async () => {
+    for (const text of ['null', '[]', '"a string"', '42']) expect((await failure(async () => text)).message, text).to.match(/must be a JSON object/);
+    expect((await failure(async () => JSON.stringify({ ...VALUES, BRIDGE_KEY: 42 }))).message).to.contain('lacks BRIDGE_KEY (each a non-empty string)');
+    expect(await withBridgeSecrets({ BRIDGE_SECRETS_ARN: 'arn:x' }, async () => JSON.stringify({ ...VALUES, BRIDGE_PREVIOUS_KEYS: 7 }))).not.to.have.property('BRIDGE_PREVIOUS_KEYS');
+    const blank = { BRIDGE_SECRETS_ARN: '  ' };
+    expect(await withBridgeSecrets(blank, async () => expect.fail('read'))).to.equal(blank);
+    const ids: string[] = [];
+    await withBridgeSecrets({ BRIDGE_SECRETS_ARN: ' arn:x ' }, async (id) => {
+      ids.push(id);
+      return JSON.stringify(VALUES);
+    });
+    expect(ids).to.deep.equal(['arn:x']);
+  });
+
   it('a value that is not a JSON object, or a read that fails, stops the cold start with a ConfigError', async () => {
-    expect((await failure(async () => 'not json')).message).to.match(/must be a JSON object/);
+    const notJson = await failure(async () => 'not json');
+    expect(notJson.variable).to.equal('BRIDGE_SECRETS_ARN');
+    expect(notJson.message).to.contain('must be a JSON object with BRIDGE_KEY, BRIDGE_CLIENT_SECRET, BRIDGE_UPSTREAM_CLIENT_SECRET');
     expect((await failure(async () => undefined)).message).to.match(/must be a JSON object/);
     const denied = Object.assign(new Error('not authorized to perform secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' });
-    expect((await failure(async () => Promise.reject(denied))).message).to.match(/could not be read \(AccessDeniedException/);
+    const unread = await failure(async () => Promise.reject(denied));
+    expect(unread.variable).to.equal('BRIDGE_SECRETS_ARN');
+    expect(unread.message).to.match(/could not be read \(AccessDeniedException/);
+  });
+
+  describe('the SDK call (bridge/secrets-sdk.ts) against a stand-in Secrets Manager endpoint', () => {
+    const saved = { ...process.env };
+    let requests: { target: string | undefined; body: Record<string, unknown> }[];
+    let status: number | 'hang';
+    let server: ReturnType<typeof createServer>;
+    before(async () => {
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          requests.push({ target: req.headers['x-amz-target'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+          if (status === 'hang') return; // never answers
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(status === 200 ? JSON.stringify({ Name: 'b', SecretString: '{"BRIDGE_KEY":"k"}' }) : JSON.stringify({ __type: 'InternalServiceError', message: 'down' }));
+        });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      // The SDK's own variables: a local endpoint and DEMO-ONLY credentials, put back after.
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        AWS_ACCESS_KEY_ID: 'DEMO-ONLY-key',
+        AWS_SECRET_ACCESS_KEY: 'DEMO-ONLY-secret',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+    });
+    beforeEach(() => {
+      requests = [];
+      status = 200;
+    });
+    after(async () => {
+      for (const name of ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('reads the secret string of the named secret, in the given region', async () => {
+      expect(await readSecretString('arn:aws:secretsmanager:eu-west-1:0:secret:b', 'eu-west-1')).to.equal('{"BRIDGE_KEY":"k"}');
+      expect(requests).to.deep.equal([{ target: 'secretsmanager.GetSecretValue', body: { SecretId: 'arn:aws:secretsmanager:eu-west-1:0:secret:b' } }]);
+    });
+
+    it('a call that never answers times out (3 s per attempt, two attempts) instead of using up the cold start', async function () {
+      this.timeout(30_000);
+      status = 'hang';
+      const error = await readSecretString('arn:x', 'eu-west-1').then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.name).to.equal('TimeoutError');
+      expect(requests).to.have.length(2);
+    });
+
+    it('gives up after two attempts (the cold start waits for it)', async () => {
+      status = 500;
+      const error = await readSecretString('arn:x', 'eu-west-1').then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.name).to.equal('InternalServiceError');
+      expect(requests).to.have.length(2);
+    });
   });
 });

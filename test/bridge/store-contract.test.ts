@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBridgeStore, PARTITION_KEY, TTL_ATTRIBUTE } from '../../bridge/store/dynamodb.js';
+import { openStore } from '../../bridge/store/open.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
 import type { BridgeStore, LinkRecord } from '../../bridge/store/store.js';
 import { LOCAL_DYNAMODB_CREDENTIALS, LOCAL_DYNAMODB_REGION, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
@@ -203,13 +204,65 @@ describe('bridge store: DynamoDB items', () => {
     expect(await store.getLink(link.id, Date.now())).to.equal(undefined);
   });
 
-  it('a DynamoDB endpoint that accepts connections but never answers fails the call instead of hanging the token endpoint', async () => {
-    const silent = createServer(() => {}); // takes the connection, never answers
+  it('openStore: BRIDGE_STORE=dynamodb opens the table at the configured endpoint; sqlite the file, with the bridge’s clock', async () => {
+    // The SDK takes its (DEMO-ONLY, local) credentials from process.env, as on Lambda; put back after.
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_DYNAMODB_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_DYNAMODB_CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+    const opened = await openStore({ kind: 'dynamodb', table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, rateLimitTable: 'unused' });
+    try {
+      expect(opened.shared).to.equal(true);
+      const link = sampleLink();
+      await store.createLink(link);
+      expect(await opened.getLink(link.id, NOW)).to.deep.equal(link); // the same table, reached through the endpoint
+    } finally {
+      await opened.close();
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    const clock = NOW;
+    const sqlite = await openStore({ kind: 'sqlite', path: ':memory:' }, { now: () => clock });
+    try {
+      expect(sqlite.shared).to.equal(false);
+      await sqlite.createLink(sampleLink({ id: 'expired-by-the-bridge-clock', expiresAt: NOW - 1 }));
+      await sqlite.useOnce('purge-now', NOW + 1); // the first write purges, by the clock given
+      const rows = (sqlite as SqliteBridgeStore).db.prepare('SELECT count(*) AS n FROM bridge_links').get() as { n: number };
+      expect(rows.n).to.equal(0);
+    } finally {
+      await sqlite.close();
+    }
+  });
+
+  it('a write that fails is an error, never read as a lost race (false)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+    try {
+      for (const write of [() => down.useOnce('code:down', NOW + 1), () => down.createLink(sampleLink()), () => down.replaceLink(sampleLink(), 1)]) {
+        expect(await write().then((result) => `resolved ${result}`, () => 'rejected')).to.equal('rejected');
+      }
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('an item without a numeric expiry (not written by this store) is no link', async () => {
+    await DynamoDBDocumentClient.from(db.client).send(new PutCommand({ TableName: db.table, Item: { [PARTITION_KEY]: 'link#by-hand', version: 1, clientId: 'alexa', upstreamRefreshToken: 'x', expiresAt: String(NOW + 60_000) } }));
+    expect(await store.getLink('by-hand', NOW)).to.equal(undefined);
+  });
+
+  it('a DynamoDB endpoint that accepts connections but never answers fails the call after two attempts instead of hanging the token endpoint', async () => {
+    let requests = 0;
+    const silent = createServer(() => void (requests += 1)); // takes the request, never answers
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const stuck = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
     try {
       const outcome = await stuck.getLink('any', NOW).then(() => 'answered', (error: unknown) => (error instanceof Error ? error.name : 'rejected'));
       expect(outcome).not.to.equal('answered');
+      expect(requests, 'attempts (each times out after 1 s: two fit in Alexa’s 4.5 s)').to.equal(2);
     } finally {
       await stuck.close();
       silent.closeAllConnections();
