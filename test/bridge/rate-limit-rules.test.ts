@@ -29,6 +29,8 @@ const POLICY: RateLimitPolicy = {
   tokenAuthFailuresPerAddress: { points: 2, windowSeconds: 600 },
   tokenAuthFailuresPerClient: { points: 6, windowSeconds: 600 },
 };
+/** The address caches on Date, which node:test's mocked timers move together with the counters' windows. */
+const DATE_CLOCK = { now: () => Date.now() };
 const CONFIG = { alexa: { clientId: 'alexa skill', clientSecret: 'unused', redirectUris: [] } };
 
 const request = (path: string, headers: Record<string, string> = {}, body = ''): BridgeRequest => ({ method: 'POST', path, query: new URLSearchParams(), headers, body });
@@ -86,7 +88,7 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
 
   it('/authorize and /callback share one budget per address; past it a 429 page with Retry-After, logged; other paths are never counted', async () => {
     const counters = sharedCounters();
-    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY);
+    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY, DATE_CLOCK);
     const page = route();
     for (const path of ['/authorize', '/callback', '/authorize']) expect((await limits.apply(request(path), '192.0.2.1', page)).status).to.equal(200);
     const refused = await limits.apply(request('/callback'), '192.0.2.1', page);
@@ -108,14 +110,14 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
 
   it('/token: successes never count; failures do, per address; once spent, the address is refused before its credentials are looked at', async () => {
     const counters = sharedCounters();
-    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY);
+    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY, DATE_CLOCK);
     const token = route(200);
     for (let i = 0; i < 10; i += 1) expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(200);
 
     token.status = 401;
     expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(401);
     // One failure is within the budget: read again once the open mark lapses, the address is still open.
-    mock.timers.tick(CLEAR_FOR_MS);
+    mock.timers.tick(CLEAR_FOR_MS + 1); // lru-cache: an entry is stale once its ttl has passed, not at the instant
     const readsBefore = counters.reads.token_fail_addr!;
     expect((await limits.apply(request('/token'), '192.0.2.1', token)).status).to.equal(401);
     expect(counters.reads.token_fail_addr).to.equal(readsBefore + 1);
@@ -149,15 +151,15 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
 
   it('an address shut by failures on another instance: refused once its "open" mark (CLEAR_FOR_MS) lapses, then without reading the store again', async () => {
     const counters = sharedCounters();
-    const here = new RateLimits(CONFIG, logger, counters.factory, POLICY);
-    const there = new RateLimits(CONFIG, logger, counters.factory, POLICY);
+    const here = new RateLimits(CONFIG, logger, counters.factory, POLICY, DATE_CLOCK);
+    const there = new RateLimits(CONFIG, logger, counters.factory, POLICY, DATE_CLOCK);
     const ok = route(200);
     expect((await here.apply(request('/token'), '192.0.2.1', ok)).status).to.equal(200); // read as open here
     expect(counters.reads.token_fail_addr).to.equal(1);
     const failing = route(401);
     for (let i = 0; i < 2; i += 1) expect((await there.apply(request('/token'), '192.0.2.1', failing)).status).to.equal(401);
 
-    mock.timers.tick(CLEAR_FOR_MS - 1);
+    mock.timers.tick(CLEAR_FOR_MS); // lru-cache: still fresh at the instant its ttl ends
     const readsBefore = counters.reads.token_fail_addr!;
     expect((await here.apply(request('/token'), '192.0.2.1', ok)).status, 'still marked open here').to.equal(200);
     expect(counters.reads.token_fail_addr).to.equal(readsBefore);
@@ -172,7 +174,7 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
   });
 
   it('per client: failures naming the configured client count over all addresses; past the budget 429, but the right secret is served', async () => {
-    const limits = new RateLimits(CONFIG, logger, sharedCounters().factory, POLICY);
+    const limits = new RateLimits(CONFIG, logger, sharedCounters().factory, POLICY, DATE_CLOCK);
     const wrong = route(401);
     let address = 0;
     const from = () => `198.51.100.${(address += 1)}`; // a new address each time: no address reaches its own budget
@@ -206,7 +208,7 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
 
   it('a failing counter store lets the request through and logs which counter failed, whatever was thrown', async () => {
     const counters = sharedCounters();
-    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY);
+    const limits = new RateLimits(CONFIG, logger, counters.factory, POLICY, DATE_CLOCK);
     counters.failing.set('pages', Object.assign(new Error('connection reset'), { name: 'StoreError' }));
     expect((await limits.apply(request('/authorize'), '192.0.2.1', route())).status).to.equal(200);
     counters.failing.set('token_fail_addr', 'a thrown string');
