@@ -47,7 +47,8 @@ export interface TokenAnswer {
 
 export type RefreshOutcome =
   | { kind: 'tokens'; answer: TokenAnswer; source: 'upstream' | 'repeated' }
-  | { kind: 'refused'; error: UpstreamRefusal['error']; reason: string }
+  /** `by`: whether the bridge refused on its own (no such link, another client's) or passes on the upstream's refusal. */
+  | { kind: 'refused'; by: 'bridge' | 'upstream'; error: UpstreamRefusal['error']; reason: string }
   | { kind: 'unavailable'; reason: string };
 
 /** How long after a rotation a refresh is answered from the stored answer (never longer than the grace). */
@@ -144,7 +145,7 @@ export class Links {
       this.inflight.set(id, flight);
     }
     const { clientId: owner, ...outcome } = await flight;
-    if (outcome.kind === 'tokens' && owner !== clientId) return { kind: 'refused', error: 'invalid_grant', reason: 'refresh token of another client' };
+    if (outcome.kind === 'tokens' && owner !== clientId) return { kind: 'refused', by: 'bridge', error: 'invalid_grant', reason: 'refresh token of another client' };
     return outcome.kind === 'tokens' ? { ...outcome, answer: { ...outcome.answer, refresh_token: bridgeToken } } : outcome;
   }
 
@@ -164,7 +165,7 @@ export class Links {
     const deadline = now() + config.upstream.budgetMs;
     for (;;) {
       const found = await this.findLink(bridgeToken);
-      if (found === undefined) return { kind: 'refused', error: 'invalid_grant', reason: 'unknown or expired refresh token' };
+      if (found === undefined) return { kind: 'refused', by: 'bridge', error: 'invalid_grant', reason: 'unknown or expired refresh token' };
       const { link, underCurrentKey } = found;
       const withClient = <T extends RefreshOutcome>(outcome: T) => ({ ...outcome, clientId: link.clientId });
 
@@ -241,7 +242,7 @@ export class Links {
     }
     if (result.kind === 'tokens') return { kind: 'tokens', answer: await this.recordTokens(link, result, spent), source: 'upstream' };
     await this.releaseLease(link);
-    if (result.kind === 'refused') return { kind: 'refused', error: result.error, reason: result.detail ?? 'refused' };
+    if (result.kind === 'refused') return { kind: 'refused', by: 'upstream', error: result.error, reason: result.detail ?? 'refused' };
     return result;
   }
 

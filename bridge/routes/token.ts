@@ -120,6 +120,8 @@ async function refreshGrant(form: URLSearchParams, clientId: string, ctx: Bridge
     log('issued', { source: outcome.source });
     return json(200, outcome.answer);
   }
+  // The bridge's own refusal (no such link, another client's) is logged as the bridge's: the upstream was not asked.
+  if (outcome.kind === 'refused' && outcome.by === 'bridge') return refuse(log, 400, outcome.error, outcome.reason);
   return upstreamFailure(outcome, log);
 }
 

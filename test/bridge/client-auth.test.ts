@@ -2,7 +2,7 @@
  * Client authentication at /token (bridge/client-auth.ts, RFC 6749 §2.3.1): Basic or the body, never both; each
  * refusal with its status, whether the 401 carries the Basic challenge (only when the client tried Basic, §5.2), and
  * the reason in the `bridge.token` line. An authenticated client is seen getting past to the grant: an unknown bridge
- * refresh token, which is looked up and refused as `upstream_refused`.
+ * refresh token, which is looked up and refused by the bridge itself (`refused`, its reason).
  */
 import { expect } from 'chai';
 import { basicAuth, startCoreBridge, type CoreBridge } from './core-harness.js';
@@ -29,7 +29,7 @@ describe('bridge /token: client authentication', () => {
     return { status: answer.status, error: (JSON.parse(answer.body) as { error?: string }).error, challenge: answer.headers['www-authenticate'], logged };
   }
   const refused = (status: number, error: string, reason: string, challenge?: string) => ({ status, error, challenge, logged: { outcome: 'refused', error, reason } });
-  const authenticated = { status: 400, error: 'invalid_grant', challenge: undefined, logged: { outcome: 'upstream_refused', error: 'invalid_grant' } };
+  const authenticated = { status: 400, error: 'invalid_grant', challenge: undefined, logged: { outcome: 'refused', error: 'invalid_grant', reason: 'unknown or expired refresh token' } };
 
   it('accepts Basic (form-encoded, any case, spaces around) and the body, each on its own', async () => {
     const [, credentials] = basicAuth().split(' ');

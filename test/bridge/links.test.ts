@@ -314,10 +314,10 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       expect(tokens(await b.links.refresh(bridgeToken, CLIENT)).source).to.equal('upstream');
 
       provider.nextAnswer = { kind: 'refused', error: 'invalid_grant', detail: 'status 400' };
-      expect(await b.links.refresh(bridgeToken, CLIENT)).to.deep.equal({ kind: 'refused', error: 'invalid_grant', reason: 'status 400' });
+      expect(await b.links.refresh(bridgeToken, CLIENT)).to.deep.equal({ kind: 'refused', by: 'upstream', error: 'invalid_grant', reason: 'status 400' });
       expect((await stored(b, bridgeToken)).leaseUntil).to.equal(undefined);
       provider.nextAnswer = { kind: 'refused', error: 'invalid_grant' };
-      expect(await a.links.refresh(bridgeToken, CLIENT)).to.deep.equal({ kind: 'refused', error: 'invalid_grant', reason: 'refused' });
+      expect(await a.links.refresh(bridgeToken, CLIENT)).to.deep.equal({ kind: 'refused', by: 'upstream', error: 'invalid_grant', reason: 'refused' });
     });
 
     it('when another writer wins the lease first, the refresh looks again instead of spending without one', async () => {
@@ -533,8 +533,8 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       provider = new Provider(false);
       const i = await instance();
       const bridgeToken = await i.links.create(CLIENT, provider.current, 'code-7');
-      expect(await i.links.refresh(bridgeToken, 'another-client')).to.deep.equal({ kind: 'refused', error: 'invalid_grant', reason: 'refresh token of another client' });
-      expect(await i.links.refresh('brt_unknown', CLIENT)).to.deep.equal({ kind: 'refused', error: 'invalid_grant', reason: 'unknown or expired refresh token' });
+      expect(await i.links.refresh(bridgeToken, 'another-client')).to.deep.equal({ kind: 'refused', by: 'bridge', error: 'invalid_grant', reason: 'refresh token of another client' });
+      expect(await i.links.refresh('brt_unknown', CLIENT)).to.deep.equal({ kind: 'refused', by: 'bridge', error: 'invalid_grant', reason: 'unknown or expired refresh token' });
     });
 
     it('concurrent refreshes in one instance share one call; the next refresh after it goes upstream again', async () => {
