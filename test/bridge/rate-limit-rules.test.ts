@@ -171,6 +171,11 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
     expect((await here.apply(request('/token'), '192.0.2.1', ok)).status).to.equal(429);
     expect(counters.reads.token_fail_addr, 'a shut address is not read again').to.equal(readsBefore + 1);
     expect(ok.calls).to.equal(2);
+
+    // Shut here only for what was left of the store's window: once it has passed, the address is served again.
+    mock.timers.tick(600_000);
+    expect((await here.apply(request('/token'), '192.0.2.1', ok)).status, 'open again after the window').to.equal(200);
+    expect(ok.calls).to.equal(3);
   });
 
   it('per client: failures naming the configured client count over all addresses; past the budget 429, but the right secret is served', async () => {
