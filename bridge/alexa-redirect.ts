@@ -3,7 +3,7 @@
  * query, e.g. `?vendorId=…`, is kept byte for byte): in the query for the code grant, in the fragment for the
  * implicit grant (`…?vendorId=X#state=…&access_token=…&token_type=Bearer`).
  */
-import { isLoopbackHost } from './weak-config.js';
+import { isLoopbackHost } from '../common/loopback.js';
 
 /**
  * Which grant a redirect URI of Alexa's serves, by its form: `…/api/skill/link/<vendorId>` (no query) takes the code

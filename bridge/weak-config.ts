@@ -18,6 +18,7 @@
  *   chance with a probability below 10⁻¹², so a key failing this was typed or derived, not drawn.
  */
 import { ConfigError } from '../common/env.js';
+import { isLoopbackHost } from '../common/loopback.js';
 import type { Logger } from '../common/logging.js';
 
 export interface ConfigWarning {
@@ -29,13 +30,6 @@ export interface ConfigWarning {
 export const MIN_SECRET_LENGTH = 32;
 /** A 32-byte BRIDGE_KEY with fewer distinct byte values is refused. */
 export const MIN_KEY_DISTINCT_BYTES = 16;
-
-/** 127.0.0.0/8, ::1 and localhost: names that never leave the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 /** Refuses an http:// URL whose host is not loopback. */
 export function requireTransportSecurity(variable: string, url: URL): void {

@@ -19,6 +19,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { parseJsonObject } from '../../common/json.js';
+import { isLoopbackHost } from '../../common/loopback.js';
 import { LinkingError, type AccessTokenScheme } from './linking-vocabulary.js';
 
 /** What the client needs of a linking setup (linking.ts's LinkingConfig has all of it). */
@@ -156,7 +157,7 @@ function formEncode(value: string): string {
 /** Sends one request and reads its whole answer within the token endpoint's time; a request that fails is unreachable. */
 async function post(settings: OAuthClientSettings, endpoint: 'token' | 'revocation', url: URL, fetchImpl: typeof fetch, send: (options: RequestOptions) => Promise<Response>): Promise<Answer> {
   const options: RequestOptions = { signal: AbortSignal.timeout(settings.tokenRequestTimeoutMs), [oauth.customFetch]: fetchImpl };
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) options[oauth.allowInsecureRequests] = true;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) options[oauth.allowInsecureRequests] = true;
   try {
     const response = await send(options);
     return { status: response.status, text: await response.text() };
@@ -216,7 +217,3 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-/** 127.0.0.0/8, ::1 and localhost: this machine, where the local stack runs without TLS. */
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadBridgeConfig } from '../../bridge/config.js';
 import { SqliteBridgeStore } from '../../bridge/store/sqlite.js';
-import { isLoopbackHost } from '../../bridge/weak-config.js';
+import { isLoopbackHost } from '../../common/loopback.js';
 import { createMemoryLogger } from '../../common/logging.js';
 import { bindSocket } from '../../local/bound-socket.js';
 import { startLocalBridge } from '../../local/bridge.js';
