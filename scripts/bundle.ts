@@ -27,7 +27,7 @@ export async function bundleLambda(entry: string, outdir: string, options: { mai
     legalComments: 'linked',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
-    plugins: [nodeBuiltinsByRequire, joseHeadersWithoutUndici],
+    plugins: [nodeBuiltinsByRequire, joseHeadersWithoutUndici, listFormatsOnFirstUse],
     logLevel: 'warning',
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
   });
@@ -77,7 +77,7 @@ const nodeBuiltinsByRequire: Plugin = {
       return args.namespace === 'node-builtins' ? { path, external: true } : { path, namespace: 'node-builtins' };
     });
     build.onLoad({ filter: /.*/, namespace: 'node-builtins' }, (args) => ({
-      contents: args.path === 'node:http2' ? lazyHttp2() : `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: args.path === 'node:http2' ? lazyHttp2() : args.path === 'node:util' ? utilBehindGetters() : `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
     build.onLoad({ filter: /.*/, namespace: 'node-http-esm' }, () => ({ contents: httpWithoutUndici(), loader: 'js' }));
@@ -92,6 +92,19 @@ function httpWithoutUndici(): string {
   const undicis = new Set(['WebSocket', 'CloseEvent', 'MessageEvent']);
   const names = Object.keys(createRequire(import.meta.url)('node:http') as object).filter((name) => !undicis.has(name));
   return `const http = require('node:http');\nexport default http;\nexport const { ${names.join(', ')} } = http;`;
+}
+
+/**
+ * node:util as an object of getters onto the real module. The bundle's CommonJS interop copies an imported module's
+ * properties by reading each one's descriptor, and reading the descriptor of one of util's lazy exports loads what
+ * it stands for: parseArgs, diff, the worker threads behind `util.setTraceSigInt`… — some 30 built-in modules, ~5 ms
+ * of a cold start that uses none of them. A getter's descriptor is only a getter; the real export is read when used.
+ */
+function utilBehindGetters(): string {
+  const names = Object.keys(createRequire(import.meta.url)('node:util') as object);
+  return `const util = require('node:util');
+module.exports = {};
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => util[name] });`;
 }
 
 function lazyHttp2(): string {
@@ -116,6 +129,27 @@ const joseHeadersWithoutUndici: Plugin = {
   setup(build) {
     build.onLoad({ filter: JOSE_REMOTE_JWKS }, async (args) => ({
       contents: `import { Headers } from ${JSON.stringify(HEADERS_FOR_JOSE)};\n${await readFile(args.path, 'utf8')}`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+/**
+ * got's type checks (@sindresorhus/is) build two `Intl.ListFormat`s when loaded, for the wording of a failed
+ * assertion — a message got only writes when called wrongly. Building one starts ICU's locale machinery: about a tenth
+ * of a linked cold start (~10 ms of ~100 over hello world). Here each is built the first time it formats. If the
+ * package changes these lines, the file is bundled as it is and test/unit/bundle.test.ts sees the eager call.
+ */
+const SINDRESORHUS_IS = /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/;
+
+const listFormatsOnFirstUse: Plugin = {
+  name: 'list-formats-on-first-use',
+  setup(build) {
+    build.onLoad({ filter: SINDRESORHUS_IS }, async (args) => ({
+      contents:
+        'const __listFormatOnFirstUse = (...options) => { let format; return { format: (list) => (format ??= new Intl.ListFormat(...options)).format(list) }; };\n' +
+        (await readFile(args.path, 'utf8')).replaceAll('new Intl.ListFormat(', '__listFormatOnFirstUse('),
       loader: 'js',
       resolveDir: dirname(args.path),
     }));

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,10 +58,11 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
-  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici (Node's fetch) or node:http2", async () => {
-    // Each costs tens of milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts),
-    // and scripts/bundle.ts keeps jose's Headers and got's node:http import from loading undici, and node:http2
-    // (got's unused HTTP/2 client) unloaded until used. Which modules Node loaded is the observable, not a time.
+  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici (Node's fetch), node:http2, worker threads or an Intl.ListFormat", async () => {
+    // Each costs milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts), and
+    // scripts/bundle.ts keeps jose's Headers and got's node:http import from loading undici, node:http2 (got's unused
+    // HTTP/2 client) unloaded until used, node:util's lazy exports (worker threads among them) unread, and got's
+    // list formats unbuilt. Which modules Node loaded, and what was constructed, is the observable, not a time.
     const issuer = await createTestIssuer();
     const keys = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
     await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
@@ -69,9 +70,12 @@ describe('Lambda bundle (npm run build)', () => {
     api.script('GET', '/v1/me', { status: 200, body: { id: 'user-ann', name: 'Ann Example', email: 'ann@example.com' } });
     try {
       const script = `
+        let listFormats = 0;
+        const Real = Intl.ListFormat;
+        Intl.ListFormat = class extends Real { constructor(...args) { super(...args); listFormats += 1; } };
         import(${JSON.stringify(join(src, 'index.mjs'))})
           .then(({ handler }) => handler(JSON.parse(process.argv[1])))
-          .then((r) => process.stdout.write(JSON.stringify({ r, loaded: process.moduleLoadList.filter((m) => /undici|http2/.test(m)) })));`;
+          .then((r) => process.stdout.write(JSON.stringify({ r, listFormats, loaded: process.moduleLoadList.filter((m) => /undici|http2|worker_threads/.test(m)) })));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch({ token: await issuer.token() }))], {
         env: {
           PATH: process.env.PATH,
@@ -84,9 +88,10 @@ describe('Lambda bundle (npm run build)', () => {
           LOG_LEVEL: 'silent',
         },
       });
-      const { r, loaded } = JSON.parse(stdout);
+      const { r, loaded, listFormats } = JSON.parse(stdout);
       expect(r.response.outputSpeech.ssml).to.contain('Welcome back to Ride Hailer, Ann Example');
       expect(loaded).to.deep.equal([]);
+      expect(listFormats).to.equal(0);
       api.verify();
     } finally {
       await api.close();
@@ -120,18 +125,50 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
+  it("builds got's two Intl.ListFormats (its type checks' wording) when a failed check is worded, not when got loads", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'bundle-listformat-'));
+    try {
+      writeFileSync(
+        join(work, 'entry.ts'),
+        `import got from ${JSON.stringify(createRequire(import.meta.url).resolve('got'))};
+         export const probe = async () => {
+           const afterLoad = globalThis.listFormatsBuilt;
+           const message = await got('http://127.0.0.1:9/', { body: 5 as never, retry: { limit: 0 } }).then(() => '', (error: Error) => error.message);
+           return { afterLoad, message, afterMessage: globalThis.listFormatsBuilt };
+         };`,
+      );
+      await bundleLambda(join(work, 'entry.ts'), join(work, 'out'));
+      const script = `
+        globalThis.listFormatsBuilt = 0;
+        const Real = Intl.ListFormat;
+        Intl.ListFormat = class extends Real { constructor(...args) { super(...args); globalThis.listFormatsBuilt += 1; } };
+        import(${JSON.stringify(join(work, 'out', 'index.mjs'))}).then(async ({ probe }) => process.stdout.write(JSON.stringify(await probe())));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
+      expect(JSON.parse(stdout)).to.deep.equal({
+        afterLoad: 0,
+        message: "Option 'body': Expected values which are `predicate returns truthy for any value`. Received values of type `number`.",
+        afterMessage: 2,
+      });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it("takes Node's built-in modules through require, not as ES modules (whose namespace Node builds from every export at load), with default, named, namespace and dynamic imports working", async () => {
     const work = mkdtempSync(join(tmpdir(), 'bundle-builtins-'));
     try {
       writeFileSync(
         join(work, 'entry.ts'),
         `import zlib, { gunzipSync } from 'node:zlib';
+         import util, { promisify } from 'node:util';
          import * as os from 'os';
          import { createHash } from 'crypto';
          export const probe = async () => ({
            zlib: gunzipSync(zlib.gzipSync('ride')).toString(),
            os: typeof os.cpus,
            hash: createHash('sha256').update('').digest('hex').slice(0, 8),
+           // node:util behind getters: the real functions, and its lazy exports (worker threads…) left unloaded.
+           util: [util.promisify === promisify, util.types.isDate(new Date()), process.moduleLoadList.includes('NativeModule worker_threads')],
            lazy: typeof (await import('node:path')).join,
            // As the AWS SDK's HTTP handler loads it: named exports there, undici (http's WebSocket getter) not loaded.
            http: await import('node:http').then((http) => [typeof http.request, http.default.Agent === http.Agent, process.moduleLoadList.some((m) => /undici/.test(m))]),
@@ -140,7 +177,7 @@ describe('Lambda bundle (npm run build)', () => {
       await bundleLambda(join(work, 'entry.ts'), join(work, 'out'));
       const script = `import(${JSON.stringify(join(work, 'out', 'index.mjs'))}).then(async ({ probe }) => process.stdout.write(JSON.stringify(await probe())));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
-      expect(JSON.parse(stdout)).to.deep.equal({ zlib: 'ride', os: 'function', hash: 'e3b0c442', lazy: 'function', http: ['function', true, false] });
+      expect(JSON.parse(stdout)).to.deep.equal({ zlib: 'ride', os: 'function', hash: 'e3b0c442', util: [true, true, false], lazy: 'function', http: ['function', true, false] });
       // The shipped bundles too: no static ES import of a built-in but the banner's node:module. (A dynamic import()
       // stays one: its caller reads the namespace, and pays for it only on that path.)
       for (const bundle of [join(work, 'out'), src, join(root, 'dist/bridge')]) {
