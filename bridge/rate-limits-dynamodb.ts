@@ -5,21 +5,20 @@
  * `expire` (epoch seconds, the table's TTL attribute). Its counters are atomic UpdateItem calls (and GetItem to read);
  * the table is never created or altered from here (tableCreated, ttlSet), so the function needs no table rights.
  *
- * The limiter calls the v2-style `getItem`/`updateItem` methods of an aggregated client; rather than bundling the
- * whole aggregated DynamoDB client for two calls, the store's client sends the two commands.
+ * The limiter calls the v2-style `getItem`/`updateItem` methods of an aggregated SDK client, with DynamoDB's own
+ * input (attribute values already typed); the store's client (bridge/aws/json-client.ts) sends them as they are.
  */
-import { GetItemCommand, UpdateItemCommand, type GetItemCommandInput, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as Flexible from 'rate-limiter-flexible';
+import type { AwsJsonClient } from './aws/json-client.js';
 import limiter from 'rate-limiter-flexible/lib/RateLimiterDynamo.js'; // its own file, not the package's index: bridge/rate-limiter-parts.ts
 import type { LimiterFactory } from './rate-limit-policy.js';
 
 const RateLimiterDynamo = limiter as typeof Flexible.RateLimiterDynamo;
 
-export function dynamoDbLimiters(client: DynamoDBDocumentClient, table: string): LimiterFactory {
+export function dynamoDbLimiters(client: AwsJsonClient, table: string): LimiterFactory {
   const storeClient = {
-    getItem: (input: GetItemCommandInput) => client.send(new GetItemCommand(input)),
-    updateItem: (input: UpdateItemCommandInput) => client.send(new UpdateItemCommand(input)),
+    getItem: (input: object) => client.call('GetItem', input),
+    updateItem: (input: object) => client.call('UpdateItem', input),
   };
   return (keyPrefix, { points, windowSeconds }) =>
     new RateLimiterDynamo({ storeClient, tableName: table, tableCreated: true, ttlSet: true, keyPrefix, points, duration: windowSeconds });

@@ -17,18 +17,18 @@ export const SECRET_NAMES = ['BRIDGE_KEY', 'BRIDGE_CLIENT_SECRET', 'BRIDGE_UPSTR
 /** Retired keys during a rotation (docs/bridge.md, "Rotating BRIDGE_KEY"): as secret as the current one. */
 export const OPTIONAL_SECRET_NAMES = ['BRIDGE_PREVIOUS_KEYS'] as const;
 
-/** Reads the secret's value (a JSON string); the SDK client by default, a stand-in in tests. */
+/** Reads the secret's value (a JSON string); Secrets Manager's API by default, a stand-in in tests. */
 export type SecretReader = (secretId: string, region: string | undefined) => Promise<string | undefined>;
 
 /** The environment with the secret's values added when BRIDGE_SECRETS_ARN is set; otherwise `env` itself. */
-export async function withBridgeSecrets(env: Env, read: SecretReader = readWithSdk): Promise<Env> {
+export async function withBridgeSecrets(env: Env, read: SecretReader = readFromSecretsManager): Promise<Env> {
   const secretId = env.BRIDGE_SECRETS_ARN?.trim();
   if (!secretId) return env;
   let text: string | undefined;
   try {
     text = await read(secretId, env.AWS_REGION);
   } catch (error) {
-    // The SDK's error names what went wrong (AccessDenied, ResourceNotFound) and never carries the value.
+    // The service's error names what went wrong (AccessDeniedException, ResourceNotFoundException), never the value.
     throw new ConfigError('BRIDGE_SECRETS_ARN', `the secret could not be read (${(error as Error).name}: ${(error as Error).message})`);
   }
   let values: unknown;
@@ -47,5 +47,5 @@ export async function withBridgeSecrets(env: Env, read: SecretReader = readWithS
   return { ...env, ...Object.fromEntries([...SECRET_NAMES, ...optional].map((name) => [name, secret[name] as string])) };
 }
 
-/** The AWS SDK v3 client, loaded only when a secret is named (a self-hosted bridge never parses it). */
-const readWithSdk: SecretReader = async (secretId, region) => (await import('./secrets-sdk.js')).readSecretString(secretId, region);
+/** GetSecretValue (bridge/secrets-manager.ts), loaded only when a secret is named (a self-hosted bridge never parses it). */
+const readFromSecretsManager: SecretReader = async (secretId, region) => (await import('./secrets-manager.js')).readSecretString(secretId, region);

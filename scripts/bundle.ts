@@ -11,7 +11,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export async function bundleLambda(entry: string, outdir: string, options: { mainFields?: string[] } = {}): Promise<{ bytes: number; entryBytes: number }> {
+export async function bundleLambda(entry: string, outdir: string, options: { mainFields?: string[]; plugins?: Plugin[] } = {}): Promise<{ bytes: number; entryBytes: number }> {
   await rm(outdir, { recursive: true, force: true }); // never leave a stale chunk next to a fresh bundle
   const result = await build({
     entryPoints: { index: entry },
@@ -27,7 +27,7 @@ export async function bundleLambda(entry: string, outdir: string, options: { mai
     legalComments: 'linked',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
-    plugins: [nodeBuiltinsByRequire, joseHeadersWithoutUndici, listFormatsOnFirstUse],
+    plugins: [...(options.plugins ?? []), nodeBuiltinsByRequire, joseHeadersWithoutUndici, listFormatsOnFirstUse],
     logLevel: 'warning',
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
   });
@@ -45,12 +45,30 @@ export async function bundleLambda(entry: string, outdir: string, options: { mai
  */
 export async function bundleBridge(outdir: string): Promise<{ bytes: number; entryBytes: number; profiles: readonly string[] }> {
   const { PROFILE_NAMES } = await import('../bridge/profiles/registry.js');
-  // `module` first: the AWS SDK's packages (DynamoDB, Secrets Manager) then come in their ES-module builds, which the
-  // bundler trims to the commands used — the cold start of the deployed bridge drops by about a quarter (bench
-  // bridge-lambda: 899 → 673 ms on one machine and hour). Packages with an `exports` map (got, jose) resolve as before.
-  const built = await bundleLambda('bridge/index.ts', outdir, { mainFields: ['module', 'main'] });
+  // `module` first: the AWS packages (the SigV4 signer, @smithy/core, DynamoDB's marshalling) then come in their
+  // ES-module builds, which the bundler trims to what is used. Packages with an `exports` map (got, jose) resolve as
+  // before.
+  const built = await bundleLambda('bridge/index.ts', outdir, { mainFields: ['module', 'main'], plugins: [lambdaCredentialsOnly] });
   return { ...built, profiles: PROFILE_NAMES };
 }
+
+/**
+ * On Lambda the function role's credentials are always in the environment (AWS_ACCESS_KEY_ID, …), where
+ * bridge/aws/json-client.ts looks first; the AWS SDK's provider chain, its fallback on other hosts, is left out of the
+ * bridge's Lambda bundle. Bundled, the chain would not only add chunks never loaded: the SDK modules it shares with
+ * the signer (the protocol codecs behind @smithy/core's index files) would move into chunks every cold start loads.
+ */
+const lambdaCredentialsOnly: Plugin = {
+  name: 'lambda-credentials-only',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-providers$/ }, (args) => ({ path: args.path, namespace: 'lambda-credentials-only' }));
+    build.onLoad({ filter: /.*/, namespace: 'lambda-credentials-only' }, () => ({
+      // Named as the SDK names a chain that found nothing: the bridge logs an error's name, never its message.
+      contents: `export const fromNodeProviderChain = () => async () => { throw Object.assign(new Error('no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), where Lambda puts the function role\\'s'), { name: 'CredentialsProviderError' }); };`,
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Node's built-in modules, as a cold start can afford them:

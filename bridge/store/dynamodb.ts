@@ -12,10 +12,12 @@
  * Both concurrency primitives are single conditional writes, so no read-then-write race exists between instances:
  * first use = PutItem if `attribute_not_exists(pk)`; replace = PutItem if `#version = :expected`. Reads are strongly
  * consistent: a lease or a rotation written by another instance is seen at once. The store calls only GetItem and
- * PutItem (bridge/deploy/iam-policy.json grants exactly these two).
+ * PutItem (bridge/deploy/iam-policy.json grants exactly these two), through bridge/aws/json-client.ts; items are
+ * marshalled by the SDK's own @aws-sdk/util-dynamodb.
  */
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { AwsJsonClient, DYNAMODB } from '../aws/json-client.js';
 import type { BridgeStore, LinkRecord } from './store.js';
 
 /** The table's partition key and TTL attribute (bridge/deploy/dynamodb-table.json must name the same). */
@@ -28,9 +30,9 @@ const LINK_PREFIX = 'link#';
 export interface DynamoDbStoreOptions {
   table: string;
   region: string;
-  endpoint?: string;
-  /** Anything else for the SDK client (tests: static credentials for a local server). */
-  client?: Omit<DynamoDBClientConfig, 'region' | 'endpoint'>;
+  endpoint?: string | undefined;
+  /** Fixed credentials (tests, for a local server); otherwise the environment's or the AWS default chain. */
+  credentials?: AwsCredentialIdentity;
 }
 
 const ttlOf = (expiresAtMs: number) => Math.ceil(expiresAtMs / 1000);
@@ -49,26 +51,22 @@ const ABSENT_OR_EXPIRED = (nowMs: number): Condition => ({
 const versionIs = (expected: number): Condition => ({ expression: '#version = :expected', names: { '#version': 'version' }, values: { ':expected': expected } });
 
 export class DynamoDbBridgeStore implements BridgeStore {
-  /** The document client (exposed for tests that watch which commands are sent). */
-  readonly client: DynamoDBDocumentClient;
+  /** DynamoDB's API, shared with the rate limits on the same database (bridge/rate-limits-dynamodb.ts). */
+  readonly client: AwsJsonClient;
   readonly shared = true;
   private readonly table: string;
 
   constructor(options: DynamoDbStoreOptions) {
     this.table = options.table;
-    const base = new DynamoDBClient({
-      ...options.client,
+    this.client = new AwsJsonClient(DYNAMODB, {
       region: options.region,
-      // Undefined: AWS's own endpoint for the region (the SDK treats an undefined endpoint as none).
       endpoint: options.endpoint,
+      credentials: options.credentials,
       // Alexa gives the token endpoint 4.5 s in all, for a few store calls and the upstream's: a store call that
-      // hangs must fail (a 503 Alexa retries) rather than use it up. A single call normally takes milliseconds. (Without
-      // throwOnRequestTimeout the SDK only logs a warning and goes on waiting.)
-      maxAttempts: options.client?.maxAttempts ?? 2,
-      requestHandler: options.client?.requestHandler ?? { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
+      // hangs must fail (a 503 Alexa retries) rather than use it up. A single call normally takes milliseconds.
+      timeoutMs: { connect: 500, request: 1000 },
+      attempts: 2,
     });
-    // Optional record fields are left out of the item rather than written as NULL.
-    this.client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   }
 
   async useOnce(key: string, expiresAt: number): Promise<boolean> {
@@ -80,7 +78,12 @@ export class DynamoDbBridgeStore implements BridgeStore {
   }
 
   async getLink(id: string, nowMs: number): Promise<LinkRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { [PARTITION_KEY]: LINK_PREFIX + id }, ConsistentRead: true }));
+    const answer = await this.client.call<{ Item?: Parameters<typeof unmarshall>[0] }>('GetItem', {
+      TableName: this.table,
+      Key: marshall({ [PARTITION_KEY]: LINK_PREFIX + id }),
+      ConsistentRead: true,
+    });
+    const Item = answer.Item && unmarshall(answer.Item);
     if (Item === undefined || typeof Item.expiresAt !== 'number' || Item.expiresAt <= nowMs) return undefined; // expired, TTL not yet run
     const { [PARTITION_KEY]: _pk, [TTL_ATTRIBUTE]: _ttl, ...fields } = Item;
     return { ...fields, id } as LinkRecord;
@@ -91,7 +94,7 @@ export class DynamoDbBridgeStore implements BridgeStore {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    // Nothing to release: the calls go through got's shared keep-alive agent.
   }
 
   private linkItem(link: LinkRecord): Record<string, unknown> {
@@ -101,20 +104,18 @@ export class DynamoDbBridgeStore implements BridgeStore {
 
   /**
    * PutItem under a condition: false when the condition did not hold (someone else was first). The refusal is
-   * recognised by its name, which holds whichever copy of the SDK's classes threw it. A condition without values
-   * leaves ExpressionAttributeValues undefined, which the SDK leaves out of the request.
+   * recognised by its name. A condition without values sends no ExpressionAttributeValues (DynamoDB refuses an empty
+   * map). Optional record fields are left out of the item rather than written as NULL.
    */
   private async conditionalPut(item: Record<string, unknown>, condition: Condition): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: condition.expression,
-          ExpressionAttributeNames: condition.names,
-          ExpressionAttributeValues: condition.values,
-        }),
-      );
+      await this.client.call('PutItem', {
+        TableName: this.table,
+        Item: marshall(item, { removeUndefinedValues: true }),
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ...(condition.values ? { ExpressionAttributeValues: marshall(condition.values) } : {}),
+      });
       return true;
     } catch (error) {
       if ((error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;

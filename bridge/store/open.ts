@@ -1,6 +1,6 @@
 /**
  * Opens the store BRIDGE_STORE names. Each implementation is imported only when chosen, so a SQLite deployment
- * never loads the AWS SDK (in the Lambda bundle it is a chunk of its own, parsed only by a DynamoDB deployment).
+ * never loads DynamoDB's client (in the Lambda bundle it is a chunk of its own, parsed only by a DynamoDB deployment).
  */
 import type { StoreConfig } from '../config.js';
 import type { SqliteStoreOptions } from './sqlite.js';

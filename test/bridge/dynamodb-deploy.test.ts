@@ -6,7 +6,10 @@
  * limits count, read and refuse.
  */
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamoDbBridgeStore, PARTITION_KEY, TTL_ATTRIBUTE } from '../../bridge/store/dynamodb.js';
 import { dynamoDbLimiters } from '../../bridge/rate-limits-dynamodb.js';
 import { LOCAL_DYNAMODB_CREDENTIALS, LOCAL_DYNAMODB_REGION, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
@@ -48,19 +51,31 @@ describe('bridge: DynamoDB deployment files', () => {
     /** Table name → the operations sent to it. */
     const sent = new Map<string, Set<string>>();
 
+    let wire: Server;
+
     before(async () => {
       db = await startLocalDynamoDb({ table: template.Parameters.TableName.Default });
-      const store = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
-      // The operation each request names (X-Amz-Target: DynamoDB_20120810.PutItem), whatever wrapper sent it.
-      store.client.middlewareStack.add(
-        (next) => async (args) => {
-          const target = (args.request as { headers?: Record<string, string> }).headers?.['x-amz-target'];
-          const tableName = (args.input as { TableName?: string }).TableName ?? '';
+      // On the wire: a pass-through in front of dynalite records the operation each request names
+      // (X-Amz-Target: DynamoDB_20120810.PutItem) and the table in its body.
+      wire = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const target = req.headers['x-amz-target'] as string | undefined;
+          const tableName = (JSON.parse(body.toString('utf8')) as { TableName?: string }).TableName ?? '';
           if (target !== undefined) sent.set(tableName, (sent.get(tableName) ?? new Set()).add(`dynamodb:${target.split('.').pop()}`));
-          return next(args);
-        },
-        { step: 'finalizeRequest', name: 'recordOperations' },
-      );
+          const forward = request(db.endpoint, { method: req.method, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode!, answer.headers);
+            answer.pipe(res);
+          });
+          forward.end(body);
+        });
+      });
+      wire.listen(0, '127.0.0.1');
+      await once(wire, 'listening');
+      const endpoint = `http://127.0.0.1:${(wire.address() as AddressInfo).port}`;
+      const store = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS });
       const now = Date.now();
       const link = { id: 'deploy-check', version: 1, clientId: 'c', upstreamRefreshToken: 'sealed', leaseUntil: now + 1000, expiresAt: now + 60_000 };
       await store.useOnce('code:x', now + 60_000);
@@ -77,7 +92,10 @@ describe('bridge: DynamoDB deployment files', () => {
       await limiter.reward('a');
       await store.close();
     });
-    after(async () => db?.close());
+    after(async () => {
+      wire?.close();
+      await db?.close();
+    });
 
     it('grants exactly the actions the store and the rate limits send, table by table, nothing more', () => {
       expect([...sent.keys()].sort()).to.deep.equal([template.Parameters.TableName.Default, template.Parameters.RateLimitTableName.Default].sort());

@@ -57,7 +57,7 @@ async function dynamoDbTable(): Promise<SharedStore> {
     env: () => ({ BRIDGE_DATA: undefined, ...localDynamoDbEnv(db) }),
     connect: () => ({
       env: {},
-      store: new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } }),
+      store: new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS }),
     }),
     close: () => db.close(),
   };

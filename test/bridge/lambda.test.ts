@@ -4,7 +4,7 @@
  * own outside the project.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -172,7 +172,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     }
   });
 
-  it('with BRIDGE_STORE=dynamodb loads the AWS SDK chunk and reads the table (a local dynalite server)', async function () {
+  it('with BRIDGE_STORE=dynamodb loads its DynamoDB chunk and reads the table (a local dynalite server); the AWS SDK\'s credential chain is not in the bundle', async function () {
     this.timeout(20_000);
     const db = await startLocalDynamoDb();
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
@@ -185,12 +185,20 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       const { stdout } = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db) });
       // 400 = the link was looked up and is unknown; a store that failed to load or answer would give a 503.
       const { answers: [token], undiciLoaded } = output(stdout);
-      // The SDK's HTTP handler imports node:http dynamically; that namespace must not load undici (scripts/bundle.ts).
+      // The DynamoDB calls go through got (bridge/aws/json-client.ts), which must not load undici on the way.
       expect(undiciLoaded).to.equal(false);
       expect(token!.statusCode, token!.body).to.equal(400);
       expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
       const other = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db), BRIDGE_DYNAMODB_TABLE: 'no-such-table' });
       expect(output(other.stdout).answers[0]!.statusCode).to.equal(503);
+      // On Lambda the role's credentials are in the environment; the SDK's chain (profiles, SSO, container and
+      // instance roles) stays out of the bundle (scripts/bundle.ts), and without them the call fails, saying so.
+      const files = readdirSync(bundle, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.mjs'));
+      expect(files.filter((name) => readFileSync(join(bundle, name), 'utf8').includes('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'))).to.deep.equal([]);
+      const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutKeys } = localDynamoDbEnv(db);
+      const keyless = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'error', BRIDGE_DATA: undefined }), ...withoutKeys });
+      expect(output(keyless.stdout.slice(keyless.stdout.lastIndexOf('{"answers"'))).answers[0]!.statusCode).to.equal(503);
+      expect(keyless.stdout).to.contain('"errorName":"CredentialsProviderError"');
     } finally {
       rmSync(isolated, { recursive: true, force: true });
       await db.close();

@@ -268,7 +268,7 @@ describe('bridge rate limits, rule by rule (small limits, a mocked clock)', () =
       const db = await startLocalDynamoDb();
       try {
         const config = await loadBridgeConfig(bridgeEnv({ BRIDGE_STORE: 'dynamodb', BRIDGE_DATA: undefined, BRIDGE_DYNAMODB_TABLE: db.table, BRIDGE_DYNAMODB_REGION: LOCAL_DYNAMODB_REGION, BRIDGE_DYNAMODB_ENDPOINT: db.endpoint }));
-        const open = () => new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+        const open = () => new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS });
         const [one, two] = [open(), open()];
         closing.push(one, two);
         expect(await shared(await openRateLimits(config, one, logger), await openRateLimits(config, two, logger))).to.equal(true);

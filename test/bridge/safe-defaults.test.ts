@@ -319,7 +319,7 @@ describe('bridge: safe by default', () => {
         async () => {
           const table = `bridge-replay-${Math.random().toString(36).slice(2)}`;
           await dynamo.createTable(table);
-          const open = () => new DynamoDbBridgeStore({ table, region: LOCAL_DYNAMODB_REGION, endpoint: dynamo.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+          const open = () => new DynamoDbBridgeStore({ table, region: LOCAL_DYNAMODB_REGION, endpoint: dynamo.endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS });
           return [open(), open()];
         },
       ],

@@ -1,7 +1,7 @@
 /**
  * bridge/secrets.ts: on Lambda the bridge's secrets come from the Secrets Manager secret BRIDGE_SECRETS_ARN names,
  * read once at cold start; a bad secret stops the cold start with a ConfigError that names what is wrong and never
- * a value. (The real SDK call against the local cloud's Secrets Manager is covered by test/deploy/bridge-deploy.test.ts.)
+ * a value. (The real call against the local cloud's Secrets Manager is covered by test/deploy/bridge-deploy.test.ts.)
  */
 import { expect } from 'chai';
 import { once } from 'node:events';
@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../bridge/config.js';
 import { withBridgeSecrets, type SecretReader } from '../../bridge/secrets.js';
-import { readSecretString } from '../../bridge/secrets-sdk.js';
+import { readSecretString } from '../../bridge/secrets-manager.js';
 
 const VALUES = { BRIDGE_KEY: 'k'.repeat(43), BRIDGE_CLIENT_SECRET: 'alexa-secret', BRIDGE_UPSTREAM_CLIENT_SECRET: 'upstream-secret' };
 
@@ -79,7 +79,7 @@ describe('bridge: secrets from Secrets Manager', () => {
     expect(unread.message).to.match(/could not be read \(AccessDeniedException/);
   });
 
-  describe('the SDK call (bridge/secrets-sdk.ts) against a stand-in Secrets Manager endpoint', () => {
+  describe('the GetSecretValue call (bridge/secrets-manager.ts) against a stand-in Secrets Manager endpoint', () => {
     const saved = { ...process.env };
     let requests: { target: string | undefined; body: Record<string, unknown> }[];
     let status: number | 'hang';
@@ -97,7 +97,7 @@ describe('bridge: secrets from Secrets Manager', () => {
       });
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
-      // The SDK's own variables: a local endpoint and DEMO-ONLY credentials, put back after.
+      // AWS's own variables: a local endpoint and DEMO-ONLY credentials, put back after.
       Object.assign(process.env, {
         AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         AWS_ACCESS_KEY_ID: 'DEMO-ONLY-key',

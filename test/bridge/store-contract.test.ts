@@ -66,7 +66,7 @@ const implementations: Implementation[] = [
       // A fresh table per test, so no test sees another's items.
       const table = unique('bridge');
       await dynamo!.createTable(table);
-      const open = () => new DynamoDbBridgeStore({ table, region: LOCAL_DYNAMODB_REGION, endpoint: dynamo!.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+      const open = () => new DynamoDbBridgeStore({ table, region: LOCAL_DYNAMODB_REGION, endpoint: dynamo!.endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS });
       const a = open();
       const b = open();
       return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
@@ -177,7 +177,7 @@ describe('bridge store: DynamoDB items', () => {
   let store: DynamoDbBridgeStore;
   before(async () => {
     db = await startLocalDynamoDb({ table: 'bridge-items' });
-    store = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+    store = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS });
   });
   after(async () => {
     await store.close();
@@ -239,7 +239,7 @@ describe('bridge store: DynamoDB items', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const down = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+    const down = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_DYNAMODB_CREDENTIALS });
     try {
       for (const write of [() => down.useOnce('code:down', NOW + 1), () => down.createLink(sampleLink()), () => down.replaceLink(sampleLink(), 1)]) {
         expect(await write().then((result) => `resolved ${result}`, () => 'rejected')).to.equal('rejected');
@@ -258,7 +258,7 @@ describe('bridge store: DynamoDB items', () => {
     let requests = 0;
     const silent = createServer(() => void (requests += 1)); // takes the request, never answers
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const stuck = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, client: { credentials: LOCAL_DYNAMODB_CREDENTIALS } });
+    const stuck = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, credentials: LOCAL_DYNAMODB_CREDENTIALS });
     try {
       const outcome = await stuck.getLink('any', NOW).then(() => 'answered', (error: unknown) => (error instanceof Error ? error.name : 'rejected'));
       expect(outcome).not.to.equal('answered');
