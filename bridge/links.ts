@@ -161,8 +161,14 @@ export class Links {
   }
 
   private async refreshLink(bridgeToken: string): Promise<RefreshOutcome & { clientId?: string }> {
-    const { config, store, now } = this.options;
+    const { config, store, now, keys } = this.options;
     const deadline = now() + config.upstream.budgetMs;
+    if (store.shared) {
+      // The usual case in one store call: the link under the current key, free (no lease, no answer to repeat), leased.
+      // Anything else (absent, leased by another, a rotation's answer to repeat, under a previous key) takes the way below.
+      const leased = await store.leaseLink(refreshTokenId(keys.refreshTokenId.current, bridgeToken), now(), now() + config.upstream.budgetMs + LEASE_MARGIN_MS);
+      if (leased !== undefined) return { ...(await this.spend(leased)), clientId: leased.clientId };
+    }
     for (;;) {
       const found = await this.findLink(bridgeToken);
       if (found === undefined) return { kind: 'refused', by: 'bridge', error: 'invalid_grant', reason: 'unknown or expired refresh token' };

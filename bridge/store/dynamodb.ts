@@ -11,9 +11,10 @@
  *
  * Both concurrency primitives are single conditional writes, so no read-then-write race exists between instances:
  * first use = PutItem if `attribute_not_exists(pk)`; replace = PutItem if `#version = :expected`. Reads are strongly
- * consistent: a lease or a rotation written by another instance is seen at once. The store calls only GetItem and
- * PutItem (bridge/deploy/iam-policy.json grants exactly these two), through bridge/aws/json-client.ts; items are
- * marshalled by the SDK's own @aws-sdk/util-dynamodb.
+ * consistent: a lease or a rotation written by another instance is seen at once. A free link's lease is one
+ * conditional UpdateItem that also returns the record (leaseLink). The store calls only GetItem, PutItem and UpdateItem
+ * (bridge/deploy/iam-policy.json grants exactly these), through bridge/aws/json-client.ts; items are marshalled by the
+ * SDK's own @aws-sdk/util-dynamodb.
  */
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -85,16 +86,39 @@ export class DynamoDbBridgeStore implements BridgeStore {
     });
     const Item = answer.Item && unmarshall(answer.Item);
     if (Item === undefined || typeof Item.expiresAt !== 'number' || Item.expiresAt <= nowMs) return undefined; // expired, TTL not yet run
-    const { [PARTITION_KEY]: _pk, [TTL_ATTRIBUTE]: _ttl, ...fields } = Item;
-    return { ...fields, id } as LinkRecord;
+    return this.linkOf(id, Item);
   }
 
   async replaceLink(link: LinkRecord, expectedVersion: number): Promise<boolean> {
     return this.conditionalPut(this.linkItem(link), versionIs(expectedVersion));
   }
 
+  async leaseLink(id: string, nowMs: number, leaseUntil: number): Promise<LinkRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.call<{ Attributes?: Parameters<typeof unmarshall>[0] }>('UpdateItem', {
+        TableName: this.table,
+        Key: marshall({ [PARTITION_KEY]: LINK_PREFIX + id }),
+        UpdateExpression: 'SET #version = #version + :one, #leaseUntil = :leaseUntil',
+        ConditionExpression:
+          'attribute_exists(#pk) AND #expiresAt > :now AND (attribute_not_exists(#leaseUntil) OR #leaseUntil <= :now) AND (attribute_not_exists(#lastAnswerUntil) OR #lastAnswerUntil <= :now)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#version': 'version', '#leaseUntil': 'leaseUntil', '#expiresAt': 'expiresAt', '#lastAnswerUntil': 'lastAnswerUntil' },
+        ExpressionAttributeValues: marshall({ ':one': 1, ':leaseUntil': leaseUntil, ':now': nowMs }),
+        ReturnValues: 'ALL_NEW',
+      });
+      return Attributes === undefined ? undefined : this.linkOf(id, unmarshall(Attributes));
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the calls go through got's shared keep-alive agent.
+  }
+
+  private linkOf(id: string, item: Record<string, unknown>): LinkRecord {
+    const { [PARTITION_KEY]: _pk, [TTL_ATTRIBUTE]: _ttl, ...fields } = item;
+    return { ...fields, id } as LinkRecord;
   }
 
   private linkItem(link: LinkRecord): Record<string, unknown> {

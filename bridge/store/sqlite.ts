@@ -65,7 +65,7 @@ function createPrivately(path: string): void {
 export class SqliteBridgeStore implements BridgeStore {
   /** The database, also holding the rate limits' counters (bridge/rate-limits-sqlite.ts). */
   readonly db: DatabaseSync;
-  private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
+  private readonly statements: Record<'useOnce' | 'insertLink' | 'getLink' | 'replaceLink' | 'leaseLink' | 'purgeUsed' | 'purgeLinks', StatementSync>;
   private readonly now: () => number;
   /** When the last purge ran (epoch ms); minus infinity before the first, so the first write purges. */
   private lastPurge = Number.NEGATIVE_INFINITY;
@@ -96,6 +96,13 @@ export class SqliteBridgeStore implements BridgeStore {
       ),
       getLink: this.db.prepare('SELECT record FROM bridge_links WHERE id = ? AND expires_at > ?'),
       replaceLink: this.db.prepare('UPDATE bridge_links SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ?'),
+      // The record's copy of the version moves with the column (SET reads the row as it was before the update).
+      leaseLink: this.db.prepare(
+        `UPDATE bridge_links SET version = version + 1, record = json_set(record, '$.version', version + 1, '$.leaseUntil', ?)
+         WHERE id = ? AND expires_at > ?
+           AND coalesce(json_extract(record, '$.leaseUntil'), 0) <= ? AND coalesce(json_extract(record, '$.lastAnswerUntil'), 0) <= ?
+         RETURNING record`,
+      ),
       purgeUsed: this.db.prepare('DELETE FROM bridge_used_once WHERE expires_at <= ?'),
       purgeLinks: this.db.prepare('DELETE FROM bridge_links WHERE expires_at <= ?'),
     };
@@ -118,6 +125,11 @@ export class SqliteBridgeStore implements BridgeStore {
   async replaceLink(link: LinkRecord, expectedVersion: number): Promise<boolean> {
     const result = this.statements.replaceLink.run(link.version, link.expiresAt, JSON.stringify(link), link.id, expectedVersion);
     return Number(result.changes) === 1;
+  }
+
+  async leaseLink(id: string, nowMs: number, leaseUntil: number): Promise<LinkRecord | undefined> {
+    const row = this.statements.leaseLink.get(leaseUntil, id, nowMs, nowMs, nowMs) as { record: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.record) as LinkRecord);
   }
 
   async close(): Promise<void> {

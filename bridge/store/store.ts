@@ -51,5 +51,13 @@ export interface BridgeStore {
   getLink(id: string, nowMs: number): Promise<LinkRecord | undefined>;
   /** Replaces the link only if the stored version is still `expectedVersion`; false when someone else changed it. */
   replaceLink(link: LinkRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Takes a free link's lease in one step (a refresh's usual case, one store call instead of a read and a replace):
+   * when the link exists, has not expired at `nowMs`, and holds neither a lease nor an answer to repeat
+   * (`leaseUntil`, `lastAnswerUntil` absent or not after `nowMs`), its version is incremented and `leaseUntil` set,
+   * atomically, and the record so changed is returned. Otherwise nothing changes and the answer is undefined: the
+   * caller reads the link to see why.
+   */
+  leaseLink(id: string, nowMs: number, leaseUntil: number): Promise<LinkRecord | undefined>;
   close(): Promise<void>;
 }

@@ -84,6 +84,8 @@ describe('bridge: DynamoDB deployment files', () => {
       await store.getLink(link.id, now);
       await store.replaceLink({ ...link, version: 2, leaseUntil: undefined }, 1);
       await store.replaceLink({ ...link, version: 2 }, 1); // refused
+      await store.leaseLink(link.id, now, now + 1000);
+      await store.leaseLink(link.id, now, now + 1000); // refused: leased
       // The rate limits on their table: count (first and later), read, refuse, give back.
       const limiter = dynamoDbLimiters(store.client, `${db.table}-rate-limits`)('deploy_check', { points: 1, windowSeconds: 60 });
       await limiter.consume('a');

@@ -139,6 +139,9 @@ class WatchedStore implements BridgeStore {
   reads = 0;
   /** Replaces refused (as if someone else changed the link) for the next n calls. */
   refuseReplaces = 0;
+  /** One-step leases refused (as if the link were not free) for the next n calls; `leaseCalls` counts them all. */
+  refuseLeases = 0;
+  leaseCalls = 0;
   failWrites = false;
   constructor(readonly inner: BridgeStore) {}
   get shared() {
@@ -161,6 +164,15 @@ class WatchedStore implements BridgeStore {
       return false;
     }
     return this.inner.replaceLink(link, expectedVersion);
+  }
+  async leaseLink(id: string, nowMs: number, leaseUntil: number) {
+    this.reads += 1;
+    this.leaseCalls += 1;
+    if (this.refuseLeases > 0) {
+      this.refuseLeases -= 1;
+      return undefined;
+    }
+    return this.inner.leaseLink(id, nowMs, leaseUntil);
   }
   close() {
     return this.inner.close();
@@ -320,12 +332,27 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       expect(await a.links.refresh(bridgeToken, CLIENT)).to.deep.equal({ kind: 'refused', by: 'upstream', error: 'invalid_grant', reason: 'refused' });
     });
 
+    it('a free link is leased and read in one store call before the upstream is asked, and its lease lifted after', async () => {
+      await start(false);
+      const before = { reads: a.store.reads, leases: a.store.leaseCalls };
+      const held = provider.holdNext();
+      const called = provider.nextCall();
+      const pending = a.links.refresh(bridgeToken, CLIENT);
+      await calledBy(called, pending);
+      expect({ reads: a.store.reads - before.reads, leases: a.store.leaseCalls - before.leases }, 'the one-step lease, no read besides').to.deep.equal({ reads: 1, leases: 1 });
+      expect((await b.store.inner.getLink(idOf(a, bridgeToken), clock))!.leaseUntil, 'leased while the upstream is asked').to.be.greaterThan(clock);
+      held.open();
+      expect(tokens(await pending).source).to.equal('upstream');
+      expect(await b.store.inner.getLink(idOf(a, bridgeToken), clock)).not.to.have.property('leaseUntil');
+    });
+
     it('when another writer wins the lease first, the refresh looks again instead of spending without one', async () => {
       await start(false);
-      b.store.refuseReplaces = 1; // B's lease write loses a race
+      b.store.refuseLeases = 1; // B's one-step lease finds the link taken…
+      b.store.refuseReplaces = 1; // …and its lease write after reading loses a race too
       const readsBefore = b.store.reads;
       expect(tokens(await b.links.refresh(bridgeToken, CLIENT)).source).to.equal('upstream');
-      expect(b.store.reads - readsBefore, 'read again after the lost race').to.equal(2);
+      expect(b.store.reads - readsBefore, 'the one-step lease, then a read, and a read again after the lost race').to.equal(3);
       expect(provider.presented).to.have.length(1);
     });
 

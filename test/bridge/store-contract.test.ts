@@ -169,6 +169,41 @@ for (const implementation of implementations) {
       expect(await s.a.replaceLink({ ...ghost, version: 2 }, 1)).to.equal(false);
       expect(await s.a.getLink(ghost.id, NOW)).to.equal(undefined);
     });
+
+    it('leaseLink: a free link is leased in one step — version up by one, lease set, the rest kept — and answered as stored', async () => {
+      const link = sampleLink({ version: 4, rotates: true, previousUpstreamRefreshToken: 'sealed.previous', previousUntil: NOW + 120_000, lastAnswer: 'sealed.answer', lastAnswerUntil: NOW });
+      await s.a.createLink(link);
+      const leased = await s.b.leaseLink(link.id, NOW, NOW + 5_500);
+      expect(leased).to.deep.equal({ ...link, version: 5, leaseUntil: NOW + 5_500 });
+      expect(await s.a.getLink(link.id, NOW)).to.deep.equal(leased);
+      // The version is the one every later replace is conditioned on.
+      expect(await s.a.replaceLink({ ...link, version: 6 }, 4)).to.equal(false);
+      expect(await s.a.replaceLink({ ...link, version: 6 }, 5)).to.equal(true);
+    });
+
+    it('leaseLink: a link leased by another, with an answer to repeat, expired or unknown is left as it is (undefined); a lapsed lease or answer is free', async () => {
+      const leasedByOther = sampleLink({ leaseUntil: NOW + 1 });
+      const repeating = sampleLink({ lastAnswer: 'sealed.answer', lastAnswerUntil: NOW + 1 });
+      const expired = sampleLink({ expiresAt: NOW });
+      for (const link of [leasedByOther, repeating, expired]) {
+        await s.a.createLink(link);
+        expect(await s.b.leaseLink(link.id, NOW, NOW + 5_500), link.id).to.equal(undefined);
+        expect(await s.a.getLink(link.id, NOW - 1), link.id).to.deep.equal(link);
+      }
+      expect(await s.a.leaseLink('no-such-link', NOW, NOW + 5_500)).to.equal(undefined);
+      expect(await s.a.getLink('no-such-link', NOW)).to.equal(undefined);
+      expect(await s.b.leaseLink(leasedByOther.id, NOW + 1, NOW + 5_500)).to.include({ version: 2, leaseUntil: NOW + 5_500 });
+      expect(await s.b.leaseLink(repeating.id, NOW + 1, NOW + 5_500)).to.include({ version: 2, leaseUntil: NOW + 5_500 });
+    });
+
+    it('leaseLink: of concurrent leases over both handles, exactly one wins', async () => {
+      const link = sampleLink();
+      await s.a.createLink(link);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? s.a : s.b).leaseLink(link.id, NOW, NOW + 5_000 + i)));
+      const winners = results.filter((r) => r !== undefined);
+      expect(winners).to.have.length(1);
+      expect(await s.b.getLink(link.id, NOW)).to.deep.equal(winners[0]);
+    });
   });
 }
 
