@@ -5,10 +5,12 @@
  * Why not the AWS SDK's clients: a client loads the SDK's core, its middleware stack, endpoint rules, retry strategy,
  * credential chain and HTTP handler — about 240 kB of code that a Lambda cold start parses and runs before the first
  * call, for four operations (npm run bench -- bridge-lambda: more than half of the deployed bridge's cold start over a
- * hello-world function). Here the signature is the SDK's own signer (@smithy/signature-v4, with the SDK's Node hash),
- * the request goes through got (which the bridge loads for its upstream anyway), and the marshalling of items stays
- * the SDK's (@aws-sdk/util-dynamodb, in bridge/store/dynamodb.ts). What this module owns is the protocol's envelope:
- * the endpoint, the headers, the error's shape.
+ * hello-world function). Here the pieces of the SDK that do the work are used as they are: its signer
+ * (@smithy/signature-v4, with the SDK's Node hash) and its HTTP handler (@smithy/node-http-handler: kept-alive
+ * sockets, connection and request time limits), and the marshalling of items (@aws-sdk/util-dynamodb, in
+ * bridge/store/dynamodb.ts). What this module owns is the protocol's envelope — the endpoint, the headers, the error's
+ * shape — and the one retry. (got, the bridge's client for its upstream, costs two to three times the handler's CPU per
+ * request: a fifth of a millisecond on each of a refresh's two store calls.)
  *
  * Behaviour kept from the SDK clients it replaces:
  * - endpoint: the one given, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL (AWS's variables for another
@@ -19,10 +21,10 @@
  *   the raw `__type` (rate-limiter-flexible looks there) and `$metadata.httpStatusCode`;
  * - each attempt has its own time limit, and a call is tried again after a network error or a 5xx.
  */
-import { Hash } from '@smithy/core/serde';
+import { Hash, streamCollector } from '@smithy/core/serde';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { Got } from 'got';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import type { Env } from '../../common/env.js';
 
 /** One of the services the bridge calls, as its wire protocol names it. */
@@ -68,18 +70,17 @@ export class AwsServiceError extends Error {
   }
 }
 
-/** The wait before a retry: this, plus up to this again at random (so instances that failed together spread out). */
+/** The wait before the retry: this, plus up to this again at random (so instances that failed together spread out). */
 const RETRY_WAIT_MS = 50;
 
 export class AwsJsonClient {
   readonly url: URL;
   private readonly signer: SignatureV4;
-  private readonly headers: Record<string, string>;
+  private readonly http: NodeHttpHandler;
 
   constructor(
     private readonly service: AwsJsonService,
     private readonly options: AwsJsonClientOptions,
-    private readonly loadGot: () => Promise<Got> = async () => (await import('got')).default,
   ) {
     const env = options.env ?? process.env;
     this.url = new URL(options.endpoint ?? env[`AWS_ENDPOINT_URL_${service.endpointVariable}`] ?? env.AWS_ENDPOINT_URL ?? regionalEndpoint(service, options.region));
@@ -89,53 +90,66 @@ export class AwsJsonClient {
       credentials: options.credentials ?? credentialsFrom(env),
       sha256: Hash.bind(null, 'sha256'),
     });
-    this.headers = { 'content-type': `application/x-amz-json-${service.jsonVersion}` };
+    this.http = new NodeHttpHandler({ connectionTimeout: options.timeoutMs.connect, requestTimeout: options.timeoutMs.request, throwOnRequestTimeout: true });
   }
 
-  /** Sends `operation` with `input`; resolves with the service's answer, rejects with an AwsServiceError or got's error. */
+  /**
+   * Sends `operation` with `input`; resolves with the service's answer, rejects with an AwsServiceError (the service
+   * refused) or the handler's error (TimeoutError, ECONNREFUSED, …). A 5xx or a failed exchange is tried again, signed
+   * anew, until `attempts` are spent.
+   */
   async call<Output>(operation: string, input: object): Promise<Output> {
-    const got = await this.loadGot();
     const body = JSON.stringify(input);
-    // Signed before got is called, so a credentials problem is thrown as it is (named), not wrapped by got.
-    const headers = await this.sign(operation, body);
-    const response = await got.post(this.url, {
-      headers,
-      // Given as `json` (serialised as the very string that was signed), not as `body`: got checks a body against the
-      // global FormData, whose first use loads undici (Node's fetch) — tens of milliseconds of a cold start.
-      json: input,
-      stringifyJson: () => body,
-      // Signed anew for a retry: it must not carry the first attempt's X-Amz-Date.
-      hooks: { beforeRetry: [async (error) => void Object.assign(error.options.headers, await this.sign(operation, body))] },
-      timeout: this.options.timeoutMs,
-      // Soon, as the SDK does (its first retry waits up to 100 ms): got's own first wait is a second.
-      retry: { limit: this.options.attempts - 1, methods: ['POST'], statusCodes: [500, 502, 503, 504], backoffLimit: RETRY_WAIT_MS, noise: RETRY_WAIT_MS },
-      throwHttpErrors: false,
-      responseType: 'text',
-      decompress: false, // AWS's JSON answers are not compressed unless asked to be
-    });
-    const answer = parseJson(response.body);
-    if (response.statusCode !== 200) {
-      const type = typeof answer?.__type === 'string' ? answer.__type : `Http${response.statusCode}`;
-      const message = answer?.message ?? answer?.Message;
-      throw new AwsServiceError(type, typeof message === 'string' ? message : `${this.service.signingName} answered ${response.statusCode}`, response.statusCode);
+    for (let attempt = 1; ; attempt += 1) {
+      const again = attempt < this.options.attempts;
+      let statusCode: number;
+      let text: string;
+      try {
+        const { response } = await this.http.handle((await this.sign(operation, body)) as Parameters<NodeHttpHandler['handle']>[0]);
+        statusCode = response.statusCode;
+        text = Buffer.from(await streamCollector(response.body)).toString('utf8');
+      } catch (error) {
+        if (!again || isCredentialsError(error)) throw error;
+        await pause();
+        continue;
+      }
+      if (statusCode >= 500 && again) {
+        await pause();
+        continue;
+      }
+      const answer = parseJson(text);
+      if (statusCode !== 200) {
+        const type = typeof answer?.__type === 'string' ? answer.__type : `Http${statusCode}`;
+        const message = answer?.message ?? answer?.Message;
+        throw new AwsServiceError(type, typeof message === 'string' ? message : `${this.service.signingName} answered ${statusCode}`, statusCode);
+      }
+      return (answer ?? {}) as Output;
     }
-    return (answer ?? {}) as Output;
   }
 
-  private async sign(operation: string, body: string): Promise<Record<string, string>> {
-    const signed = await this.signer.sign({
+  private sign(operation: string, body: string): Promise<HttpRequest> {
+    return this.signer.sign({
       method: 'POST',
       protocol: this.url.protocol,
       hostname: this.url.hostname,
       ...(this.url.port ? { port: Number(this.url.port) } : {}),
       path: this.url.pathname,
       query: {},
-      headers: { ...this.headers, host: this.url.host, 'x-amz-target': `${this.service.targetPrefix}.${operation}` },
+      headers: {
+        'content-type': `application/x-amz-json-${this.service.jsonVersion}`,
+        'content-length': String(Buffer.byteLength(body)),
+        host: this.url.host,
+        'x-amz-target': `${this.service.targetPrefix}.${operation}`,
+      },
       body,
     });
-    return signed.headers;
   }
 }
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, RETRY_WAIT_MS + Math.random() * RETRY_WAIT_MS));
+
+/** Credentials that cannot be had will not come with a second attempt. */
+const isCredentialsError = (error: unknown) => (error as { name?: unknown } | null)?.name === 'CredentialsProviderError';
 
 function regionalEndpoint(service: AwsJsonService, region: string): string {
   return `https://${service.signingName}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
