@@ -6,9 +6,9 @@
  *
  * Whatever goes wrong on the way (refused connection, timeout, a reset, a profile that throws) is `unavailable`.
  */
-import http from 'node:http';
-import https from 'node:https';
-import got, { type Got } from 'got';
+import type { Readable } from 'node:stream';
+import { HttpRequest } from '@smithy/core/transport';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BridgeConfig } from './config.js';
 import type { TokenGrant, UpstreamAnswer, UpstreamResult } from './profiles/profile.js';
 import { unavailable } from './profiles/rfc6749.js';
@@ -23,19 +23,26 @@ export interface UpstreamClient {
 /** RFC 6749 §2.3.1: client ID and secret are form-encoded before they go into the Basic header. */
 const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
 
+/**
+ * The HTTP exchange goes through the AWS SDK's HTTP handler (@smithy/node-http-handler), the one bridge/aws/ uses for
+ * DynamoDB and Secrets Manager: sockets kept alive between calls, a connection time limit, no redirects followed, no
+ * answers unpacked (no Accept-Encoding is sent: 64 KiB of gzip can unpack to gigabytes, and the size check counts
+ * bytes on the wire). One HTTP client in the deployed bridge instead of two, and the cheaper one: got, which the bridge
+ * used before, parsed ~180 kB at every cold start (with its dependencies) and cost two to three times the handler's CPU
+ * per request (docs/testing.md, "Benchmarks").
+ */
 export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
   const { profile, profileSettings, upstream } = config;
-  const client: Got = got.extend({
-    agent: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
-    timeout: { request: upstream.budgetMs },
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
-    // No compressed answers: 64 KiB of gzip can unpack to gigabytes, and the size check counts bytes on the wire.
-    decompress: false,
-    responseType: 'text',
-    headers: { 'user-agent': 'ride-hailer-bridge' },
-  });
+  const http = new NodeHttpHandler({ connectionTimeout: upstream.budgetMs });
+  const url = new URL(upstream.tokenUrl);
+  const target = {
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+  };
 
   const authHeaders: Record<string, string> = {};
   const authFields: Record<string, string> = {};
@@ -48,30 +55,26 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
 
   return {
     async token(grant, params) {
-      const form = { grant_type: grant, ...params, ...profile.tokenRequestParams?.(grant, profileSettings), ...authFields };
+      const body = new URLSearchParams({ grant_type: grant, ...params, ...profile.tokenRequestParams?.(grant, profileSettings), ...authFields }).toString();
+      const headers = lowerCased({
+        host: url.host,
+        'user-agent': 'ride-hailer-bridge',
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': String(Buffer.byteLength(body)),
+        accept: 'application/json',
+        ...profile.tokenRequestHeaders,
+        ...authHeaders,
+      });
+      // The budget covers the whole exchange, the answer's body too: a body that stalls is cut off with it.
+      const budget = AbortSignal.timeout(upstream.budgetMs);
       let answer: UpstreamAnswer;
-      // Stop reading at MAX_ANSWER_BYTES: the announced length or the bytes received so far, whichever tells first,
-      // so a huge (or endless) answer costs at most that much memory and ends the connection at once.
-      const tooLarge = new AbortController();
       try {
-        const pending = client.post(upstream.tokenUrl, {
-          // `form`, not a `body` string: got checks every `body` with `instanceof FormData`, and the first read of that
-          // global loads undici (Node's fetch, tens of milliseconds of a Lambda cold start). got encodes `form` with
-          // URLSearchParams, as before.
-          form,
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...profile.tokenRequestHeaders, ...authHeaders },
-          signal: tooLarge.signal,
-        });
-        pending.on('downloadProgress', ({ transferred, total }) => {
-          if (transferred > MAX_ANSWER_BYTES || (total ?? 0) > MAX_ANSWER_BYTES) tooLarge.abort();
-        });
-        const response = await pending;
-        if (response.body.length > MAX_ANSWER_BYTES) return unavailable('upstream answer too large');
-        const headers: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-        answer = { status: response.statusCode, headers, body: response.body };
+        const { response } = await http.handle(new HttpRequest({ ...target, headers, body }), { abortSignal: budget });
+        const text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES, response.headers['content-length']);
+        if (text === undefined) return unavailable('upstream answer too large');
+        answer = { status: response.statusCode, headers: lowerCased(response.headers), body: text };
       } catch (error) {
-        if (tooLarge.signal.aborted) return unavailable('upstream answer too large');
+        if (budget.aborted) return unavailable('upstream unreachable (ETIMEDOUT)');
         const { code, name } = error as { code?: string; name?: string };
         return unavailable(`upstream unreachable (${code ?? name ?? 'error'})`);
       }
@@ -82,4 +85,33 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
       }
     },
   };
+}
+
+/**
+ * The body as text, or undefined past `max` bytes — the announced length or the bytes received so far, whichever
+ * tells first — after which the connection is closed: a huge (or endless) answer costs at most that much memory.
+ */
+async function readAtMost(body: Readable, max: number, announced: string | undefined): Promise<string | undefined> {
+  if (Number(announced ?? 0) > max) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Header names as HTTP/1 puts them on the wire and the profiles read them: lower case (a profile's own header wins). */
+function lowerCased(headers: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name.toLowerCase()] = value;
+  return out;
 }

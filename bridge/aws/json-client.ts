@@ -24,7 +24,8 @@
 import { Hash, streamCollector } from '@smithy/core/serde';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
+import { HttpRequest } from '@smithy/core/transport';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Env } from '../../common/env.js';
 
 /** One of the services the bridge calls, as its wire protocol names it. */
@@ -105,7 +106,7 @@ export class AwsJsonClient {
       let statusCode: number;
       let text: string;
       try {
-        const { response } = await this.http.handle((await this.sign(operation, body)) as Parameters<NodeHttpHandler['handle']>[0]);
+        const { response } = await this.http.handle(await this.sign(operation, body));
         statusCode = response.statusCode;
         text = Buffer.from(await streamCollector(response.body)).toString('utf8');
       } catch (error) {
@@ -127,8 +128,8 @@ export class AwsJsonClient {
     }
   }
 
-  private sign(operation: string, body: string): Promise<HttpRequest> {
-    return this.signer.sign({
+  private async sign(operation: string, body: string): Promise<HttpRequest> {
+    const request = new HttpRequest({
       method: 'POST',
       protocol: this.url.protocol,
       hostname: this.url.hostname,
@@ -143,6 +144,7 @@ export class AwsJsonClient {
       },
       body,
     });
+    return (await this.signer.sign(request)) as HttpRequest;
   }
 }
 

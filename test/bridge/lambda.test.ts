@@ -141,10 +141,10 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
   });
 
   it("links and refreshes through the upstream without loading undici (Node's fetch) or node:cluster", async () => {
-    // Loading undici costs tens of milliseconds of a Lambda cold start; got would load it on the upstream call if the
-    // bridge gave it a `body` (it checks each against the global FormData, bridge/upstream.ts). node:cluster comes
-    // with rate-limiter-flexible's index, 71 kB of limiters the bridge never uses (bridge/rate-limiter-parts.ts).
-    // Which modules Node loaded is the observable, not a time.
+    // Loading undici (Node's fetch) costs tens of milliseconds of a Lambda cold start; nothing on the bridge's way
+    // may touch it (the global fetch, FormData, Headers). node:cluster comes with rate-limiter-flexible's index,
+    // 71 kB of limiters the bridge never uses (bridge/rate-limiter-parts.ts). Which modules Node loaded is the
+    // observable, not a time.
     const upstream = await startFakeTokenEndpoint({ rotate: true });
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
     try {
@@ -185,7 +185,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       const { stdout } = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db) });
       // 400 = the link was looked up and is unknown; a store that failed to load or answer would give a 503.
       const { answers: [token], undiciLoaded } = output(stdout);
-      // The DynamoDB calls go through got (bridge/aws/json-client.ts), which must not load undici on the way.
+      // The DynamoDB calls (bridge/aws/json-client.ts) must not load undici on the way either.
       expect(undiciLoaded).to.equal(false);
       expect(token!.statusCode, token!.body).to.equal(400);
       expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
@@ -195,6 +195,8 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       // instance roles) stays out of the bundle (scripts/bundle.ts), and without them the call fails, saying so.
       const files = readdirSync(bundle, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.mjs'));
       expect(files.filter((name) => readFileSync(join(bundle, name), 'utf8').includes('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'))).to.deep.equal([]);
+      // One HTTP client, the SDK's handler (bridge/upstream.ts): got, with its dependencies, is not bundled at all.
+      expect(files.filter((name) => readFileSync(join(bundle, name), 'utf8').includes('sindresorhus/got'))).to.deep.equal([]);
       const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutKeys } = localDynamoDbEnv(db);
       const keyless = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'error', BRIDGE_DATA: undefined }), ...withoutKeys });
       expect(output(keyless.stdout.slice(keyless.stdout.lastIndexOf('{"answers"'))).answers[0]!.statusCode).to.equal(503);

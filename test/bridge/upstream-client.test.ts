@@ -109,7 +109,8 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     });
     expect(await upstream.token('refresh_token', { refresh_token: 'x' })).to.deep.equal({ kind: 'refused', error: 'invalid_grant' });
     expect(seen).to.deep.include({ status: 400, body: '{"error":"invalid_grant"}' });
-    expect((seen as { headers: Record<string, string> }).headers).to.include({ 'content-type': 'application/json', 'x-request-id': 'r1', 'set-cookie': 'a=1, b=2' });
+    // A repeated header comes as one comma-separated list (HTTP's list syntax; the HTTP handler joins without a space).
+    expect((seen as { headers: Record<string, string> }).headers).to.include({ 'content-type': 'application/json', 'x-request-id': 'r1', 'set-cookie': 'a=1,b=2' });
   });
 
   it('an answer of exactly 64 KiB is read whole, announced or not (only larger ones are cut off)', async () => {
@@ -185,5 +186,14 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     answer = () => {}; // never answers
     const hanging = await client({}, { BRIDGE_UPSTREAM_BUDGET_MS: '300' });
     expect(await hanging.token('refresh_token', { refresh_token: 'x' })).to.deep.equal({ kind: 'unavailable', reason: 'upstream unreachable (ETIMEDOUT)' });
+  });
+
+  it('the budget covers the answer’s body too: headers in time, then a body that stalls, is cut off with it', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"access_token":'); // …and nothing more
+    };
+    const stalling = await client({}, { BRIDGE_UPSTREAM_BUDGET_MS: '300' });
+    expect(await stalling.token('refresh_token', { refresh_token: 'x' })).to.deep.equal({ kind: 'unavailable', reason: 'upstream unreachable (ETIMEDOUT)' });
   });
 });
