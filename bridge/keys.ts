@@ -8,7 +8,7 @@
  * tokens, answers) while everything new is sealed under BRIDGE_KEY. Every JWE names its master key in the `kid`
  * header: a short value derived from the key (HKDF, its own purpose), which identifies it without revealing it.
  */
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, timingSafeEqual, type KeyObject, type webcrypto } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 
 export type KeyPurpose = 'state' | 'code' | 'stored-token' | 'refresh-token-id' | 'key-id';
@@ -52,10 +52,39 @@ export function deriveKeys(master: Uint8Array, previousMasters: readonly Uint8Ar
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/*
+ * Each purpose key in the form its user takes without converting it on every call, made on first use and kept
+ * (a refresh seals or opens a token and hashes the bridge token, issue 17 §3):
+ * - jose imports raw bytes into Web Crypto again on every seal and open; a CryptoKey it uses as it is;
+ * - createHmac given raw bytes first asks whether they are a KeyObject, then a CryptoKey, each by throwing and
+ *   catching an exception inside Node: tens of microseconds a call on a server's deep async stacks. A KeyObject
+ *   passes the first check.
+ */
+const aesKeys = new WeakMap<PurposeKey, webcrypto.CryptoKey>();
+const hmacKeys = new WeakMap<PurposeKey, KeyObject>();
+
+function aesKey(purposeKey: PurposeKey): webcrypto.CryptoKey {
+  let key = aesKeys.get(purposeKey);
+  if (key === undefined) {
+    key = createSecretKey(purposeKey.key).toCryptoKey('AES-GCM', false, ['encrypt', 'decrypt']);
+    aesKeys.set(purposeKey, key);
+  }
+  return key;
+}
+
+function hmacKey(purposeKey: PurposeKey): KeyObject {
+  let key = hmacKeys.get(purposeKey);
+  if (key === undefined) {
+    key = createSecretKey(purposeKey.key);
+    hmacKeys.set(purposeKey, key);
+  }
+  return key;
+}
+
 /** Encrypts a JSON value under the current key; `typ` names the purpose in the protected header (authenticated, checked on open). */
 export async function seal(keys: PurposeKeys, typ: string, value: unknown): Promise<string> {
-  const { kid, key } = keys.current;
-  return new CompactEncrypt(encoder.encode(JSON.stringify(value))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ, kid }).encrypt(key);
+  const { kid } = keys.current;
+  return new CompactEncrypt(encoder.encode(JSON.stringify(value))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ, kid }).encrypt(aesKey(keys.current));
 }
 
 /**
@@ -72,9 +101,9 @@ export async function unseal(keys: PurposeKeys, typ: string, sealed: string): Pr
   }
   const all = [keys.current, ...keys.previous];
   const candidates = kid === undefined ? all : all.filter((k) => k.kid === kid);
-  for (const { key } of candidates) {
+  for (const candidate of candidates) {
     try {
-      const { plaintext, protectedHeader } = await compactDecrypt(sealed, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      const { plaintext, protectedHeader } = await compactDecrypt(sealed, aesKey(candidate), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
       if (protectedHeader.typ !== typ) return undefined;
       return JSON.parse(decoder.decode(plaintext));
     } catch {
@@ -86,7 +115,7 @@ export async function unseal(keys: PurposeKeys, typ: string, sealed: string): Pr
 
 /** The store's key for a bridge refresh token: a keyed hash, so a leaked store cannot be used to look tokens up. */
 export function refreshTokenId(key: PurposeKey, refreshToken: string): string {
-  return createHmac('sha256', key.key).update(refreshToken).digest('base64url');
+  return createHmac('sha256', hmacKey(key)).update(refreshToken).digest('base64url');
 }
 
 /** Constant-time string equality (hashes first, so unequal lengths take the same time). */

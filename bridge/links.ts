@@ -118,7 +118,7 @@ export class Links {
     const tokens = [current, ...previous].map((key) => this.tokenForCode(codeJti, key));
     for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
       let link: LinkRecord | undefined;
-      for (const token of tokens) link ??= (await this.findLink(token))?.link;
+      for (const token of tokens) link ??= (await this.findLink(this.idsOf(token)))?.link;
       if (link === undefined) return false;
       const { leaseUntil: _lease, ...rest } = link;
       if (await store.replaceLink({ ...rest, version: link.version + 1, expiresAt: now() }, link.version)) return true;
@@ -138,10 +138,11 @@ export class Links {
 
   /** The refresh grant. Concurrent calls for one bridge token in this process share one outcome. */
   async refresh(bridgeToken: string, clientId: string): Promise<RefreshOutcome> {
-    const id = refreshTokenId(this.options.keys.refreshTokenId.current, bridgeToken);
+    const ids = this.idsOf(bridgeToken);
+    const id = ids[0]!;
     let flight = this.inflight.get(id);
     if (flight === undefined) {
-      flight = this.refreshLink(bridgeToken).finally(() => this.inflight.delete(id));
+      flight = this.refreshLink(ids).finally(() => this.inflight.delete(id));
       this.inflight.set(id, flight);
     }
     const { clientId: owner, ...outcome } = await flight;
@@ -149,28 +150,34 @@ export class Links {
     return outcome.kind === 'tokens' ? { ...outcome, answer: { ...outcome.answer, refresh_token: bridgeToken } } : outcome;
   }
 
-  /** The link under the current key's id, else under a previous key's (not moved yet). */
-  private async findLink(bridgeToken: string): Promise<{ link: LinkRecord; underCurrentKey: boolean } | undefined> {
-    const { keys, store, now } = this.options;
-    const { current, previous } = keys.refreshTokenId;
-    for (const key of [current, ...previous]) {
-      const link = await store.getLink(refreshTokenId(key, bridgeToken), now());
-      if (link !== undefined) return { link, underCurrentKey: key === current };
+  /** The ids a bridge token's link may be stored under: the current key's first, then each previous key's. Hashed once per request. */
+  private idsOf(bridgeToken: string): string[] {
+    const { current, previous } = this.options.keys.refreshTokenId;
+    return [current, ...previous].map((key) => refreshTokenId(key, bridgeToken));
+  }
+
+  /** The link under the current key's id (`ids[0]`), else under a previous key's (not moved yet). */
+  private async findLink(ids: readonly string[]): Promise<{ link: LinkRecord; underCurrentKey: boolean } | undefined> {
+    const { store, now } = this.options;
+    for (const [index, id] of ids.entries()) {
+      const link = await store.getLink(id, now());
+      if (link !== undefined) return { link, underCurrentKey: index === 0 };
     }
     return undefined;
   }
 
-  private async refreshLink(bridgeToken: string): Promise<RefreshOutcome & { clientId?: string }> {
-    const { config, store, now, keys } = this.options;
+  /** `ids`: the bridge token's, from idsOf. */
+  private async refreshLink(ids: readonly string[]): Promise<RefreshOutcome & { clientId?: string }> {
+    const { config, store, now } = this.options;
     const deadline = now() + config.upstream.budgetMs;
     if (store.shared) {
       // The usual case in one store call: the link under the current key, free (no lease, no answer to repeat), leased.
       // Anything else (absent, leased by another, a rotation's answer to repeat, under a previous key) takes the way below.
-      const leased = await store.leaseLink(refreshTokenId(keys.refreshTokenId.current, bridgeToken), now(), now() + config.upstream.budgetMs + LEASE_MARGIN_MS);
+      const leased = await store.leaseLink(ids[0]!, now(), now() + config.upstream.budgetMs + LEASE_MARGIN_MS);
       if (leased !== undefined) return { ...(await this.spend(leased)), clientId: leased.clientId };
     }
     for (;;) {
-      const found = await this.findLink(bridgeToken);
+      const found = await this.findLink(ids);
       if (found === undefined) return { kind: 'refused', by: 'bridge', error: 'invalid_grant', reason: 'unknown or expired refresh token' };
       const { link, underCurrentKey } = found;
       const withClient = <T extends RefreshOutcome>(outcome: T) => ({ ...outcome, clientId: link.clientId });
@@ -190,7 +197,7 @@ export class Links {
       const leased: LinkRecord = { ...link, version: link.version + 1, leaseUntil: now() + config.upstream.budgetMs + LEASE_MARGIN_MS };
       if (!(await store.replaceLink(leased, link.version))) continue; // someone else changed it: look again
       if (!underCurrentKey) {
-        if (!(await this.moveToCurrentKey(leased, bridgeToken))) return withClient({ kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' });
+        if (!(await this.moveToCurrentKey(leased, ids[0]!))) return withClient({ kind: 'unavailable', reason: 'stored token could not be opened (BRIDGE_KEY changed?)' });
         continue; // refresh from the moved link
       }
       return withClient(await this.spend(leased));
@@ -199,15 +206,14 @@ export class Links {
 
   /**
    * Moves a link found under a previous key's id (`leased`: we hold its lease, so nobody else writes it) to the
-   * current key's id, its tokens sealed again under the current key; then empties and expires the old row.
+   * current key's id (`id`), its tokens sealed again under the current key; then empties and expires the old row.
    * False when the stored token cannot be opened with any configured key.
    *
    * The stored answer is not moved: a link is only moved after `repeatedAnswer` found no answer to repeat, so its
    * repeat window has already closed and the answer would never be served again.
    */
-  private async moveToCurrentKey(leased: LinkRecord, bridgeToken: string): Promise<boolean> {
-    const { keys, store, now, logger } = this.options;
-    const id = refreshTokenId(keys.refreshTokenId.current, bridgeToken);
+  private async moveToCurrentKey(leased: LinkRecord, id: string): Promise<boolean> {
+    const { store, now, logger } = this.options;
     const token = await this.openToken(leased.id, leased.upstreamRefreshToken);
     if (token === undefined) {
       await this.releaseLease(leased);
