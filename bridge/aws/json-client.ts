@@ -9,8 +9,8 @@
  * (@smithy/signature-v4, with the SDK's Node hash) and its HTTP handler (@smithy/node-http-handler: kept-alive
  * sockets, connection and request time limits), and the marshalling of items (@aws-sdk/util-dynamodb, in
  * bridge/store/dynamodb.ts). What this module owns is the protocol's envelope — the endpoint, the headers, the error's
- * shape — and the one retry. (got, the bridge's client for its upstream, costs two to three times the handler's CPU per
- * request: a fifth of a millisecond on each of a refresh's two store calls.)
+ * shape — and the one retry. (The same handler carries the bridge's upstream call, bridge/upstream.ts: got, which the
+ * bridge used before, costs two to three times its CPU per request.)
  *
  * Behaviour kept from the SDK clients it replaces:
  * - endpoint: the one given, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL (AWS's variables for another
@@ -49,7 +49,7 @@ export interface AwsJsonClientOptions {
   endpoint?: string | undefined;
   /** Fixed credentials (tests); otherwise the environment's, then the SDK's default chain. */
   credentials?: AwsCredentialIdentity | undefined;
-  /** Per attempt: connecting, and the whole exchange. */
+  /** Per attempt: connecting, and waiting for the answer. */
   timeoutMs: { connect: number; request: number };
   /** Attempts in all (the first and its retries). */
   attempts: number;
