@@ -188,6 +188,12 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     expect(await hanging.token('refresh_token', { refresh_token: 'x' })).to.deep.equal({ kind: 'unavailable', reason: 'upstream unreachable (ETIMEDOUT)' });
   });
 
+  it('a token URL with a query keeps it (a provider that versions its API there)', async () => {
+    const upstream = await client({}, { BRIDGE_UPSTREAM_TOKEN_URL: `${url}/oauth/token?api-version=2&tenant=a%20b` });
+    expect(await upstream.token('refresh_token', { refresh_token: 'x' })).to.include({ kind: 'tokens' });
+    expect(received.map((r) => r.path)).to.deep.equal(['/oauth/token?api-version=2&tenant=a%20b']);
+  });
+
   it('the budget covers the answer’s body too: headers in time, then a body that stalls, is cut off with it', async () => {
     answer = (res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
