@@ -26,7 +26,7 @@ import { deployBridge } from '../scripts/deploy/bridge.js';
 import { localBridgeDeployment } from '../scripts/deploy/bridge-local.js';
 import { median, percentile, ratio, table } from './lib/stats.js';
 
-const COLD_ROUNDS = 5;
+const COLD_ROUNDS = 9;
 const WARM_UP = 30;
 const REFRESHES = 300;
 const ANN = { email: DEMO.user.email, password: DEMO.user.password };
