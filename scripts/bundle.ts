@@ -27,7 +27,7 @@ export async function bundleLambda(entry: string, outdir: string, options: { mai
     legalComments: 'linked',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     metafile: true,
-    plugins: [...(options.plugins ?? []), nodeBuiltinsByRequire, joseHeadersWithoutUndici, listFormatsOnFirstUse],
+    plugins: [...(options.plugins ?? []), nodeBuiltinsByRequire, joseHeadersWithoutUndici, listFormatsOnFirstUse, lruCacheClockOnFirstUse],
     logLevel: 'warning',
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
   });
@@ -168,6 +168,27 @@ const listFormatsOnFirstUse: Plugin = {
       contents:
         'const __listFormatOnFirstUse = (...options) => { let format; return { format: (list) => (format ??= new Intl.ListFormat(...options)).format(list) }; };\n' +
         (await readFile(args.path, 'utf8')).replaceAll('new Intl.ListFormat(', '__listFormatOnFirstUse('),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+/**
+ * lru-cache picks its clock when loaded by reading the `performance` global, whose first touch loads Node's
+ * perf_hooks (eleven modules, ~2 ms of a cold start); the clock is read only for entries with a time to live, which
+ * the skill's token cache does not set. Here the same clock is looked up when first used. The build lru-cache ships
+ * for Node is minified, so its one expression is matched as written; if lru-cache changes it, the file is bundled as it
+ * is and test/unit/bundle.test.ts sees perf_hooks loaded on a linked request.
+ */
+const LRU_CACHE_FOR_NODE = /[\\/]lru-cache[\\/]dist[\\/]esm[\\/]node[\\/]index\.min\.js$/;
+const LRU_CACHE_CLOCK = 'typeof performance=="object"&&performance&&typeof performance.now=="function"?performance:Date';
+
+const lruCacheClockOnFirstUse: Plugin = {
+  name: 'lru-cache-clock-on-first-use',
+  setup(build) {
+    build.onLoad({ filter: LRU_CACHE_FOR_NODE }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace(LRU_CACHE_CLOCK, '{now:()=>performance.now()}'),
       loader: 'js',
       resolveDir: dirname(args.path),
     }));

@@ -37,19 +37,21 @@ describe('Lambda bundle (npm run build)', () => {
     expect(existsSync(join(src, 'index.mjs'))).to.equal(true);
   });
 
-  it('loads outside the project and answers a LaunchRequest through the exported handler', async () => {
+  it('loads outside the project and answers a LaunchRequest through the exported handler (timing it without perf_hooks)', async () => {
     const isolated = mkdtempSync(join(tmpdir(), 'bundle-'));
     try {
       cpSync(src, isolated, { recursive: true });
       const script = `
         import(${JSON.stringify(join(isolated, 'index.mjs'))})
           .then(({ handler }) => handler(JSON.parse(process.argv[1])))
-          .then((r) => process.stdout.write(JSON.stringify(r)));`;
+          .then((r) => process.stdout.write(JSON.stringify({ ...r, perfHooks: process.moduleLoadList.includes('NativeModule perf_hooks') })));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch())], {
         cwd: isolated,
         env: { PATH: process.env.PATH, ALEXA_SKILL_ID: TEST_SKILL_ID, RIDE_API_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent' },
       });
       const response = JSON.parse(stdout);
+      // The request log times the request on process.hrtime: the `performance` global would load perf_hooks (~2 ms).
+      expect(response.perfHooks).to.equal(false);
       expect(response.version).to.equal('1.0');
       expect(response.response.card).to.deep.equal({ type: 'LinkAccount' });
       expect(response.response.outputSpeech.ssml).to.match(/link your account/);
@@ -58,11 +60,11 @@ describe('Lambda bundle (npm run build)', () => {
     }
   });
 
-  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici (Node's fetch), node:http2, worker threads or an Intl.ListFormat", async () => {
+  it("answers a linked LaunchRequest (JWKS fetched, token verified, API called) without loading undici (Node's fetch), node:http2, worker threads, perf_hooks or an Intl.ListFormat", async () => {
     // Each costs milliseconds of a cold start; the JWKS comes through got (lambda/account/jwks-fetch.ts), and
     // scripts/bundle.ts keeps jose's Headers and got's node:http import from loading undici, node:http2 (got's unused
-    // HTTP/2 client) unloaded until used, node:util's lazy exports (worker threads among them) unread, and got's
-    // list formats unbuilt. Which modules Node loaded, and what was constructed, is the observable, not a time.
+    // HTTP/2 client) unloaded until used, node:util's lazy exports (worker threads among them) unread, got's list
+    // formats unbuilt and lru-cache's clock (the `performance` global: perf_hooks) unread. Which modules Node loaded, and what was constructed, is the observable, not a time.
     const issuer = await createTestIssuer();
     const keys = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
     await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
@@ -75,7 +77,7 @@ describe('Lambda bundle (npm run build)', () => {
         Intl.ListFormat = class extends Real { constructor(...args) { super(...args); listFormats += 1; } };
         import(${JSON.stringify(join(src, 'index.mjs'))})
           .then(({ handler }) => handler(JSON.parse(process.argv[1])))
-          .then((r) => process.stdout.write(JSON.stringify({ r, listFormats, loaded: process.moduleLoadList.filter((m) => /undici|http2|worker_threads/.test(m)) })));`;
+          .then((r) => process.stdout.write(JSON.stringify({ r, listFormats, loaded: process.moduleLoadList.filter((m) => /undici|http2|worker_threads|perf_hooks/.test(m)) })));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(launch({ token: await issuer.token() }))], {
         env: {
           PATH: process.env.PATH,
