@@ -27,6 +27,7 @@
  * failure logged: a rate limit must not turn a store hiccup into refused refreshes.
  */
 import { LRUCache } from 'lru-cache';
+import { monotonicMs } from '../common/clock.js';
 import { RateLimiterRes, type RateLimiterAbstract } from './rate-limiter-parts.js';
 import type { Logger } from '../common/logging.js';
 import type { BridgeConfig } from './config.js';
@@ -56,7 +57,7 @@ export class RateLimits {
     private readonly logger: Logger,
     limiters: LimiterFactory = memoryLimiters,
     private readonly policy: RateLimitPolicy = RATE_LIMITS,
-    clock: { now(): number } = performance,
+    clock: { now(): number } = { now: monotonicMs },
   ) {
     // ttlResolution 0: the clock is read on every check, never a value lru-cache keeps for a millisecond with a timer.
     this.shut = new LRUCache({ max: REMEMBERED_ADDRESSES, ttlResolution: 0, perf: clock });

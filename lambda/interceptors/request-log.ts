@@ -9,6 +9,7 @@
  */
 import type { ErrorHandler, HandlerInput, RequestInterceptor, ResponseInterceptor } from 'ask-sdk-core';
 import { errorFields, type Logger } from '../../common/logging.js';
+import { monotonicMs } from '../../common/clock.js';
 import { requestFields } from '../request-fields.js';
 
 /** What this request's line will say; kept in the request attributes from the request interceptor on. */
@@ -27,12 +28,6 @@ export interface RequestLog {
   /** The one error handler, writing the line after it has answered. */
   afterErrors(handler: ErrorHandler): ErrorHandler;
 }
-
-/**
- * Milliseconds on a monotonic clock. Not `performance.now()`: the first touch of the `performance` global loads
- * Node's perf_hooks (eleven modules, ~2 ms of a cold start that needs none of them).
- */
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export function createRequestLog(logger: Logger, now: () => number = monotonicMs): RequestLog {
   const write = (input: HandlerInput) => {

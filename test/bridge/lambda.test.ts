@@ -140,11 +140,11 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     }
   });
 
-  it("links and refreshes through the upstream without loading undici (Node's fetch) or node:cluster", async () => {
+  it("links and refreshes through the upstream without loading undici (Node's fetch), node:cluster or perf_hooks", async () => {
     // Loading undici (Node's fetch) costs tens of milliseconds of a Lambda cold start; nothing on the bridge's way
     // may touch it (the global fetch, FormData, Headers). node:cluster comes with rate-limiter-flexible's index,
-    // 71 kB of limiters the bridge never uses (bridge/rate-limiter-parts.ts). Which modules Node loaded is the
-    // observable, not a time.
+    // 71 kB of limiters the bridge never uses (bridge/rate-limiter-parts.ts); perf_hooks with the first touch of the
+    // `performance` global (common/clock.ts). Which modules Node loaded is the observable, not a time.
     const upstream = await startFakeTokenEndpoint({ rotate: true });
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
     try {
@@ -158,7 +158,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
         const code = new URL(callback.headers.location).searchParams.get('code');
         const first = await handler(event('POST', '/token', {}, { grant_type: 'authorization_code', code, redirect_uri: ${JSON.stringify(CODE_REDIRECT)} }));
         const refresh = await handler(event('POST', '/token', {}, { grant_type: 'refresh_token', refresh_token: JSON.parse(first.body).refresh_token }));
-        process.stdout.write(JSON.stringify({ statuses: [first.statusCode, refresh.statusCode], unwanted: process.moduleLoadList.filter((m) => /undici|cluster/.test(m)) }));`;
+        process.stdout.write(JSON.stringify({ statuses: [first.statusCode, refresh.statusCode], unwanted: process.moduleLoadList.filter((m) => /undici|cluster|perf_hooks/.test(m)) }));`;
       const env = bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') });
       const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: isolated, env: { PATH: process.env.PATH, ...clean } });
