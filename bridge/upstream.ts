@@ -11,6 +11,7 @@ import { HttpRequest } from '@smithy/core/transport';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BridgeConfig } from './config.js';
 import type { TokenGrant, UpstreamAnswer, UpstreamResult } from './profiles/profile.js';
+import { readAtMost } from './http/read-at-most.js';
 import { unavailable } from './profiles/rfc6749.js';
 
 /** Upstream answers larger than this are not token answers: cut off, answered as unavailable. */
@@ -85,28 +86,6 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
       }
     },
   };
-}
-
-/**
- * The body as text, or undefined past `max` bytes — the announced length or the bytes received so far, whichever
- * tells first — after which the connection is closed: a huge (or endless) answer costs at most that much memory.
- */
-async function readAtMost(body: Readable, max: number, announced: string | undefined): Promise<string | undefined> {
-  if (Number(announced ?? 0) > max) {
-    body.destroy();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Header names as HTTP/1 puts them on the wire and the profiles read them: lower case (a profile's own header wins). */

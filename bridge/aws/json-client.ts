@@ -21,12 +21,14 @@
  *   the raw `__type` (rate-limiter-flexible looks there) and `$metadata.httpStatusCode`;
  * - each attempt has its own time limit, and a call is tried again after a network error or a 5xx.
  */
-import { Hash, streamCollector } from '@smithy/core/serde';
+import type { Readable } from 'node:stream';
+import { Hash } from '@smithy/core/serde';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/core/transport';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Env } from '../../common/env.js';
+import { readAtMost } from '../http/read-at-most.js';
 
 /** One of the services the bridge calls, as its wire protocol names it. */
 export interface AwsJsonService {
@@ -71,6 +73,9 @@ export class AwsServiceError extends Error {
   }
 }
 
+/** More than any answer of the four operations (an item is at most 400 KB; a secret 64 KB). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
 /** The wait before the retry: this, plus up to this again at random (so instances that failed together spread out). */
 const RETRY_WAIT_MS = 50;
 
@@ -104,11 +109,11 @@ export class AwsJsonClient {
     for (let attempt = 1; ; attempt += 1) {
       const again = attempt < this.options.attempts;
       let statusCode: number;
-      let text: string;
+      let text: string | undefined;
       try {
         const { response } = await this.http.handle(await this.sign(operation, body));
         statusCode = response.statusCode;
-        text = Buffer.from(await streamCollector(response.body)).toString('utf8');
+        text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES, response.headers['content-length']);
       } catch (error) {
         if (!again || isCredentialsError(error)) throw error;
         await pause();
@@ -118,6 +123,7 @@ export class AwsJsonClient {
         await pause();
         continue;
       }
+      if (text === undefined) throw new AwsServiceError('AnswerTooLarge', `${this.service.signingName} answered more than ${MAX_ANSWER_BYTES} bytes`, statusCode);
       const answer = parseJson(text);
       if (statusCode !== 200) {
         const type = typeof answer?.__type === 'string' ? answer.__type : `Http${statusCode}`;

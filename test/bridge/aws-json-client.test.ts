@@ -153,6 +153,14 @@ describe('bridge: AWS JSON-protocol client (bridge/aws/json-client.ts)', () => {
     expect(aws.received).to.have.length(1);
   });
 
+  it('an answer over 1 MiB is not read on (no service answers these operations with more): AnswerTooLarge, not tried again', async () => {
+    aws.answers.push({ status: 200, body: `{"pad":"${'x'.repeat(1024 * 1024)}"}` });
+    const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, credentials: KEYS });
+    const error = await client.call('GetItem', {}).then(() => undefined, (e: unknown) => e as AwsServiceError);
+    expect(error).to.include({ name: 'AnswerTooLarge' });
+    expect(aws.received).to.have.length(1);
+  });
+
   it('a 5xx is tried again (signed anew) and its second answer taken; an answer that is not JSON is named by its status', async () => {
     aws.answers.push({ status: 503, body: 'busy' }, { status: 200, body: '{"ok":true}' });
     const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, credentials: KEYS });

@@ -106,12 +106,12 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     const script = `
       import(${JSON.stringify(join(directory, 'index.mjs'))})
         .then(async ({ handler }) => { const out = []; for (const e of JSON.parse(process.argv[1])) out.push(await handler(e)); return out; })
-        .then((answers) => process.stdout.write(JSON.stringify({ answers, undiciLoaded: process.moduleLoadList.some((m) => /undici/.test(m)) })));`;
+        .then((answers) => process.stdout.write(JSON.stringify({ answers, undiciLoaded: process.moduleLoadList.some((m) => /undici/.test(m)), unwanted: process.moduleLoadList.filter((m) => /webstreams|perf_hooks/.test(m)) })));`;
     const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
     return promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(events)], { cwd: directory, env: { PATH: process.env.PATH, ...clean } });
   }
   /** The handler's answers in a run, and whether it loaded undici (Node's fetch, tens of milliseconds of a cold start). */
-  const output = (stdout: string) => JSON.parse(stdout) as { answers: HttpApiResultV2[]; undiciLoaded: boolean };
+  const output = (stdout: string) => JSON.parse(stdout) as { answers: HttpApiResultV2[]; undiciLoaded: boolean; unwanted: string[] };
 
   it('loads outside the project and answers /authorize and /token through its handler', async () => {
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
@@ -140,11 +140,12 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
     }
   });
 
-  it("links and refreshes through the upstream without loading undici (Node's fetch), node:cluster or perf_hooks", async () => {
+  it("links and refreshes through the upstream without loading undici (Node's fetch), node:cluster, perf_hooks or web streams", async () => {
     // Loading undici (Node's fetch) costs tens of milliseconds of a Lambda cold start; nothing on the bridge's way
     // may touch it (the global fetch, FormData, Headers). node:cluster comes with rate-limiter-flexible's index,
     // 71 kB of limiters the bridge never uses (bridge/rate-limiter-parts.ts); perf_hooks with the first touch of the
-    // `performance` global (common/clock.ts). Which modules Node loaded is the observable, not a time.
+    // `performance` global (common/clock.ts); web streams with the global ReadableStream (bridge/http/read-at-most.ts).
+    // Which modules Node loaded is the observable, not a time.
     const upstream = await startFakeTokenEndpoint({ rotate: true });
     const isolated = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
     try {
@@ -158,7 +159,7 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
         const code = new URL(callback.headers.location).searchParams.get('code');
         const first = await handler(event('POST', '/token', {}, { grant_type: 'authorization_code', code, redirect_uri: ${JSON.stringify(CODE_REDIRECT)} }));
         const refresh = await handler(event('POST', '/token', {}, { grant_type: 'refresh_token', refresh_token: JSON.parse(first.body).refresh_token }));
-        process.stdout.write(JSON.stringify({ statuses: [first.statusCode, refresh.statusCode], unwanted: process.moduleLoadList.filter((m) => /undici|cluster|perf_hooks/.test(m)) }));`;
+        process.stdout.write(JSON.stringify({ statuses: [first.statusCode, refresh.statusCode], unwanted: process.moduleLoadList.filter((m) => /undici|cluster|perf_hooks|webstreams/.test(m)) }));`;
       const env = bridgeEnv({ BRIDGE_UPSTREAM_AUTHORIZATION_URL: upstream.authorizationUrl, BRIDGE_UPSTREAM_TOKEN_URL: upstream.tokenUrl, LOG_LEVEL: 'silent', BRIDGE_DATA: join(isolated, 'bridge.sqlite') });
       const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: isolated, env: { PATH: process.env.PATH, ...clean } });
@@ -184,9 +185,10 @@ describe('bridge: Lambda bundle (npm run build → dist/bridge)', () => {
       });
       const { stdout } = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db) });
       // 400 = the link was looked up and is unknown; a store that failed to load or answer would give a 503.
-      const { answers: [token], undiciLoaded } = output(stdout);
-      // The DynamoDB calls (bridge/aws/json-client.ts) must not load undici on the way either.
+      const { answers: [token], undiciLoaded, unwanted } = output(stdout);
+      // The DynamoDB calls (bridge/aws/json-client.ts) must not load undici on the way either, nor web streams.
       expect(undiciLoaded).to.equal(false);
+      expect(unwanted).to.deep.equal([]);
       expect(token!.statusCode, token!.body).to.equal(400);
       expect(JSON.parse(token!.body)).to.deep.equal({ error: 'invalid_grant' });
       const other = await run(isolated, [refreshEvent], { ...bridgeEnv({ LOG_LEVEL: 'silent', BRIDGE_DATA: undefined }), ...localDynamoDbEnv(db), BRIDGE_DYNAMODB_TABLE: 'no-such-table' });
