@@ -26,7 +26,7 @@ const formEncode = (value: string) => new URLSearchParams({ v: value }).toString
 
 /**
  * The HTTP exchange goes through the AWS SDK's HTTP handler (@smithy/node-http-handler), the one bridge/aws/ uses for
- * DynamoDB and Secrets Manager: sockets kept alive between calls, a connection time limit, no redirects followed, no
+ * DynamoDB and Secrets Manager: sockets kept alive between calls, no redirects followed, no
  * answers unpacked (no Accept-Encoding is sent: 64 KiB of gzip can unpack to gigabytes, and the size check counts
  * bytes on the wire). One HTTP client in the deployed bridge instead of two, and the cheaper one: got, which the bridge
  * used before, parsed ~180 kB at every cold start (with its dependencies) and cost two to three times the handler's CPU
@@ -34,7 +34,7 @@ const formEncode = (value: string) => new URLSearchParams({ v: value }).toString
  */
 export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
   const { profile, profileSettings, upstream } = config;
-  const http = new NodeHttpHandler({ connectionTimeout: upstream.budgetMs });
+  const http = new NodeHttpHandler(); // its time limits are the budget's, below
   const url = new URL(upstream.tokenUrl);
   const target = {
     method: 'POST',
@@ -71,7 +71,7 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
       let answer: UpstreamAnswer;
       try {
         const { response } = await http.handle(new HttpRequest({ ...target, headers, body }), { abortSignal: budget });
-        const text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES, response.headers['content-length']);
+        const text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES);
         if (text === undefined) return unavailable('upstream answer too large');
         answer = { status: response.statusCode, headers: lowerCased(response.headers), body: text };
       } catch (error) {

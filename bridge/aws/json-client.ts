@@ -49,8 +49,8 @@ export interface AwsJsonClientOptions {
   region: string;
   /** Another endpoint than AWS's (DynamoDB Local, dynalite, the local cloud). */
   endpoint?: string | undefined;
-  /** Fixed credentials (tests); otherwise the environment's, then the SDK's default chain. */
-  credentials?: AwsCredentialIdentity | undefined;
+  /** Credentials, or where to get them (tests); otherwise the environment's, then the SDK's default chain. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Per attempt: connecting, and waiting for the answer. */
   timeoutMs: { connect: number; request: number };
   /** Attempts in all (the first and its retries). */
@@ -67,7 +67,7 @@ export class AwsServiceError extends Error {
   constructor(type: string, message: string, httpStatusCode: number) {
     super(message);
     // "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException" → ConditionalCheckFailedException
-    this.name = type.slice(type.lastIndexOf('#') + 1) || 'UnknownError';
+    this.name = type.slice(type.lastIndexOf('#') + 1);
     this.__type = type;
     this.$metadata = { httpStatusCode };
   }
@@ -113,7 +113,7 @@ export class AwsJsonClient {
       try {
         const { response } = await this.http.handle(await this.sign(operation, body));
         statusCode = response.statusCode;
-        text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES, response.headers['content-length']);
+        text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES);
       } catch (error) {
         if (!again || isCredentialsError(error)) throw error;
         await pause();
@@ -125,13 +125,19 @@ export class AwsJsonClient {
       }
       if (text === undefined) throw new AwsServiceError('AnswerTooLarge', `${this.service.signingName} answered more than ${MAX_ANSWER_BYTES} bytes`, statusCode);
       const answer = parseJson(text);
+      if (statusCode === 200 && answer === undefined) throw new AwsServiceError('InvalidAnswer', `${this.service.signingName} answered 200 without a JSON object`, statusCode);
       if (statusCode !== 200) {
         const type = typeof answer?.__type === 'string' ? answer.__type : `Http${statusCode}`;
         const message = answer?.message ?? answer?.Message;
         throw new AwsServiceError(type, typeof message === 'string' ? message : `${this.service.signingName} answered ${statusCode}`, statusCode);
       }
-      return (answer ?? {}) as Output;
+      return answer as Output;
     }
+  }
+
+  /** Closes the kept-alive sockets. */
+  close(): void {
+    this.http.destroy();
   }
 
   private async sign(operation: string, body: string): Promise<HttpRequest> {
@@ -157,7 +163,7 @@ export class AwsJsonClient {
 const pause = () => new Promise((resolve) => setTimeout(resolve, RETRY_WAIT_MS + Math.random() * RETRY_WAIT_MS));
 
 /** Credentials that cannot be had will not come with a second attempt. */
-const isCredentialsError = (error: unknown) => (error as { name?: unknown } | null)?.name === 'CredentialsProviderError';
+const isCredentialsError = (error: unknown) => error instanceof Error && error.name === 'CredentialsProviderError';
 
 function regionalEndpoint(service: AwsJsonService, region: string): string {
   return `https://${service.signingName}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;

@@ -18,7 +18,7 @@
  */
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { AwsJsonClient, DYNAMODB } from '../aws/json-client.js';
+import { AwsJsonClient, AwsServiceError, DYNAMODB } from '../aws/json-client.js';
 import type { BridgeStore, LinkRecord } from './store.js';
 
 /** The table's partition key and TTL attribute (bridge/deploy/dynamodb-table.json must name the same). */
@@ -95,7 +95,7 @@ export class DynamoDbBridgeStore implements BridgeStore {
 
   async leaseLink(id: string, nowMs: number, leaseUntil: number): Promise<LinkRecord | undefined> {
     try {
-      const { Attributes } = await this.client.call<{ Attributes?: Parameters<typeof unmarshall>[0] }>('UpdateItem', {
+      const { Attributes } = await this.client.call<{ Attributes: Parameters<typeof unmarshall>[0] }>('UpdateItem', {
         TableName: this.table,
         Key: marshall({ [PARTITION_KEY]: LINK_PREFIX + id }),
         UpdateExpression: 'SET #version = #version + :one, #leaseUntil = :leaseUntil',
@@ -105,15 +105,15 @@ export class DynamoDbBridgeStore implements BridgeStore {
         ExpressionAttributeValues: marshall({ ':one': 1, ':leaseUntil': leaseUntil, ':now': nowMs }),
         ReturnValues: 'ALL_NEW',
       });
-      return Attributes === undefined ? undefined : this.linkOf(id, unmarshall(Attributes));
+      return this.linkOf(id, unmarshall(Attributes)); // ALL_NEW: the item as the update left it
     } catch (error) {
-      if ((error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return undefined;
+      if (refusedByCondition(error)) return undefined;
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    // Nothing to release: the calls go through got's shared keep-alive agent.
+    this.client.close();
   }
 
   private linkOf(id: string, item: Record<string, unknown>): LinkRecord {
@@ -142,8 +142,11 @@ export class DynamoDbBridgeStore implements BridgeStore {
       });
       return true;
     } catch (error) {
-      if ((error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false;
+      if (refusedByCondition(error)) return false;
       throw error;
     }
   }
 }
+
+/** A conditional write DynamoDB refused because its condition did not hold: someone else was first. */
+const refusedByCondition = (error: unknown) => error instanceof AwsServiceError && error.name === 'ConditionalCheckFailedException';

@@ -132,7 +132,8 @@ describe('bridge: AWS JSON-protocol client (bridge/aws/json-client.ts)', () => {
       writeFileSync(join(home, 'credentials'), `[bridge]\naws_access_key_id = DEMO-ONLY-FROM-FILE\naws_secret_access_key = ${KEYS.secretAccessKey}\n`);
       for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete process.env[name];
       Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_CONFIG_FILE: join(home, 'none'), AWS_PROFILE: 'bridge', AWS_EC2_METADATA_DISABLED: 'true' });
-      const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, env: {} });
+      // Half a pair in the environment is no pair: the chain is asked.
+      const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, env: { AWS_ACCESS_KEY_ID: 'DEMO-ONLY-half' } });
       await client.call('GetItem', {});
       expect(aws.received[0]!.credentialScope).to.match(/^DEMO-ONLY-FROM-FILE\//);
       expect(aws.received[0]!.signatureMatches).to.equal(true);
@@ -159,6 +160,29 @@ describe('bridge: AWS JSON-protocol client (bridge/aws/json-client.ts)', () => {
     const error = await client.call('GetItem', {}).then(() => undefined, (e: unknown) => e as AwsServiceError);
     expect(error).to.include({ name: 'AnswerTooLarge' });
     expect(aws.received).to.have.length(1);
+  });
+
+  it('credentials that cannot be had fail the call at once: not tried again, nothing sent', async () => {
+    let asked = 0;
+    const none = async () => {
+      asked += 1;
+      throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    };
+    const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, credentials: none });
+    const error = await client.call('GetItem', {}).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.name).to.equal('CredentialsProviderError');
+    expect({ asked, sent: aws.received.length }).to.deep.equal({ asked: 1, sent: 0 });
+  });
+
+  it('a 200 whose body is not a JSON object is an error (InvalidAnswer), never read as an empty answer', async () => {
+    const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, credentials: KEYS });
+    for (const body of ['', 'not json', '"a string"', 'null', '42']) {
+      aws.answers.push({ status: 200, body });
+      const error = await client.call('GetItem', {}).then(() => undefined, (e: unknown) => e as AwsServiceError);
+      expect(error, body).to.include({ name: 'InvalidAnswer', message: 'dynamodb answered 200 without a JSON object' });
+    }
+    aws.answers.push({ status: 200, body: '{}' });
+    expect(await client.call('GetItem', {})).to.deep.equal({}); // GetItem of an absent item
   });
 
   it('a 5xx is tried again (signed anew) and its second answer taken; an answer that is not JSON is named by its status', async () => {

@@ -81,7 +81,7 @@ describe('bridge: secrets from Secrets Manager', () => {
 
   describe('the GetSecretValue call (bridge/secrets-manager.ts) against a stand-in Secrets Manager endpoint', () => {
     const saved = { ...process.env };
-    let requests: { target: string | undefined; body: Record<string, unknown> }[];
+    let requests: { target: string | undefined; region: string | undefined; body: Record<string, unknown> }[];
     let status: number | 'hang';
     let server: ReturnType<typeof createServer>;
     before(async () => {
@@ -89,7 +89,11 @@ describe('bridge: secrets from Secrets Manager', () => {
         const chunks: Buffer[] = [];
         req.on('data', (chunk: Buffer) => chunks.push(chunk));
         req.on('end', () => {
-          requests.push({ target: req.headers['x-amz-target'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+          requests.push({
+            target: req.headers['x-amz-target'] as string | undefined,
+            region: /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1], // the credential scope's
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+          });
           if (status === 'hang') return; // never answers
           res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
           res.end(status === 200 ? JSON.stringify({ Name: 'b', SecretString: '{"BRIDGE_KEY":"k"}' }) : JSON.stringify({ __type: 'InternalServiceError', message: 'down' }));
@@ -119,8 +123,16 @@ describe('bridge: secrets from Secrets Manager', () => {
     });
 
     it('reads the secret string of the named secret, in the given region', async () => {
-      expect(await readSecretString('arn:aws:secretsmanager:eu-west-1:0:secret:b', 'eu-west-1')).to.equal('{"BRIDGE_KEY":"k"}');
-      expect(requests).to.deep.equal([{ target: 'secretsmanager.GetSecretValue', body: { SecretId: 'arn:aws:secretsmanager:eu-west-1:0:secret:b' } }]);
+      expect(await readSecretString('arn:aws:secretsmanager:eu-west-1:0:secret:b', 'eu-central-1')).to.equal('{"BRIDGE_KEY":"k"}');
+      expect(requests).to.deep.equal([{ target: 'secretsmanager.GetSecretValue', region: 'eu-central-1', body: { SecretId: 'arn:aws:secretsmanager:eu-west-1:0:secret:b' } }]);
+    });
+
+    it("without a region given, in the region the secret's ARN names; a bare name and no region is an error, nothing sent", async () => {
+      await readSecretString('arn:aws:secretsmanager:ap-south-1:0:secret:b', undefined);
+      expect(requests.map((r) => r.region)).to.deep.equal(['ap-south-1']);
+      const error = await readSecretString('ride-hailer-bridge/secrets', undefined).then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).to.equal('no region: set AWS_REGION, or name the secret by its full ARN');
+      expect(requests).to.have.length(1);
     });
 
     it('a call that never answers times out (3 s per attempt, two attempts) instead of using up the cold start', async function () {

@@ -269,18 +269,21 @@ describe('bridge store: DynamoDB items', () => {
     }
   });
 
-  it('a write that fails is an error, never read as a lost race (false)', async () => {
+  it('a write that fails — no answer, or a refusal other than its condition — is an error, never read as a lost race (false, undefined)', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const down = new DynamoDbBridgeStore({ table: db.table, region: LOCAL_DYNAMODB_REGION, endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_DYNAMODB_CREDENTIALS });
+    const noTable = new DynamoDbBridgeStore({ table: 'no-such-table', region: LOCAL_DYNAMODB_REGION, endpoint: db.endpoint, credentials: LOCAL_DYNAMODB_CREDENTIALS });
     try {
-      for (const write of [() => down.useOnce('code:down', NOW + 1), () => down.createLink(sampleLink()), () => down.replaceLink(sampleLink(), 1)]) {
-        expect(await write().then((result) => `resolved ${result}`, () => 'rejected')).to.equal('rejected');
+      for (const store of [down, noTable]) {
+        const writes = [() => store.useOnce('code:down', NOW + 1), () => store.createLink(sampleLink()), () => store.replaceLink(sampleLink(), 1), () => store.leaseLink('link-x', NOW, NOW + 1)];
+        for (const write of writes) expect(await write().then((result) => `resolved ${result}`, (error: Error) => `rejected ${error.name}`)).to.match(/^rejected (ECONNREFUSED|Error|ResourceNotFoundException)$/);
       }
+      expect(await noTable.leaseLink('link-x', NOW, NOW + 1).catch((error: Error) => error.name)).to.equal('ResourceNotFoundException');
     } finally {
-      await down.close();
+      await Promise.all([down.close(), noTable.close()]);
     }
   });
 
