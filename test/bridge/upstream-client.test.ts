@@ -95,6 +95,20 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     });
   });
 
+  it('a profile’s header replaces the default of the same name, whatever its case (one Accept goes out, not two)', async () => {
+    let rawHeaders: string[] = [];
+    const record = (req: { rawHeaders: string[] }) => (rawHeaders = req.rawHeaders);
+    server.prependListener('request', record);
+    try {
+      const upstream = await client({ tokenRequestHeaders: { Accept: 'application/vnd.github+json' } });
+      expect((await upstream.token('refresh_token', { refresh_token: 'x' })).kind).to.equal('tokens');
+    } finally {
+      server.off('request', record);
+    }
+    const accepts = rawHeaders.filter((_, i) => i % 2 === 1 && rawHeaders[i - 1]!.toLowerCase() === 'accept');
+    expect(accepts).to.deep.equal(['application/vnd.github+json']);
+  });
+
   it('hands the raw answer to the profile: status, lower-cased headers, body', async () => {
     let seen: unknown;
     answer = (res) => {
@@ -144,6 +158,18 @@ describe('bridge upstream client (one token call, the profile’s way)', () => {
     const upstream = await client();
     expect((await upstream.token('refresh_token', { refresh_token: 'x' })).kind).to.equal('unavailable');
     expect(received).to.have.length(1);
+  });
+
+  it('a connection dropped halfway through the answer is unavailable (unreachable), never a half-read answer', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"access_token":"at","token_type":"Bearer"}', () => res.socket!.destroy());
+    };
+    const upstream = await client({ readTokenAnswer: () => expect.fail('a half-read answer reached the profile') });
+    const result = await upstream.token('refresh_token', { refresh_token: 'x' });
+    // The code in the reason is the HTTP client's (ECONNRESET, or a length mismatch): either way the call failed.
+    expect(result).to.have.property('kind', 'unavailable');
+    expect((result as { reason: string }).reason).to.match(/^upstream unreachable \(\w+\)$/);
   });
 
   it('a redirect is not followed', async () => {
