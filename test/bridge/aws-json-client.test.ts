@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hash } from '@smithy/core/serde';
@@ -27,9 +27,10 @@ interface Received {
 }
 
 /** A stand-in AWS endpoint: records each request, checks its signature with `secret`, answers from `answers`. */
-async function standIn(secret: string): Promise<{ url: string; received: Received[]; answers: Array<{ status: number; body: string }>; close(): Promise<void> }> {
+async function standIn(secret: string): Promise<{ url: string; received: Received[]; answers: Array<{ status: number; body: string }>; connections: Socket[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const answers: Array<{ status: number; body: string }> = [];
+  const connections: Socket[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -59,12 +60,14 @@ async function standIn(secret: string): Promise<{ url: string; received: Receive
       })();
     });
   });
+  server.on('connection', (socket: Socket) => connections.push(socket));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
     answers,
+    connections,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -158,8 +161,18 @@ describe('bridge: AWS JSON-protocol client (bridge/aws/json-client.ts)', () => {
     aws.answers.push({ status: 200, body: `{"pad":"${'x'.repeat(1024 * 1024)}"}` });
     const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, credentials: KEYS });
     const error = await client.call('GetItem', {}).then(() => undefined, (e: unknown) => e as AwsServiceError);
-    expect(error).to.include({ name: 'AnswerTooLarge' });
+    expect(error).to.include({ name: 'AnswerTooLarge', message: 'dynamodb answered more than 1048576 bytes' });
     expect(aws.received).to.have.length(1);
+  });
+
+  it('keeps its connection alive between calls, and close() ends it', async () => {
+    const client = new AwsJsonClient(DYNAMODB, { ...quick, region: 'eu-west-1', endpoint: aws.url, credentials: KEYS });
+    await client.call('GetItem', {});
+    await client.call('GetItem', {});
+    expect(aws.connections, 'one kept-alive connection for both calls').to.have.length(1);
+    const closed = once(aws.connections[0]!, 'close');
+    client.close();
+    await closed; // (without close() the socket stays open and this never resolves)
   });
 
   it('credentials that cannot be had fail the call at once: not tried again, nothing sent', async () => {

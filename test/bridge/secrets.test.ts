@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from '../../bridge/config.js';
 import { withBridgeSecrets, type SecretReader } from '../../bridge/secrets.js';
 import { readSecretString } from '../../bridge/secrets-manager.js';
@@ -130,9 +130,24 @@ describe('bridge: secrets from Secrets Manager', () => {
     it("without a region given, in the region the secret's ARN names; a bare name and no region is an error, nothing sent", async () => {
       await readSecretString('arn:aws:secretsmanager:ap-south-1:0:secret:b', undefined);
       expect(requests.map((r) => r.region)).to.deep.equal(['ap-south-1']);
-      const error = await readSecretString('ride-hailer-bridge/secrets', undefined).then(() => undefined, (e: unknown) => e as Error);
-      expect(error?.message).to.equal('no region: set AWS_REGION, or name the secret by its full ARN');
+      for (const id of ['ride-hailer-bridge/secrets', 'not-an-arn:aws:secretsmanager:eu-west-1:0:secret:b']) {
+        const error = await readSecretString(id, undefined).then(() => undefined, (e: unknown) => e as Error);
+        expect(error?.message, id).to.equal('no region: set AWS_REGION, or name the secret by its full ARN');
+      }
       expect(requests).to.have.length(1);
+    });
+
+    it('closes its connection once the secret is read (a cold start keeps nothing open to Secrets Manager)', async () => {
+      const sockets: Socket[] = [];
+      const track = (socket: Socket) => sockets.push(socket);
+      server.on('connection', track);
+      try {
+        await readSecretString('arn:aws:secretsmanager:eu-west-1:0:secret:b', 'eu-west-1');
+        expect(sockets).to.have.length(1);
+        if (!sockets[0]!.destroyed) await once(sockets[0]!, 'close');
+      } finally {
+        server.off('connection', track);
+      }
     });
 
     it('a call that never answers times out (3 s per attempt, two attempts) instead of using up the cold start', async function () {
