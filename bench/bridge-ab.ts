@@ -11,32 +11,14 @@
  * BENCH_CPU_PROF=<dir>: each bridge also writes a CPU profile there (bridge-<checkout's name>.cpuprofile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { completeLoginHeadlessly } from '../local/auth/headless-login.js';
-import { DEMO } from '../local/demo.js';
-import { startWorker, stop } from './lib/processes.js';
+import { bridgeSettings, linkDirect, linkThroughBridge, startUpstream, toUpstream, viaBridge } from './lib/bridge-rig.js';
+import { stop } from './lib/processes.js';
 import { percentile, table } from './lib/stats.js';
 
 const WARM_UP = 300;
-const PUBLIC_URL = 'https://bridge.bench.example';
-const DIRECT_CALLBACK = 'http://127.0.0.1:9/bench/direct';
-const ALEXA_REDIRECT = `https://pitangui.amazon.com/api/skill/link/${DEMO.vendorId}`;
-const BRIDGE_CLIENT = { id: 'bench-alexa', secret: 'bench-alexa-secret-of-at-least-32-chars' };
-const UPSTREAM_CLIENT = { id: 'bench-bridge', secret: 'bench-bridge-secret-of-at-least-32-chars' };
-const LOGIN = { email: DEMO.user.email, password: DEMO.user.password };
-
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
-async function postToken(url: string, auth: string, body: Record<string, string>): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth }, body: new URLSearchParams(body) });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 /**
  * The bridge worker of one checkout, run by node itself (not through tsx's launcher, which would be a second process
  * whose CPU is not the bridge's). `--import tsx` resolves from the checkout.
@@ -66,48 +48,17 @@ async function main(): Promise<void> {
   const refreshes = Number(count ?? 3000);
   const closers: (() => Promise<void>)[] = [];
   try {
-    const auth = await startWorker('bench/workers/bridge-upstream.ts', {
-      BENCH_DIRECT_CALLBACK: DIRECT_CALLBACK,
-      BENCH_BRIDGE_CLIENT_ID: UPSTREAM_CLIENT.id,
-      BENCH_BRIDGE_CLIENT_SECRET: UPSTREAM_CLIENT.secret,
-      BENCH_BRIDGE_CALLBACK: `${PUBLIC_URL}/callback`,
-    });
-    closers.push(() => stop(auth.child));
-    const issuer = auth.firstLine.trim();
-    const settings = {
-      BRIDGE_PORT: '0',
-      BRIDGE_PUBLIC_URL: PUBLIC_URL,
-      BRIDGE_PROFILE: 'oidc',
-      BRIDGE_UPSTREAM_AUTHORIZATION_URL: `${issuer}/auth`,
-      BRIDGE_UPSTREAM_TOKEN_URL: `${issuer}/token`,
-      BRIDGE_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT.id,
-      BRIDGE_UPSTREAM_CLIENT_SECRET: UPSTREAM_CLIENT.secret,
-      BRIDGE_CLIENT_ID: BRIDGE_CLIENT.id,
-      BRIDGE_CLIENT_SECRET: BRIDGE_CLIENT.secret,
-      BRIDGE_ALEXA_REDIRECT_URIS: ALEXA_REDIRECT,
-      BRIDGE_KEY: randomBytes(32).toString('base64url'),
-      BRIDGE_DATA: ':memory:',
-      LOG_LEVEL: 'warn',
-    };
-    const link = async (bridge: string) => {
-      const authorize = new URL(`${bridge}/authorize`);
-      authorize.search = new URLSearchParams({ client_id: BRIDGE_CLIENT.id, response_type: 'code', redirect_uri: ALEXA_REDIRECT, scope: 'basic_profile order_car', state: 'bench' }).toString();
-      const up = await fetch(authorize, { redirect: 'manual' });
-      const back = await completeLoginHeadlessly(up.headers.get('location')!, LOGIN);
-      const callback = await fetch(`${bridge}/callback${back.search}`, { redirect: 'manual' });
-      const code = new URL(callback.headers.get('location')!).searchParams.get('code') ?? '';
-      return (await postToken(`${bridge}/token`, basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret), { grant_type: 'authorization_code', code, redirect_uri: ALEXA_REDIRECT })).refresh_token as string;
-    };
+    const upstream = await startUpstream();
+    closers.push(upstream.stop);
+    const { issuer } = upstream;
+    const settings = { ...bridgeSettings(issuer), BRIDGE_DATA: ':memory:' };
     const bridges = [];
     for (const [name, checkout] of [['A', resolve(a)], ['B', resolve(b)]] as const) {
       const { child, url } = await startCheckoutBridge(checkout, settings);
       closers.push(() => stop(child));
-      bridges.push({ name, checkout, pid: child.pid!, url: `${url}/token`, token: await link(url), ms: [] as number[], ticks: 0 });
+      bridges.push({ name, checkout, pid: child.pid!, url: `${url}/token`, token: await linkThroughBridge(url), ms: [] as number[], ticks: 0 });
     }
-    const directAuthorize = new URL(`${issuer}/auth`);
-    directAuthorize.search = new URLSearchParams({ client_id: DEMO.clientId, response_type: 'code', redirect_uri: DIRECT_CALLBACK, scope: 'basic_profile order_car', state: 'bench' }).toString();
-    const back = await completeLoginHeadlessly(directAuthorize.href, LOGIN);
-    const directToken = (await postToken(`${issuer}/token`, basic(DEMO.clientId, DEMO.clientSecret), { grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: DIRECT_CALLBACK })).refresh_token as string;
+    const directToken = await linkDirect(issuer);
 
     const refresh = async (url: string, token: string, auth: string) => {
       const started = performance.now();
@@ -117,8 +68,6 @@ async function main(): Promise<void> {
       return performance.now() - started;
     };
     const direct: number[] = [];
-    const viaBridge = basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret);
-    const toUpstream = basic(DEMO.clientId, DEMO.clientSecret);
     for (let i = 0; i < WARM_UP + refreshes; i += 1) {
       const measured = i >= WARM_UP;
       for (const bridge of bridges) {

@@ -20,10 +20,8 @@
  * are reported. Two instances = two autocannon runs at once, half the connections (and links) each. Loopback only,
  * bounded in time.
  */
-import { randomBytes } from 'node:crypto';
-import { completeLoginHeadlessly } from '../local/auth/headless-login.js';
-import { DEMO } from '../local/demo.js';
 import { localDynamoDbEnv } from '../local/dynamodb.js';
+import { bridgeSettings as settingsFor, linkDirect, linkThroughBridge, startUpstream, toUpstream, viaBridge } from './lib/bridge-rig.js';
 import { runLoad, type LoadFigures } from './lib/load-run.js';
 import { startWorker, stop } from './lib/processes.js';
 import { median, ratio, table } from './lib/stats.js';
@@ -34,69 +32,15 @@ const MEASURED_S = 4;
 const ROUNDS = 3;
 const ALEXA_TOKEN_LIMIT_MS = 4500;
 
-const PUBLIC_URL = 'https://bridge.bench.example';
-const DIRECT_CALLBACK = 'http://127.0.0.1:9/bench/direct';
-const ALEXA_REDIRECT = `https://pitangui.amazon.com/api/skill/link/${DEMO.vendorId}`;
-const BRIDGE_CLIENT = { id: 'bench-alexa', secret: 'bench-alexa-secret-of-at-least-32-chars' };
-const UPSTREAM_CLIENT = { id: 'bench-bridge', secret: 'bench-bridge-secret-of-at-least-32-chars' };
-const LOGIN = { email: DEMO.user.email, password: DEMO.user.password };
-
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
-
-async function postToken(url: string, auth: string, body: Record<string, string>): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: 'POST', headers: { ...form, authorization: auth }, body: new URLSearchParams(body) });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** The upstream refresh token of a direct link (DEMO client), as local/auth/bench.ts does it. */
-async function linkDirect(issuer: string): Promise<string> {
-  const authorize = new URL(`${issuer}/auth`);
-  authorize.search = new URLSearchParams({ client_id: DEMO.clientId, response_type: 'code', redirect_uri: DIRECT_CALLBACK, scope: 'basic_profile order_car', state: 'bench' }).toString();
-  const back = await completeLoginHeadlessly(authorize.href, LOGIN);
-  const tokens = await postToken(`${issuer}/token`, basic(DEMO.clientId, DEMO.clientSecret), { grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: DIRECT_CALLBACK });
-  return tokens.refresh_token as string;
-}
-
-/** The bridge refresh token of a link through the bridge: /authorize → login → /callback → /token. */
-async function linkThroughBridge(bridge: string): Promise<string> {
-  const authorize = new URL(`${bridge}/authorize`);
-  authorize.search = new URLSearchParams({ client_id: BRIDGE_CLIENT.id, response_type: 'code', redirect_uri: ALEXA_REDIRECT, scope: 'basic_profile order_car', state: 'bench' }).toString();
-  const up = await fetch(authorize, { redirect: 'manual' });
-  const back = await completeLoginHeadlessly(up.headers.get('location')!, LOGIN);
-  const callback = await fetch(`${bridge}/callback${back.search}`, { redirect: 'manual' });
-  const code = new URL(callback.headers.get('location')!).searchParams.get('code') ?? '';
-  const tokens = await postToken(`${bridge}/token`, basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret), { grant_type: 'authorization_code', code, redirect_uri: ALEXA_REDIRECT });
-  return tokens.refresh_token as string;
-}
 
 export async function benchBridge(): Promise<string> {
   const closers: (() => Promise<void>)[] = [];
   try {
-    const auth = await startWorker('bench/workers/bridge-upstream.ts', {
-      BENCH_DIRECT_CALLBACK: DIRECT_CALLBACK,
-      BENCH_BRIDGE_CLIENT_ID: UPSTREAM_CLIENT.id,
-      BENCH_BRIDGE_CLIENT_SECRET: UPSTREAM_CLIENT.secret,
-      BENCH_BRIDGE_CALLBACK: `${PUBLIC_URL}/callback`,
-    });
-    closers.push(() => stop(auth.child));
-    const issuer = auth.firstLine.trim();
-    const bridgeSettings = {
-      BRIDGE_PORT: '0',
-      BRIDGE_PUBLIC_URL: PUBLIC_URL,
-      BRIDGE_PROFILE: 'oidc',
-      BRIDGE_UPSTREAM_AUTHORIZATION_URL: `${issuer}/auth`,
-      BRIDGE_UPSTREAM_TOKEN_URL: `${issuer}/token`,
-      BRIDGE_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT.id,
-      BRIDGE_UPSTREAM_CLIENT_SECRET: UPSTREAM_CLIENT.secret,
-      BRIDGE_CLIENT_ID: BRIDGE_CLIENT.id,
-      BRIDGE_CLIENT_SECRET: BRIDGE_CLIENT.secret,
-      BRIDGE_ALEXA_REDIRECT_URIS: ALEXA_REDIRECT,
-      BRIDGE_KEY: randomBytes(32).toString('base64url'),
-      LOG_LEVEL: 'warn',
-    };
+    const upstream = await startUpstream();
+    closers.push(upstream.stop);
+    const { issuer } = upstream;
+    const bridgeSettings = settingsFor(issuer);
     const startBridge = async (store: Record<string, string>, extra: Record<string, string> = {}) => {
       const worker = await startWorker('bench/workers/bridge-server.ts', { ...bridgeSettings, ...store, ...extra });
       closers.push(() => stop(worker.child));
@@ -128,14 +72,14 @@ export async function benchBridge(): Promise<string> {
       unlimitedBodies.push(refreshBody(await linkThroughBridge(unlimitedSqlite)));
     }
     const isTokenAnswer = (body: string) => body.includes('"access_token"');
-    const bridgeAuth = { ...form, authorization: basic(BRIDGE_CLIENT.id, BRIDGE_CLIENT.secret) };
+    const bridgeAuth = { ...form, authorization: viaBridge };
     const load = (url: string, headers: Record<string, string>, bodies: string[]) => (seconds: number) =>
       runLoad({ url, headers, body: bodies[0]!, bodies, connections: bodies.length, durationSeconds: seconds, expectBody: isTokenAnswer });
     const half = CONNECTIONS / 2;
     const onA = load(`${dynamoA}/token`, bridgeAuth, dynamoBodies.slice(0, half));
     const onB = load(`${dynamoB}/token`, bridgeAuth, dynamoBodies.slice(half));
     const targets = {
-      direct: load(`${issuer}/token`, { ...form, authorization: basic(DEMO.clientId, DEMO.clientSecret) }, directBodies),
+      direct: load(`${issuer}/token`, { ...form, authorization: toUpstream }, directBodies),
       sqlite: load(`${bridgeUrl}/token`, bridgeAuth, bridgeBodies),
       dynamo1: load(`${dynamoA}/token`, bridgeAuth, dynamoBodies),
       dynamo2: async (seconds: number) => combine(await Promise.all([onA(seconds), onB(seconds)])),
