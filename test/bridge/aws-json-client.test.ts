@@ -61,6 +61,8 @@ async function standIn(secret: string): Promise<{ url: string; received: Receive
     });
   });
   server.on('connection', (socket: Socket) => connections.push(socket));
+  // Idle kept-alive connections stay open (Node would close them after 5 s): only the client's close() ends one.
+  server.keepAliveTimeout = 0;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

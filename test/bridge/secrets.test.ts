@@ -99,6 +99,8 @@ describe('bridge: secrets from Secrets Manager', () => {
           res.end(status === 200 ? JSON.stringify({ Name: 'b', SecretString: '{"BRIDGE_KEY":"k"}' }) : JSON.stringify({ __type: 'InternalServiceError', message: 'down' }));
         });
       });
+      // Idle kept-alive connections stay open (Node would close them after 5 s): only the client's close() ends one.
+      server.keepAliveTimeout = 0;
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       // AWS's own variables: a local endpoint and DEMO-ONLY credentials, put back after.
