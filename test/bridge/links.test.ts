@@ -270,6 +270,23 @@ describe('bridge links, in process: leases, moves to the current key, the first 
       expect(provider.familyRevoked).to.equal(false);
     });
 
+    it('a lease taken the long way (after a read: the one-step lease found the link changing) holds B off just the same', async () => {
+      await start(true);
+      a.store.refuseLeases = 1; // A reads the link and leases it with a version-conditional replace
+      const held = provider.holdNext();
+      const called = provider.nextCall();
+      const first = a.links.refresh(bridgeToken, CLIENT);
+      await calledBy(called, first);
+      expect((await stored(a, bridgeToken)).leaseUntil, 'the lease lasts past now').to.be.greaterThan(clock);
+      const readsBefore = b.store.reads;
+      const second = tracked(b.links.refresh(bridgeToken, CLIENT));
+      await until(() => b.store.reads >= readsBefore + 2, second);
+      expect(second.settled).to.equal(false);
+      held.open();
+      expect(tokens(await second).source).to.equal('repeated');
+      expect(provider.presented).to.deep.equal(['upstream-rt-0']);
+    });
+
     it('B does not give up while its budget lasts, and answers unavailable (nothing spent) once it is used up', async () => {
       await start(true);
       const held = provider.holdNext();
