@@ -7,7 +7,8 @@
  * Refresh semantics (see also store/store.ts):
  * - One caller at a time spends the upstream token. In process, concurrent refreshes of one link share one promise
  *   (single flight). Across processes — whenever the store is shared (a SQLite file, DynamoDB) — the caller first
- *   takes a short lease with a version-conditional replace, others wait for its answer. This holds for profiles
+ *   takes a short lease (a free link: one conditional store call that leases and reads it, `leaseLink`; otherwise a
+ *   read and a version-conditional replace), others wait for its answer. This holds for profiles
  *   that declare a non-rotating provider too: a provider may rotate all the same (oidc-provider does when so
  *   configured, or once a token is past part of its life), and the first rotation spent twice by two instances at
  *   once would revoke a reuse-detecting provider's whole family. Only a private store (SQLite `:memory:`) with a
