@@ -28,6 +28,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/core/transport';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Env } from '../../common/env.js';
+import { parseJsonObject } from '../../common/json.js';
 import { readAtMost } from '../http/read-at-most.js';
 
 /** One of the services the bridge calls, as its wire protocol names it. */
@@ -124,7 +125,7 @@ export class AwsJsonClient {
         continue;
       }
       if (text === undefined) throw new AwsServiceError('AnswerTooLarge', `${this.service.signingName} answered more than ${MAX_ANSWER_BYTES} bytes`, statusCode);
-      const answer = parseJson(text);
+      const answer = parseJsonObject(text);
       if (statusCode === 200 && answer === undefined) throw new AwsServiceError('InvalidAnswer', `${this.service.signingName} answered 200 without a JSON object`, statusCode);
       if (statusCode !== 200) {
         const type = typeof answer?.__type === 'string' ? answer.__type : `Http${statusCode}`;
@@ -182,13 +183,4 @@ function credentialsFrom(env: Env): AwsCredentialIdentity | AwsCredentialIdentit
     chain ??= (await import('@aws-sdk/credential-providers')).fromNodeProviderChain();
     return chain();
   };
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
