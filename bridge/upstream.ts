@@ -54,18 +54,16 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
     authFields.client_secret = upstream.clientSecret;
   }
 
+  // Header names in lower case, as HTTP/1 puts them on the wire: a profile's own header replaces the default of the
+  // same name whatever its case. The same for every call but the body's length.
+  const fixedHeaders: Record<string, string> = {};
+  const defaults = { host: url.host, 'user-agent': 'ride-hailer-bridge', 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  for (const [name, value] of Object.entries({ ...defaults, ...profile.tokenRequestHeaders, ...authHeaders })) fixedHeaders[name.toLowerCase()] = value;
+
   return {
     async token(grant, params) {
       const body = new URLSearchParams({ grant_type: grant, ...params, ...profile.tokenRequestParams?.(grant, profileSettings), ...authFields }).toString();
-      const headers = lowerCased({
-        host: url.host,
-        'user-agent': 'ride-hailer-bridge',
-        'content-type': 'application/x-www-form-urlencoded',
-        'content-length': String(Buffer.byteLength(body)),
-        accept: 'application/json',
-        ...profile.tokenRequestHeaders,
-        ...authHeaders,
-      });
+      const headers = { 'content-length': String(Buffer.byteLength(body)), ...fixedHeaders };
       // The budget covers the whole exchange, the answer's body too: a body that stalls is cut off with it.
       const budget = AbortSignal.timeout(upstream.budgetMs);
       let answer: UpstreamAnswer;
@@ -73,7 +71,7 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
         const { response } = await http.handle(new HttpRequest({ ...target, headers, body }), { abortSignal: budget });
         const text = await readAtMost(response.body as Readable, MAX_ANSWER_BYTES);
         if (text === undefined) return unavailable('upstream answer too large');
-        answer = { status: response.statusCode, headers: lowerCased(response.headers), body: text };
+        answer = { status: response.statusCode, headers: response.headers, body: text }; // Node's names: lower case
       } catch (error) {
         if (budget.aborted) return unavailable('upstream unreachable (ETIMEDOUT)');
         const { code, name } = error as { code?: string; name?: string };
@@ -86,11 +84,4 @@ export function createUpstreamClient(config: BridgeConfig): UpstreamClient {
       }
     },
   };
-}
-
-/** Header names as HTTP/1 puts them on the wire and the profiles read them: lower case (a profile's own header wins). */
-function lowerCased(headers: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name.toLowerCase()] = value;
-  return out;
 }
